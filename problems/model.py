@@ -1,0 +1,98 @@
+"""Typed, immutable problem-pack data: what the loader produces and everyone else reads.
+
+Pure data with no I/O so the engine can depend on it without touching YAML or disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["conceptual", "predict-output", "hyperparameter", "metrics", "debug"]
+Difficulty = Literal["easy", "medium", "hard"]
+Level = Literal["intermediate", "advanced", "expert"]
+Verify = Literal["stdout", "exception", "runs"]
+
+KINDS: tuple[str, ...] = ("conceptual", "predict-output", "hyperparameter", "metrics", "debug")
+DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
+LEVELS: tuple[str, ...] = ("intermediate", "advanced", "expert")
+LETTERS: tuple[str, ...] = ("A", "B", "C", "D")
+VERIFY_MODES: tuple[str, ...] = ("stdout", "exception", "runs")
+
+DEFAULT_TIME_LIMIT_S = 120
+DEFAULT_ATTEMPTS = 2
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The seed page's step-by-step explanation shown after a question closes."""
+
+    steps: tuple[str, ...]
+    final: str
+    quick_check: str = ""
+    common_mistakes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One multiple-choice question; `choices` keeps the author's letter order."""
+
+    id: str
+    kind: Kind
+    difficulty: Difficulty
+    prompt: str
+    choices: dict[str, str]
+    answer: str
+    hint: str
+    solution: Solution
+    level: Level | None = None
+    code: str | None = None
+    time_limit_s: int = DEFAULT_TIME_LIMIT_S
+    attempts: int = DEFAULT_ATTEMPTS
+    tags: tuple[str, ...] = ()
+    # How the runner checks the key (see runner verification); None derives it from kind.
+    verify: Verify | None = None
+
+    @property
+    def verify_mode(self) -> Verify:
+        """predict-output compares stdout, debug compares the raised exception, else it must run."""
+        if self.verify is not None:
+            return self.verify
+        if self.kind == "predict-output":
+            return "stdout"
+        if self.kind == "debug":
+            return "exception"
+        return "runs"
+
+    @property
+    def answer_text(self) -> str:
+        return self.choices[self.answer]
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A pack-defined award; `rule` names an engine rule such as `challenge-perfect`."""
+
+    id: str
+    name: str
+    description: str
+    rule: str
+    emoji: str = "🎖️"
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A validated problem pack as loaded from one YAML file."""
+
+    id: str
+    title: str
+    summary: str
+    problems: tuple[Problem, ...]
+    badges: tuple[Badge, ...] = ()
+    source: str = field(default="", compare=False)
+
+    def problem(self, problem_id: str) -> Problem:
+        for problem in self.problems:
+            if problem.id == problem_id:
+                return problem
+        raise KeyError(problem_id)
