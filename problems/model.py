@@ -18,6 +18,8 @@ DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
 LEVELS: tuple[str, ...] = ("intermediate", "advanced", "expert")
 LETTERS: tuple[str, ...] = ("A", "B", "C", "D")
 VERIFY_MODES: tuple[str, ...] = ("stdout", "exception", "runs")
+# Badge rules a pack may name; the engine implements each one (bot/engine/badges.py).
+BADGE_RULE_NAMES: tuple[str, ...] = ("challenge-perfect",)
 
 DEFAULT_TIME_LIMIT_S = 120
 DEFAULT_ATTEMPTS = 2
@@ -52,6 +54,8 @@ class Problem:
     tags: tuple[str, ...] = ()
     # How the runner checks the key (see runner verification); None derives it from kind.
     verify: Verify | None = None
+    # The seed page's short headline for a challenge (e.g. "Why use different learning rates ...").
+    title: str = ""
 
     @property
     def verify_mode(self) -> Verify:
