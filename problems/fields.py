@@ -34,7 +34,7 @@ def describe(value: Any) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, bool):
-        return f"true/false ({str(value).lower()})"
+        return f"a boolean ({str(value).lower()}; YAML reads yes/no/on/off as booleans)"
     if isinstance(value, int):
         return f"an integer {value}"
     if isinstance(value, float):
@@ -69,11 +69,14 @@ class Fields:
         optional: Sequence[str] = (),
         problem_id: str | None = None,
         prefix: str = "",
+        line: int | None = None,
     ) -> None:
         self.report = report
         self.data = data
         self.problem_id = problem_id
         self.prefix = prefix
+        # Where "missing field" points: the parent's key line reads better than the first child.
+        self.anchor_line = line if line is not None else data.line
         self._check_keys(required, optional)
 
     # -- reporting -------------------------------------------------------------------------
@@ -104,7 +107,7 @@ class Fields:
             self.issue(None, f"unknown key {key!r}{hint}", line=self.data.line_of(key))
         for key in required:
             if key not in self.data:
-                self.issue(None, f"missing required field {self.prefix + key!r}")
+                self.issue(None, f"missing required field {key!r}", line=self.anchor_line)
 
     # -- typed reads -------------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ def build_pack(data: Any, file: str) -> tuple[Pack | None, list[PackIssue]]:
     problems = _problems(report, fields)
     badges = _badges(report, fields)
     if report.issues or None in (pack_id, title, summary) or problems is None or badges is None:
-        return None, report.issues
+        return None, sorted(report.issues, key=lambda issue: issue.line or 0)
     assert pack_id is not None and title is not None and summary is not None
     pack = Pack(
         id=pack_id, title=title, summary=summary, problems=problems, badges=badges, source=file
@@ -131,6 +131,7 @@ def _problem(report: Report, item: Any, index: int, line: int) -> Problem | None
         return None
     raw_id = item.get("id")
     named = isinstance(raw_id, str) and bool(raw_id.strip())
+    before = len(report.issues)
     fields = Fields(
         report,
         item,
@@ -139,7 +140,6 @@ def _problem(report: Report, item: Any, index: int, line: int) -> Problem | None
         problem_id=raw_id if named else None,
         prefix="" if named else f"problems[{index}].",
     )
-    before = len(report.issues)
     problem_id = fields.text("id", pattern=ID_PATTERN, what=ID_WHAT)
     kind = fields.enum("kind", KINDS)
     difficulty = fields.enum("difficulty", DIFFICULTIES)
@@ -168,10 +168,10 @@ def _problem(report: Report, item: Any, index: int, line: int) -> Problem | None
             "(e.g. 'TypeError: ...') or with 'No error' so the runner can check it",
         )
 
-    if len(report.issues) > before:
+    required = (problem_id, kind, difficulty, prompt, hint, choices, answer, solution)
+    if len(report.issues) > before or any(value is None for value in required):
         return None
-    assert problem_id and kind and difficulty and prompt and hint and choices and answer
-    assert solution is not None
+    assert problem_id and prompt and hint and choices and answer and solution  # narrowed above
     return Problem(
         id=problem_id,
         kind=cast(Kind, kind),  # each enum was checked against its constant above
@@ -263,6 +263,7 @@ def _solution(report: Report, fields: Fields, answer: str | None) -> Solution | 
         optional=SOLUTION_OPTIONAL,
         problem_id=fields.problem_id,
         prefix=f"{fields.prefix}solution.",
+        line=fields.line("solution"),
     )
     steps = sub.text_list("steps", min_items=1, noun="step")
     final = sub.text("final")
@@ -303,10 +304,10 @@ def _badges(report: Report, fields: Fields) -> tuple[Badge, ...] | None:
             )
             ok = False
             continue
+        before = len(report.issues)
         sub = Fields(
             report, item, required=BADGE_REQUIRED, optional=BADGE_OPTIONAL, prefix=f"{name}."
         )
-        before = len(report.issues)
         badge_id = sub.text("id", pattern=ID_PATTERN, what=ID_WHAT)
         title = sub.text("name")
         description = sub.text("description")

@@ -97,7 +97,10 @@ def parse_yaml(text: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         detail = exc.problem or exc.context or "not valid YAML"
         if exc.context and exc.problem:
-            detail = f"{exc.problem} ({exc.context})"
+            context = exc.context
+            if exc.context_mark and exc.problem_mark and exc.context_mark.line != mark.line:
+                context += f" that starts on line {exc.context_mark.line + 1}"
+            detail = f"{exc.problem} ({context})"
         raise YamlSyntaxError(f"invalid YAML: {detail}", mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:  # e.g. ReaderError for control characters
         raise YamlSyntaxError(f"invalid YAML: {exc}", None) from None

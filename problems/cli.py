@@ -1,0 +1,85 @@
+"""The `lrquiz problems` command: `check` validates packs, `verify` runs them through the runner.
+
+bot/cli.py calls `register(subparsers)` and then `args.func(args)`; every handler
+returns an exit code and reports on stderr in one line per finding, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .loader import check_packs, shipped_pack_paths
+
+RUNNER_MISSING = "lrquiz: problems verify needs the runner package (pip install 'lrquiz[runner]')"
+
+
+def register(subparsers: Any) -> None:
+    """Add `problems check` and `problems verify` to the main parser's subcommands."""
+    problems = subparsers.add_parser(
+        "problems", help="check or verify problem packs", description="Work with problem packs."
+    )
+    commands = problems.add_subparsers(dest="problems_command", metavar="{check,verify}")
+    commands.required = True
+
+    check = commands.add_parser(
+        "check",
+        help="validate pack files against the pack rules",
+        description="Validate problem packs; exit 0 when all are good, 1 otherwise.",
+    )
+    check.add_argument(
+        "paths", nargs="*", metavar="PATH", help="pack files or directories (default: shipped)"
+    )
+    check.set_defaults(func=check_command)
+
+    verify = commands.add_parser(
+        "verify",
+        help="run code-bearing problems with real PyTorch and compare their keys",
+        description="Run every code-bearing problem through the runner; exit 0 or 1.",
+    )
+    verify.add_argument(
+        "paths", nargs="*", metavar="PATH", help="pack files or directories (default: shipped)"
+    )
+    verify.add_argument(
+        "--runner", metavar="URL", default=None, help="runner base URL (default: LRQUIZ_RUNNER_URL)"
+    )
+    verify.set_defaults(func=verify_command)
+
+
+def check_command(args: argparse.Namespace) -> int:
+    """Print `ok  <file>: ...` per good pack and one line per issue; 0 only if all are good."""
+    paths = args.paths or shipped_pack_paths()
+    results = check_packs(paths)
+    bad = 0
+    for result in results:
+        if result.pack is not None and result.ok:
+            count = len(result.pack.problems)
+            noun = "problem" if count == 1 else "problems"
+            print(f"ok  {result.file}: pack '{result.pack.id}', {count} {noun}", file=sys.stderr)
+        else:
+            bad += 1
+            for issue in result.issues:
+                print(str(issue), file=sys.stderr)
+    if not results:
+        print("lrquiz: problems check found no pack files", file=sys.stderr)
+        return 1
+    if bad:
+        issues = sum(len(result.issues) for result in results)
+        print(
+            f"problems check: {issues} issue{'s' if issues != 1 else ''} "
+            f"in {bad} of {len(results)} file{'s' if len(results) != 1 else ''}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def verify_command(args: argparse.Namespace) -> int:
+    """Delegate to runner.verify, which is optional: without it, say how to install it."""
+    try:
+        from runner.verify import verify_command as run_verify
+    except ImportError:
+        print(RUNNER_MISSING, file=sys.stderr)
+        return 2
+    return int(run_verify(paths=args.paths, runner_url=args.runner))

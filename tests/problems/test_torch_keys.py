@@ -1,0 +1,59 @@
+"""Every key on a code-bearing problem is what real PyTorch does (CI installs torch==2.13.0)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+from problems.loader import default_packs
+from problems.model import Problem
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("torch") is None, reason="needs torch (pip install 'lrquiz[runner]')"
+)
+
+
+def problems_to_run(mode: str) -> list[Problem]:
+    return [
+        problem
+        for pack in default_packs()
+        for problem in pack.problems
+        if problem.code is not None and problem.verify_mode == mode
+    ]
+
+
+def run_snippet(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_there_are_snippets_to_check() -> None:
+    assert len(problems_to_run("stdout")) >= 2
+    assert len(problems_to_run("exception")) >= 2
+
+
+@pytest.mark.parametrize("problem", problems_to_run("stdout"), ids=lambda p: p.id)
+def test_predict_output_prints_exactly_the_keyed_choice(problem: Problem) -> None:
+    assert problem.code is not None
+    result = run_snippet(problem.code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == problem.answer_text
+    others = set(problem.choices.values()) - {problem.answer_text}
+    assert result.stdout.strip() not in others
+
+
+@pytest.mark.parametrize("problem", problems_to_run("exception"), ids=lambda p: p.id)
+def test_debug_key_matches_the_raised_exception(problem: Problem) -> None:
+    assert problem.code is not None
+    result = run_snippet(problem.code)
+    if problem.answer_text.startswith("No error"):
+        assert result.returncode == 0, result.stderr
+        return
+    expected = problem.answer_text.split(":", 1)[0].rsplit(".", 1)[-1]
+    assert result.returncode != 0, "the keyed exception was not raised"
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.split(":", 1)[0].rsplit(".", 1)[-1] == expected
