@@ -135,7 +135,8 @@ class Fields:
             self.issue(key, "must not be empty", line=line)
             return None
         if not isinstance(value, str):
-            quote = " (put it in quotes)" if isinstance(value, int | float) else ""
+            scalar = not isinstance(value, dict | list)  # YAML read it as a number/date/boolean
+            quote = " (put it in quotes)" if scalar else ""
             self.issue(key, f"expected a string, got {describe(value)}{quote}", line=line)
             return None
         if pattern is not None and not pattern.fullmatch(value):

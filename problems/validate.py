@@ -57,7 +57,10 @@ BADGE_OPTIONAL = ("emoji",)
 # Kinds whose key the runner checks by running `code`, so the code must be there.
 CODE_KINDS = ("predict-output", "debug")
 # The runner reads a debug key as "<ExceptionName>: ..." or "No error ...".
-DEBUG_KEY = re.compile(r"No error\b.*|[A-Za-z_][\w.]*(?::.*)?", re.DOTALL)
+DEBUG_KEY = re.compile(
+    r"No error\b.*|[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|StopIteration)(?::.*)?",
+    re.DOTALL,
+)
 # Seed-style finals end with "-> Option B"; it must agree with `answer`.
 FINAL_OPTION = re.compile(r"\bOption ([A-Z])\s*$")
 
