@@ -1,0 +1,114 @@
+"""aiohttp front end for API v1 (DESIGN.md section 4): routing, auth, limits, error shapes.
+
+Everything that can go wrong with a request becomes a JSON ``{"error": ...}`` with a 4xx
+or 503; an unexpected bug becomes a 500 for that request only, never a dead runner.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from runner.request import BadRequest, parse_run_request
+from runner.service import RunService
+from runner.supervisor import NotReady, Saturated, ZygoteDied
+
+SERVICE: web.AppKey[RunService] = web.AppKey("service", RunService)
+TOKEN: web.AppKey[str | None] = web.AppKey("token", str)
+BODY_LIMIT: web.AppKey[int] = web.AppKey("body_limit", int)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"error": message}, status=status, headers=headers)
+
+
+@web.middleware
+async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return _error(
+            exc.status,
+            exc.reason,
+            {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None,
+        )
+    except Exception:
+        traceback.print_exc(file=sys.stderr)
+        return _error(500, "internal runner error")
+
+
+def _authorized(request: web.Request) -> bool:
+    token = request.app[TOKEN]
+    if not token:
+        return True
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )
+
+
+async def run_handler(request: web.Request) -> web.Response:
+    if not _authorized(request):
+        return _error(401, "missing or invalid bearer token", {"WWW-Authenticate": "Bearer"})
+    limit = request.app[BODY_LIMIT]
+    if request.content_length is not None and request.content_length > limit:
+        return _error(400, f"request body is larger than {limit} bytes")
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return _error(400, f"request body is larger than {limit} bytes")
+    service = request.app[SERVICE]
+    try:
+        run_request = parse_run_request(body, service.supervisor.config.limits)
+    except BadRequest as exc:
+        return _error(400, str(exc))
+    try:
+        result = await service.run(run_request)
+    except Saturated as exc:
+        return _error(503, str(exc), {"Retry-After": str(exc.retry_after_s)})
+    except NotReady as exc:
+        return _error(503, f"runner not ready: {exc}", {"Retry-After": "2"})
+    except ZygoteDied as exc:
+        return _error(503, f"runner restarting: {exc}", {"Retry-After": "1"})
+    return web.json_response(result, dumps=_dumps)
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+async def health_handler(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SERVICE].health())
+
+
+def make_app(service: RunService, token: str | None) -> web.Application:
+    limits = service.supervisor.config.limits
+    # aiohttp's own cap sits above ours so oversized bodies get our 400, not its 413.
+    app = web.Application(middlewares=[errors_as_json], client_max_size=limits.max_body_bytes + 1)
+    app[SERVICE] = service
+    app[TOKEN] = token or None
+    app[BODY_LIMIT] = limits.max_body_bytes
+    app.router.add_post("/v1/run", run_handler)
+    app.router.add_get("/v1/health", health_handler)
+    return app
