@@ -1,0 +1,1 @@
+"""SQLite persistence (aiosqlite): the source of truth for every run, attempt and point."""

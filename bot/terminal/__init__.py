@@ -1,0 +1,1 @@
+"""Terminal front end: the same game on stdin/stdout, no chat tokens needed."""

@@ -1,0 +1,116 @@
+"""Engine views as plain terminal text."""
+
+from __future__ import annotations
+
+import textwrap
+
+from bot.engine.views import QuestionView, RevealView, SummaryView
+from bot.real_output import RealOutput
+from problems.model import Pack
+
+KIND_LABELS = {
+    "conceptual": "🧠 Conceptual",
+    "predict-output": "🖨️ Predict Output",
+    "hyperparameter": "🎛️ Hyperparameter",
+    "metrics": "📈 Metrics",
+    "debug": "🔧 Debug",
+}
+OUTCOME_LABELS = {
+    "correct": "✅ Correct!",
+    "wrong": "❌ Not this time.",
+    "expired": "⏰ Time's up!",
+    "skipped": "⏭️ Skipped.",
+}
+RULE = "─" * 64
+
+
+def clock_text(seconds: float) -> str:
+    whole = int(seconds + 0.999)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def code_block(code: str) -> str:
+    return "\n".join(f"    │ {line}" for line in code.rstrip("\n").splitlines())
+
+
+def question(view: QuestionView, now: float) -> str:
+    problem = view.problem
+    level = problem.level or problem.difficulty
+    header = f"Question {view.number}/{view.total} · {KIND_LABELS[problem.kind]} · {level}"
+    lines = [RULE, header]
+    if problem.title:
+        lines.append(problem.title)
+    lines += ["", textwrap.fill(problem.prompt, 72)]
+    if problem.code:
+        lines += ["", code_block(problem.code)]
+    lines.append("")
+    lines += [
+        textwrap.fill(text, 72, initial_indent=f"  {letter}. ", subsequent_indent="     ")
+        for letter, text in problem.choices.items()
+    ]
+    lines.append("")
+    lines.append(status_line(view, now))
+    return "\n".join(lines)
+
+
+def status_line(view: QuestionView, now: float) -> str:
+    parts = []
+    left = view.seconds_left(now)
+    if left is not None:
+        parts.append(f"⏱ {clock_text(left)} remaining")
+    noun = "attempt" if view.attempts_left == 1 else "attempts"
+    parts.append(f"{view.attempts_left} {noun} left")
+    if view.tried:
+        parts.append("tried " + ", ".join(view.tried))
+    keys = "A-D to answer" + (", h for a hint" if view.hints_allowed else "") + ", q to quit"
+    parts.append(keys)
+    return " · ".join(parts)
+
+
+def wrong(view: QuestionView) -> str:
+    noun = "attempt" if view.attempts_left == 1 else "attempts"
+    return f"❌ Not quite. {view.attempts_left} {noun} left."
+
+
+def hint(text: str) -> str:
+    return f"💡 Hint: {text}"
+
+
+def reveal(view: RevealView, real: RealOutput | None) -> str:
+    problem = view.problem
+    solution = problem.solution
+    lines = [OUTCOME_LABELS.get(view.outcome, view.outcome)]
+    if view.outcome == "correct" and view.points:
+        lines[0] += f" +{view.points} points" + (" (hint used)" if view.hint_used else "")
+    lines.append(f"Answer: {problem.answer}. {problem.answer_text}")
+    if real is not None:
+        lines += ["", real.heading + ":"]
+        lines.append(code_block(real.text) if real.available else f"    ({real.reason})")
+    lines += ["", "Solution"]
+    lines += [
+        f"  {n}. {textwrap.fill(step, 68, subsequent_indent='     ')}"
+        for n, step in enumerate(solution.steps, start=1)
+    ]
+    lines.append(f"  Final answer: {solution.final}")
+    if solution.quick_check:
+        lines.append(f"  Quick check: {solution.quick_check}")
+    if solution.common_mistakes:
+        lines.append("  Common mistakes:")
+        lines += [f"    • {mistake}" for mistake in solution.common_mistakes]
+    return "\n".join(lines)
+
+
+def summary(view: SummaryView) -> str:
+    lines = [RULE, f"{view.mode.capitalize()} finished · {view.pack_title}"]
+    if not view.completed:
+        lines[-1] = f"{view.mode.capitalize()} ended early · {view.pack_title}"
+    lines.append(f"Score: {view.correct}/{view.total} correct")
+    if view.scored:
+        lines.append(f"Points: {view.points}")
+    for badge in view.badges:
+        lines.append(f"{badge.emoji} Badge earned: {badge.name} — {badge.description}")
+    return "\n".join(lines)
+
+
+def learn_intro(pack: Pack) -> str:
+    return "\n".join([RULE, f"📘 {pack.title}", "", pack.summary.strip(), ""])

@@ -1,0 +1,187 @@
+"""Versioned schema migrations.
+
+The version lives in our own `lrquiz_meta` table, not `PRAGMA user_version`, so a database
+shared with other software is never confused with ours. Migrations only create and alter
+lrquiz tables; a file that already has a table of ours without our metadata is refused
+rather than touched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from .errors import SchemaTooNew, StorageError
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "users, sessions, questions, attempts, hints, scores, badges",
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            UNIQUE (platform, workspace, external_id)
+        );
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            mode TEXT NOT NULL,
+            pack_id TEXT NOT NULL,
+            problem_ids TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            finished_at REAL
+        );
+        CREATE INDEX sessions_user ON sessions(user_id, started_at);
+        CREATE TABLE questions (
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            idx INTEGER NOT NULL CHECK (idx >= 0),
+            problem_id TEXT NOT NULL,
+            opened_at REAL NOT NULL,
+            deadline REAL,
+            max_attempts INTEGER NOT NULL CHECK (max_attempts >= 1),
+            hint_used INTEGER NOT NULL DEFAULT 0,
+            outcome TEXT CHECK (outcome IN ('correct', 'wrong', 'expired', 'skipped')),
+            points INTEGER NOT NULL DEFAULT 0 CHECK (points >= 0),
+            closed_at REAL,
+            PRIMARY KEY (session_id, idx)
+        );
+        CREATE INDEX questions_open_deadline ON questions(deadline)
+            WHERE outcome IS NULL AND deadline IS NOT NULL;
+        CREATE TABLE attempts (
+            session_id TEXT NOT NULL,
+            idx INTEGER NOT NULL,
+            attempt_no INTEGER NOT NULL CHECK (attempt_no >= 1),
+            choice TEXT NOT NULL CHECK (choice IN ('A', 'B', 'C', 'D')),
+            correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
+            answered_at REAL NOT NULL,
+            PRIMARY KEY (session_id, idx, attempt_no),
+            FOREIGN KEY (session_id, idx) REFERENCES questions(session_id, idx)
+        );
+        CREATE TRIGGER attempts_respect_question BEFORE INSERT ON attempts
+        BEGIN
+            SELECT RAISE(ABORT, 'lrquiz: attempt limit reached')
+            WHERE NEW.attempt_no > (SELECT max_attempts FROM questions
+                                    WHERE session_id = NEW.session_id AND idx = NEW.idx);
+            SELECT RAISE(ABORT, 'lrquiz: question is closed')
+            WHERE (SELECT outcome FROM questions
+                   WHERE session_id = NEW.session_id AND idx = NEW.idx) IS NOT NULL;
+        END;
+        CREATE TABLE hints (
+            session_id TEXT NOT NULL,
+            idx INTEGER NOT NULL,
+            used_at REAL NOT NULL,
+            PRIMARY KEY (session_id, idx),
+            FOREIGN KEY (session_id, idx) REFERENCES questions(session_id, idx)
+        );
+        CREATE TABLE scores (
+            session_id TEXT NOT NULL,
+            idx INTEGER NOT NULL,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            mode TEXT NOT NULL,
+            points INTEGER NOT NULL CHECK (points >= 0),
+            correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
+            scored_at REAL NOT NULL,
+            PRIMARY KEY (session_id, idx),
+            FOREIGN KEY (session_id, idx) REFERENCES questions(session_id, idx)
+        );
+        CREATE INDEX scores_user_time ON scores(user_id, scored_at);
+        CREATE INDEX scores_time ON scores(scored_at);
+        CREATE TABLE badges (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            badge_id TEXT NOT NULL,
+            pack_id TEXT NOT NULL,
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            awarded_at REAL NOT NULL,
+            PRIMARY KEY (user_id, badge_id)
+        );
+        """,
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+OWNED_TABLES = ("users", "sessions", "questions", "attempts", "hints", "scores", "badges")
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    """0 for a database lrquiz has never touched."""
+    has_meta = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lrquiz_meta'"
+    ).fetchone()
+    if not has_meta:
+        return 0
+    row = conn.execute("SELECT value FROM lrquiz_meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(conn: sqlite3.Connection, where: str) -> int:
+    """Bring the schema up to date; returns the version now in force."""
+    version = current_version(conn)
+    if version > LATEST_VERSION:
+        raise SchemaTooNew(
+            f"{where}: database schema version {version} is newer than this lrquiz supports "
+            f"({LATEST_VERSION}); upgrade lrquiz to use it"
+        )
+    if version == 0:
+        _refuse_foreign_tables(conn, where)
+    for migration in MIGRATIONS:
+        if migration.version > version:
+            _apply(conn, migration)
+            version = migration.version
+    return version
+
+
+def _refuse_foreign_tables(conn: sqlite3.Connection, where: str) -> None:
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    clash = sorted(names.intersection(OWNED_TABLES))
+    if clash:
+        raise StorageError(
+            f"{where}: already has a table {clash[0]!r} that lrquiz did not create; "
+            "use another database file"
+        )
+
+
+def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS lrquiz_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+        )
+        for statement in _statements(migration.sql):
+            conn.execute(statement)
+        conn.execute(
+            "INSERT INTO lrquiz_meta(key, value) VALUES ('schema_version', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (str(migration.version),),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies whole."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
