@@ -125,7 +125,7 @@ def run(job: dict[str, Any], fresh: FreshState, status_fd: int) -> NoReturn:
             tb = exc.__traceback__.tb_next if exc.__traceback__ else None
             traceback.print_exception(type(exc), exc, tb)
         except BaseException:
-            _status(status_fd, "M")  # printing failed too: almost always out of memory
+            pass  # stderr closed or replaced by the snippet: the status still says "error"
     try:
         import threading
 

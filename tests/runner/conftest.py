@@ -144,7 +144,7 @@ def healthy(runner: RunnerProcess) -> Iterator[RunnerProcess]:
     """Yields the runner, then checks that a normal snippet still gives the right output."""
     yield runner
     value = nonce()
-    result = runner.run(f"import torch\nprint(torch.tensor([1.0, 2.0]) * {value})")
+    result = runner.run(f"import torch\nprint(torch.tensor([2.0]) * {value})")
     assert result["status"] == "ok", result
-    assert result["stdout"] == f"tensor([{value:.0f}., {2 * value:.0f}.])\n"
+    assert result["stdout"] == f"tensor([{2 * value}.])\n"
     assert runner.health()["ok"]

@@ -1,0 +1,256 @@
+"""Hostile snippets: each gets a clear status, and the runner answers the next one right.
+
+Every test uses the ``healthy`` fixture, which afterwards runs a normal snippet and checks
+its exact output, so "the runner stays healthy" is asserted after each attack.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.runner.conftest import RunnerProcess, nonce
+
+SLOT_UID_MIN = 1_900_000_000
+
+
+def job_processes_left() -> list[int]:
+    """Processes still running under a job uid (the runner must clean them all up)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            uid = os.stat(f"/proc/{name}").st_uid
+        except OSError:
+            continue
+        if uid >= SLOT_UID_MIN:
+            found.append(int(name))
+    return found
+
+
+def wait_no_job_processes(idle_children: int) -> None:
+    """Only the pre-forked idle children (one per cell) may remain."""
+    deadline = time.monotonic() + 5
+    while len(job_processes_left()) > idle_children and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(job_processes_left()) <= idle_children
+
+
+def test_infinite_python_loop_times_out(healthy: RunnerProcess) -> None:
+    result = healthy.run(f"x = {nonce()}\nwhile True:\n    x += 1", timeout_s=1)
+    assert result["status"] == "timeout"
+    assert result["exit_code"] is None
+    assert result["duration_ms"] < 5000
+
+
+def test_long_c_level_tensor_loop_times_out(healthy: RunnerProcess) -> None:
+    code = f"import torch\nprint({nonce()}, flush=True)\n" + (
+        "torch.linalg.matrix_power(torch.eye(2000) * 0.5, 2**62)"
+    )
+    result = healthy.run(code, timeout_s=1)
+    assert result["status"] == "timeout"
+    assert result["stdout"].strip().isdigit()  # output before the kill is kept
+    assert result["duration_ms"] < 5000
+
+
+def test_cpu_time_limit_backs_up_the_wall_clock(healthy: RunnerProcess) -> None:
+    code = f"import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nx = {nonce()}\n"
+    result = healthy.run(code + "while True:\n    x += 1", timeout_s=1)
+    assert result["status"] == "timeout"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "x = []\nwhile True:\n    x.append(bytearray(10**7))",
+        "x = []\nwhile True:\n    x.append(b'y' * 10**7)",
+        "x = [0] * (10**10)",
+    ],
+    ids=["bytearrays", "touched-bytes", "huge-list"],
+)
+def test_list_memory_bombs(healthy: RunnerProcess, code: str) -> None:
+    result = healthy.run(f"# {nonce()}\n{code}", timeout_s=10)
+    assert result["status"] == "memory", result
+
+
+def test_tensor_memory_bomb(healthy: RunnerProcess) -> None:
+    code = f"# {nonce()}\nimport torch\nts = []\nwhile True:\n    ts.append(torch.ones(10**8))"
+    result = healthy.run(code, timeout_s=10)
+    assert result["status"] == "memory", result
+
+
+def test_touched_tensor_memory_is_capped(healthy: RunnerProcess) -> None:
+    code = f"# {nonce()}\nimport torch\nt = torch.empty(10**9, dtype=torch.uint8)\nt.fill_(1)"
+    result = healthy.run(code, timeout_s=10)
+    assert result["status"] == "memory", result
+
+
+def test_fork_bomb(healthy: RunnerProcess) -> None:
+    code = (
+        f"import os\nx = {nonce()}\n"
+        "while True:\n    try:\n        os.fork()\n    except OSError:\n        pass"
+    )
+    result = healthy.run(code, timeout_s=2)
+    assert result["status"] == "timeout"
+    wait_no_job_processes(healthy.health()["queue"]["slots"] * 2)
+
+
+def test_thread_bomb(healthy: RunnerProcess) -> None:
+    code = (
+        f"import threading, time\nx = {nonce()}\n"
+        "while True:\n"
+        "    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()"
+    )
+    result = healthy.run(code, timeout_s=5)
+    assert result["status"] == "error"
+    assert "can't start new thread" in result["stderr"]
+
+
+def test_stdout_flood(healthy: RunnerProcess) -> None:
+    result = healthy.run(f"# {nonce()}\nwhile True:\n    print('x' * 1000)", timeout_s=5)
+    assert result["status"] == "output_limit"
+    assert result["truncated"] is True
+    assert len(result["stdout"]) == 64 * 1024
+
+
+def test_stderr_flood(healthy: RunnerProcess) -> None:
+    code = f"# {nonce()}\nimport sys\nwhile True:\n    sys.stderr.write('y' * 4096)"
+    result = healthy.run(code, timeout_s=5)
+    assert result["status"] == "output_limit"
+    assert result["truncated"] is True
+    assert len(result["stderr"]) == 64 * 1024
+
+
+def test_non_utf8_output(healthy: RunnerProcess) -> None:
+    code = f"import sys\nsys.stdout.buffer.write(b'caf\\xe9 \\xff{nonce()}\\n')"
+    result = healthy.run(code)
+    assert result["status"] == "ok"
+    assert result["stdout"].startswith("caf\ufffd \ufffd")
+    code = f"import sys\nsys.stderr.buffer.write(b'\\x80\\x81 {nonce()}')"
+    assert healthy.run(code)["stderr"].startswith("\ufffd\ufffd ")
+
+
+def test_environment_is_empty(healthy: RunnerProcess, secret_env: dict[str, str]) -> None:
+    result = healthy.run(f"import os\nprint({nonce()}, dict(os.environ))")
+    assert result["status"] == "ok"
+    assert result["stdout"].endswith(" {}\n")
+    secret = next(iter(secret_env.values()))
+    code = f"# {nonce()}\nprint(open('/proc/self/environ', 'rb').read())"
+    result = healthy.run(code)
+    assert result["status"] == "error"
+    assert secret not in result["stdout"] + result["stderr"]
+
+
+def test_proc_and_host_files_are_invisible(healthy: RunnerProcess) -> None:
+    for path in ("/proc/1/status", "/etc/passwd", "/root/.bashrc", str(Path.cwd())):
+        result = healthy.run(f"# {nonce()}\nimport os\nprint(os.listdir({path!r}))")
+        assert result["status"] == "error", path
+        result = healthy.run(f"# {nonce()}\nprint(open({path!r}).read())")
+        assert result["status"] == "error", path
+    result = healthy.run(f"import os\nprint({nonce()}, sorted(os.listdir('/')))")
+    listing = result["stdout"].split(" ", 1)[1]
+    for name in ("proc", "etc", "home", "work", "sys", "var"):
+        assert f"'{name}'" not in listing
+
+
+def test_quiz_database_is_unreadable(healthy: RunnerProcess, tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "lrquiz.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE secrets (answer TEXT)")
+        conn.execute("INSERT INTO secrets VALUES ('the key is B')")
+    os.chmod(tmp_path, 0o755)
+    os.chmod(db, 0o644)
+    code = f"# {nonce()}\nprint(open({str(db)!r}, 'rb').read())"
+    result = healthy.run(code)
+    assert result["status"] == "error"
+    assert result["exception"] == "FileNotFoundError"
+    assert "the key is B" not in result["stdout"]
+
+
+def test_writes_stay_in_the_jobs_own_tmp(healthy: RunnerProcess, tmp_path: Path) -> None:
+    code = (
+        f"import os\nopen('note.txt', 'w').write('{nonce()}')\n"
+        "print(os.getcwd(), open('/tmp/note.txt').read())"
+    )
+    result = healthy.run(code)
+    assert result["status"] == "ok"
+    assert result["stdout"].startswith("/tmp ")
+    result = healthy.run(f"import os\nprint({nonce()}, os.listdir('.'))")
+    assert result["stdout"].endswith(" []\n"), "a later job saw an earlier job's file"
+    target = tmp_path / "escaped.txt"
+    os.chmod(tmp_path, 0o777)
+    for path in (str(target), "/usr/lib/escaped.txt", "/escaped.txt"):
+        result = healthy.run(f"# {nonce()}\nopen({path!r}, 'w').write('x')")
+        assert result["status"] == "error", path
+    assert not target.exists()
+    result = healthy.run(f"# {nonce()}\nopen('big', 'wb').write(b'0' * (64 * 2**20))")
+    assert result["status"] == "error"
+
+
+def test_sockets_cannot_reach_anything(healthy: RunnerProcess) -> None:
+    port = int(healthy.url.rsplit(":", 1)[1])
+    for host in ("127.0.0.1", "localhost", "8.8.8.8"):
+        code = (
+            f"import socket\nx = {nonce()}\n"
+            f"s = socket.create_connection(({host!r}, {port}), timeout=2)\nprint('connected')"
+        )
+        result = healthy.run(code, timeout_s=5)
+        assert result["status"] == "error", host
+        assert "connected" not in result["stdout"]
+    code = f"import socket\nx = {nonce()}\nsocket.socket(socket.AF_INET6, socket.SOCK_DGRAM)"
+    assert healthy.run(code)["status"] == "error"
+
+
+def test_cannot_signal_parent_zygote_or_server(healthy: RunnerProcess) -> None:
+    before = healthy.health()["zygote"]["pid"]
+    targets = ["os.getppid()", str(before), str(healthy.proc.pid), "1"]
+    for target in targets:
+        code = f"import os, signal\nx = {nonce()}\nos.kill({target}, signal.SIGKILL)"
+        result = healthy.run(code)
+        assert result["status"] == "error", target
+        assert result["exception"] in ("PermissionError", "ProcessLookupError"), result
+    result = healthy.run(f"import os, signal\nx = {nonce()}\nos.kill(-1, signal.SIGKILL)")
+    assert result["status"] in ("error", "ok")  # kill(-1) may only reach the job itself
+    assert healthy.health()["zygote"]["pid"] == before
+    assert healthy.proc.poll() is None
+
+
+def test_os_exit(healthy: RunnerProcess) -> None:
+    result = healthy.run(f"import os\nprint({nonce()}, flush=True)\nos._exit(7)")
+    assert (result["status"], result["exit_code"]) == ("error", 7)
+    assert result["stdout"].strip().isdigit()
+    result = healthy.run(f"import os\nx = {nonce()}\nos._exit(0)")
+    assert (result["status"], result["exit_code"]) == ("ok", 0)
+
+
+def test_segfault_through_ctypes(healthy: RunnerProcess) -> None:
+    result = healthy.run(f"import ctypes\nx = {nonce()}\nctypes.string_at(0)")
+    assert result["status"] == "error"
+    assert result["exit_code"] == -signal.SIGSEGV
+
+
+def test_reading_stdin(healthy: RunnerProcess) -> None:
+    result = healthy.run(f"x = {nonce()}\nprint(input())")
+    assert (result["status"], result["exception"]) == ("error", "EOFError")
+    result = healthy.run(f"import sys\nx = {nonce()}\nprint(repr(sys.stdin.read()))")
+    assert (result["status"], result["stdout"]) == ("ok", "''\n")
+
+
+def test_runner_survives_unusual_exceptions(healthy: RunnerProcess) -> None:
+    for code in (
+        "raise KeyboardInterrupt",
+        "raise SystemExit('bye')",
+        "import sys\nsys.stdout.close()\nprint('x')",
+        "import sys\nsys.stdout = None\nraise ValueError",
+        "import os\nos.close(1)\nos.close(2)\nraise ValueError",
+        "class E(Exception):\n    def __str__(self):\n        raise RuntimeError\nraise E",
+    ):
+        result = healthy.run(f"# {nonce()}\n{code}")
+        assert result["status"] == "error", code

@@ -1,0 +1,149 @@
+"""A second runner with a token, one slot, a tiny queue and frequent zygote restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from runner.client import RunnerClient
+from tests.runner.conftest import (
+    REPO,
+    RunnerProcess,
+    nonce,
+    post,
+    request,
+    start_runner,
+    stop_runner,
+)
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture(scope="module")
+def strict(runner_tmp: Path, cache_path: Path) -> Iterator[RunnerProcess]:
+    args = ["--slots", "1", "--max-queue", "1", "--restart-after-jobs", "6"]
+    args += ["--cache", str(cache_path)]
+    if os.getuid() == 0:
+        args.append("--require-isolation")
+    proc = start_runner(runner_tmp, *args, env={"LRQUIZ_RUNNER_TOKEN": TOKEN})
+    yield proc
+    stop_runner(proc)
+
+
+def test_token_is_required_when_configured(strict: RunnerProcess) -> None:
+    body = {"code": f"print({nonce()})"}
+    assert post(strict.url, body)[0] == 401
+    status, headers, answer = post(strict.url, body, token="wrong")
+    assert status == 401 and "token" in answer["error"]
+    assert headers.get("WWW-Authenticate") == "Bearer"
+    status, _, answer = post(strict.url, body, token=TOKEN)
+    assert status == 200 and answer["status"] == "ok"
+    assert request(strict.url + "/v1/health")[0] == 200  # load balancers probe without it
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="full isolation needs root")
+def test_require_isolation_started_with_every_layer(strict: RunnerProcess) -> None:
+    isolation = strict.health()["isolation"]
+    assert isolation and all(isolation.values()), isolation
+
+
+async def test_saturated_runner_answers_503_with_retry_after(strict: RunnerProcess) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+
+        async def one(i: int) -> tuple[int, str | None]:
+            code = f"import time\ntime.sleep(0.6)\nprint({nonce()}, {i})"
+            async with session.post(strict.url + "/v1/run", json={"code": code}) as response:
+                await response.read()
+                return response.status, response.headers.get("Retry-After")
+
+        answers = await asyncio.gather(*(one(i) for i in range(5)))
+    statuses = [status for status, _ in answers]
+    assert statuses.count(200) >= 2  # one running, one queued
+    assert 503 in statuses
+    assert all(int(retry) >= 1 for status, retry in answers if status == 503)
+
+
+async def test_client_retries_503_until_served(strict: RunnerProcess) -> None:
+    async with RunnerClient(strict.url, TOKEN) as client:
+        codes = [f"import time\ntime.sleep(0.2)\nprint({nonce()})" for _ in range(4)]
+        results = await asyncio.gather(*(client.run(code) for code in codes))
+    assert [r.status for r in results] == ["ok"] * 4
+
+
+def test_periodic_zygote_restart_keeps_serving(strict: RunnerProcess) -> None:
+    generation = strict.health()["zygote"]["generation"]
+    for _ in range(10):
+        value = nonce()
+        status, _, result = post(strict.url, {"code": f"print({value} * 2)"}, token=TOKEN)
+        assert status == 200 and result["stdout"] == f"{value * 2}\n", result
+    deadline = time.monotonic() + 60  # the replacement warms up while the old one serves
+    while strict.health()["zygote"]["generation"] == generation:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    value = nonce()
+    status, _, result = post(strict.url, {"code": f"print({value})"}, token=TOKEN)
+    assert status == 200 and result["stdout"] == f"{value}\n"
+
+
+def test_cache_is_shared_through_the_database(runner: RunnerProcess, strict: RunnerProcess) -> None:
+    code = f"import torch\nprint(torch.zeros(2) + {nonce()})"
+    assert runner.run(code)["cached"] is False
+    for _ in range(50):  # the write-behind lands within milliseconds
+        status, _, result = post(strict.url, {"code": code}, token=TOKEN)
+        if result["cached"]:
+            break
+    assert status == 200 and result["cached"] is True
+
+
+def _serve(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "runner", "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+    )
+
+
+def test_public_bind_without_token_is_refused() -> None:
+    env = {"LRQUIZ_RUNNER_TOKEN": ""}
+    done = _serve("--host", "0.0.0.0", "--port", "0", "--cache", ":memory:", env=env)
+    assert done.returncode == 1
+    assert done.stderr.startswith("lrquiz: error: binding to 0.0.0.0 needs a token")
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_busy_port_is_a_one_line_error(runner: RunnerProcess) -> None:
+    port = runner.url.rsplit(":", 1)[1]
+    done = _serve("--port", port, "--cache", ":memory:")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1].startswith("lrquiz: error: cannot listen on")
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_flags_are_usage_errors() -> None:
+    for args in (["--port", "70000"], ["--slots", "0"], ["--max-timeout", "-1"]):
+        done = _serve(*args)
+        assert done.returncode == 2
+        assert "error:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_register_adds_runner_serve_to_a_cli() -> None:
+    import argparse
+
+    from runner.cli import register, serve_command
+
+    parser = argparse.ArgumentParser(prog="lrquiz")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["runner", "serve", "--port", "0", "--require-isolation"])
+    assert args.func is serve_command
+    assert (args.host, args.port, args.require_isolation) == ("127.0.0.1", 0, True)
