@@ -1,0 +1,183 @@
+"""``lrquiz problems verify``: check every answer key against real PyTorch.
+
+Each problem with code is run through the runner (seed 0) and judged by its verify mode:
+``stdout`` — the real stdout equals the keyed choice, whitespace-normalised; ``exception``
+— the raised exception's type, or "No error", matches the keyed choice; ``runs`` — the code
+finishes without an exception. Mismatches are reported one line each, naming the problem,
+the keyed answer and what really happened; any mismatch makes the exit status 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from problems.model import Pack, Problem
+from runner.client import RunnerClient, RunnerUnavailable, RunResult
+from runner.local import runner_client
+
+TIMEOUT_S = 20.0
+CONCURRENCY = 4
+SHOWN_CHARS = 160
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome for one problem: ``ok`` plus, when not ok, what really happened."""
+
+    pack_id: str
+    problem_id: str
+    ok: bool
+    keyed: str
+    actual: str
+
+
+def normalise(text: str) -> str:
+    """Whitespace-insensitive form used to compare printed output with a choice."""
+    return " ".join(text.split())
+
+
+def _shown(text: str) -> str:
+    text = normalise(text)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
+
+
+def _exception_name(result: RunResult) -> str | None:
+    """The raised exception's bare type name, from the runner or the traceback's last line."""
+    if result.exception:
+        return result.exception.rsplit(".", 1)[-1]
+    lines = result.stderr.strip().splitlines()
+    if result.status != "error" or not lines:
+        return None
+    head = lines[-1].split(":", 1)[0].strip()
+    return head.rsplit(".", 1)[-1] if head.isidentifier() or "." in head else None
+
+
+def expected_exception(keyed: str) -> str | None:
+    """``"AttributeError: ..."`` -> ``"AttributeError"``; ``"No error ..."`` -> None."""
+    if keyed.strip().lower().startswith("no error"):
+        return None
+    return keyed.split(":", 1)[0].strip().rsplit(".", 1)[-1]
+
+
+def _what_happened(result: RunResult) -> str:
+    if result.status in ("timeout", "memory", "output_limit"):
+        return f"status {result.status}"
+    if result.status == "error":
+        last = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
+        return f"raised {last}" if last else f"exited with {result.exit_code}"
+    return f"printed {_shown(result.stdout)!r}" if result.stdout.strip() else "no error"
+
+
+def judge(mode: str, keyed: str, result: RunResult) -> tuple[bool, str]:
+    """Whether the run agrees with the keyed choice, and a description of the run."""
+    if mode == "stdout":
+        ok = result.status == "ok" and normalise(result.stdout) == normalise(keyed)
+        if result.status == "ok":
+            return ok, f"real output {_shown(result.stdout)!r}"
+        return ok, _what_happened(result)
+    if mode == "exception":
+        wanted = expected_exception(keyed)
+        if wanted is None:
+            return result.status == "ok", _what_happened(result)
+        raised = _exception_name(result)
+        return raised == wanted, _what_happened(result)
+    return result.status == "ok", _what_happened(result)
+
+
+class Progress:
+    """A one-line progress bar on a terminal; silent when stderr is not one."""
+
+    def __init__(self, total: int, stream: TextIO = sys.stderr, width: int = 30) -> None:
+        self.total, self.done, self.stream, self.width = total, 0, stream, width
+        self.live = bool(getattr(stream, "isatty", lambda: False)())
+
+    def step(self, label: str) -> None:
+        self.done += 1
+        if not self.live:
+            return
+        filled = self.width * self.done // max(self.total, 1)
+        bar = "#" * filled + "." * (self.width - filled)
+        self.stream.write(f"\rverifying [{bar}] {self.done}/{self.total} {label[:40]:<40}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.live:
+            self.stream.write("\r" + " " * (self.width + 60) + "\r")
+            self.stream.flush()
+
+
+async def verify_packs(
+    packs: Sequence[Pack], client: RunnerClient, stream: TextIO = sys.stderr
+) -> list[Verdict]:
+    """Run every code-bearing problem in ``packs`` and judge it; order follows the packs."""
+    jobs = [(pack, problem) for pack in packs for problem in pack.problems if problem.code]
+    progress = Progress(len(jobs), stream)
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(pack: Pack, problem: Problem) -> Verdict:
+        assert problem.code is not None
+        async with gate:
+            result = await client.run(problem.code, timeout_s=TIMEOUT_S, seed=0)
+        ok, actual = judge(problem.verify_mode, problem.answer_text, result)
+        progress.step(f"{pack.id}/{problem.id}")
+        keyed = f"{problem.answer}: {problem.answer_text}"
+        return Verdict(pack.id, problem.id, ok, keyed, actual)
+
+    try:
+        return list(await asyncio.gather(*(one(pack, problem) for pack, problem in jobs)))
+    finally:
+        progress.close()
+
+
+async def _verify(paths: list[str], runner_url: str | None, stream: TextIO) -> int:
+    from problems.errors import PackError
+    from problems.loader import load_packs, shipped_pack_paths
+
+    try:
+        packs = load_packs(paths or shipped_pack_paths())
+    except PackError as exc:
+        for issue in exc.issues or [exc]:
+            print(f"lrquiz: error: {issue}", file=stream)
+        return 1
+    if not packs:
+        print("lrquiz: error: no problem packs found", file=stream)
+        return 1
+    async with runner_client(runner_url) as client:
+        try:
+            verdicts = await verify_packs(packs, client, stream)
+        except RunnerUnavailable as exc:
+            print(f"lrquiz: error: {exc}", file=stream)
+            return 1
+        torch_version = ""
+        if verdicts:
+            with contextlib.suppress(RunnerUnavailable):
+                torch_version = (await client.health()).get("torch", "")
+    bad = [v for v in verdicts if not v.ok]
+    for verdict in bad:
+        print(
+            f"MISMATCH {verdict.pack_id}/{verdict.problem_id}: keyed {verdict.keyed!r}, "
+            f"but {verdict.actual}",
+            file=stream,
+        )
+    where = f" with PyTorch {torch_version}" if torch_version else ""
+    if bad:
+        print(f"problems verify: {len(bad)} of {len(verdicts)} keys disagree{where}", file=stream)
+        return 1
+    print(f"problems verify: all {len(verdicts)} code-bearing keys hold{where}", file=stream)
+    return 0
+
+
+def verify_command(paths: list[str], runner_url: str | None) -> int:
+    """Entry point for ``lrquiz problems verify``; returns the exit status."""
+    try:
+        return asyncio.run(_verify(list(paths), runner_url, sys.stderr))
+    except KeyboardInterrupt:
+        return 130
+    except RunnerUnavailable as exc:
+        print(f"lrquiz: error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,91 @@
+"""``problems verify`` against a real runner: shipped packs hold, wrong keys are named."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from runner import verify
+from runner.client import RunResult
+from tests.runner.conftest import RunnerProcess
+
+PACKS = Path(__file__).parent / "packs"
+
+
+def test_shipped_packs_match_real_pytorch(
+    runner: RunnerProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert verify.verify_command([], runner.url) == 0
+    err = capsys.readouterr().err
+    assert "MISMATCH" not in err
+    assert "with PyTorch 2.13.0" in err
+
+
+def test_good_keys_pass(runner: RunnerProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    assert verify.verify_command([str(PACKS / "good-keys.yaml")], runner.url) == 0
+    assert "all 3 code-bearing keys hold" in capsys.readouterr().err
+
+
+def test_wrong_keys_are_reported_with_real_output(
+    runner: RunnerProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert verify.verify_command([str(PACKS)], runner.url) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    mismatches = [line for line in lines if line.startswith("MISMATCH")]
+    assert len(mismatches) == 3
+    output, exception, no_error = mismatches
+    assert "runner-wrong-keys/wrong-output" in output
+    assert "keyed 'B: [0.01]'" in output and "real output '[0.1]'" in output
+    assert "wrong-exception" in exception and "AttributeError" in exception
+    assert "wrong-no-error" in no_error and "ValueError" in no_error
+    assert lines[-1].startswith("problems verify: 3 of 6 keys disagree")
+
+
+def test_bad_pack_and_dead_runner_are_one_line_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: x\nproblems: 3\n")
+    assert verify.verify_command([str(broken)], "http://127.0.0.1:9") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err and all(line.startswith("lrquiz: error:") for line in err)
+    assert verify.verify_command([str(PACKS / "good-keys.yaml")], "http://127.0.0.1:9") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("lrquiz: error: runner at")
+
+
+def _result(status: str, stdout: str = "", stderr: str = "", exc: str | None = None) -> RunResult:
+    code = 0 if status == "ok" else 1
+    return RunResult(status, stdout, stderr, code, 1.0, False, False, {}, exc)
+
+
+def test_judging_rules() -> None:
+    assert verify.judge("stdout", "[0.01,\n 0.001]", _result("ok", "[0.01, 0.001]\n"))[0]
+    assert not verify.judge("stdout", "0.1", _result("error", "0.1\n"))[0]
+    keyed = "AttributeError: 'ReLU' object has no attribute 'parameters'"
+    raised = _result("error", stderr="Traceback...\nAttributeError: nope\n")
+    assert verify.judge("exception", keyed, raised)[0]
+    assert verify.judge(
+        "exception", "torch.AcceleratorError: x", _result("error", exc="AcceleratorError")
+    )[0]
+    assert verify.judge("exception", "No error, code runs", _result("ok"))[0]
+    assert not verify.judge("exception", "No error", raised)[0]
+    assert not verify.judge("exception", keyed, _result("timeout"))[0]
+    assert verify.judge("runs", "whatever", _result("ok", "x"))[0]
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    plain, tty = io.StringIO(), Tty()
+    for stream in (plain, tty):
+        bar = verify.Progress(2, stream)
+        bar.step("pack/one")
+        bar.step("pack/two")
+        bar.close()
+    assert plain.getvalue() == ""
+    assert "verifying [" in tty.getvalue() and "2/2" in tty.getvalue()
