@@ -1,0 +1,247 @@
+"""Races against one real SQLite file: two connections, two processes, and the DB trigger."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.engine import game
+from bot.engine.clock import FakeClock
+from bot.engine.errors import QuestionClosed
+from storage.errors import AttemptRejected
+from storage.sessions import save_session
+
+from .support import T0, Services, query, ref, scalar
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _check_question_rows(path: Path, session_id: str, max_attempts: int) -> None:
+    attempts = query(path, "SELECT idx, COUNT(*) FROM attempts WHERE session_id = ? "
+                           "GROUP BY idx", (session_id,))
+    assert all(count <= max_attempts for _, count in attempts)
+    scores = query(path, "SELECT idx, COUNT(*) FROM scores WHERE session_id = ? GROUP BY idx",
+                   (session_id,))
+    assert all(count == 1 for _, count in scores)
+    closed = scalar(path, "SELECT COUNT(*) FROM questions WHERE session_id = ? "
+                          "AND outcome IS NOT NULL", (session_id,))
+    assert len(scores) == closed
+    stored = scalar(path, "SELECT COALESCE(SUM(points), 0) FROM scores WHERE session_id = ?",
+                    (session_id,))
+    on_questions = scalar(path, "SELECT COALESCE(SUM(points), 0) FROM questions "
+                                "WHERE session_id = ?", (session_id,))
+    assert stored == on_questions
+
+
+@pytest.mark.parametrize("letters", [["A", "C", "D"], ["B"], ["A", "B", "C", "D"]],
+                         ids=["all-wrong", "all-right", "mixed"])
+async def test_concurrent_clicks_from_two_connections(
+    db_path: Path, services: Services, clock: FakeClock, letters: list[str]
+) -> None:
+    first = await services.open(db_path)
+    second = await services.open(db_path)
+    player = await first.player_id(ref("ada"))
+    assert await second.player_id(ref("ada")) == player
+    run = await first.start(player, "challenge", seed=1)
+    clock.advance(1)
+    calls = [
+        (first if n % 2 else second).answer(run.id, player, letters[n % len(letters)])
+        for n in range(40)
+    ]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    accepted = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert all(isinstance(r, QuestionClosed) and r.reason == "closed" for r in refused), refused
+    assert 1 <= len(accepted) <= 2
+    assert sum(1 for _, result in accepted if result.closed) == 1
+    assert sum(1 for _, result in accepted if result.correct) <= 1
+
+    stored = await first.session(run.id)
+    question = stored.questions[0]
+    assert not question.is_open
+    assert list(question.attempts) == [result.letter for _, result in accepted]
+    assert len(question.attempts) <= question.max_attempts == 2
+    _check_question_rows(db_path, run.id, 2)
+    assert scalar(db_path, "SELECT COALESCE(SUM(points), 0) FROM scores") == stored.points
+    if "B" in letters and letters[0] == "B":
+        assert stored.points == 20
+
+
+async def test_concurrent_hints_and_answers(
+    db_path: Path, services: Services, clock: FakeClock
+) -> None:
+    first = await services.open(db_path)
+    second = await services.open(db_path)
+    player = await first.player_id(ref("ada"))
+    run = await first.start(player, "challenge", seed=1)
+    clock.advance(1)
+    calls = []
+    for n in range(30):
+        service = first if n % 2 else second
+        calls.append(service.hint(run.id, player) if n % 3 else service.answer(run.id, player, "A"))
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    assert all(isinstance(r, QuestionClosed) for r in results if isinstance(r, BaseException))
+    assert scalar(db_path, "SELECT COUNT(*) FROM hints WHERE session_id = ?", (run.id,)) <= 1
+    _check_question_rows(db_path, run.id, 2)
+
+
+async def test_many_players_in_parallel_keep_scores_consistent(
+    db_path: Path, services: Services, clock: FakeClock
+) -> None:
+    first = await services.open(db_path)
+    second = await services.open(db_path)
+    players = [await first.player_id(ref(f"p{n}")) for n in range(6)]
+    runs = [await (first, second)[n % 2].start(p, "challenge", seed=n)
+            for n, p in enumerate(players)]
+    clock.advance(1)
+
+    async def hammer(n: int) -> None:
+        service = (first, second)[n % 2]
+        for _ in range(3):
+            await asyncio.gather(
+                *(service.answer(runs[n].id, players[n], letter) for letter in "ABAB"),
+                return_exceptions=True,
+            )
+
+    await asyncio.gather(*(hammer(n) for n in range(6)))
+    board = await first.leaderboard("terminal", "local")
+    total = 0
+    for run in runs:
+        stored = await second.session(run.id)
+        _check_question_rows(db_path, run.id, 2)
+        total += stored.points
+    assert sum(row.points for row in board.rows) == total
+    assert scalar(db_path, "SELECT SUM(points) FROM scores") == total
+
+
+WORKER = """
+import asyncio, json, sys
+from bot.engine.clock import FakeClock
+from bot.engine.errors import QuestionClosed
+from bot.service import GameService
+from storage.database import Database
+from tests.factories import make_pack
+
+async def main(path, session_id, player, now, letters):
+    db = await Database.open(path)
+    service = GameService(db, [make_pack()], FakeClock(now))
+    results = await asyncio.gather(
+        *(service.answer(session_id, player, letter) for letter in letters * 10),
+        return_exceptions=True)
+    await db.close()
+    kinds = {}
+    for r in results:
+        key = ("closed" if isinstance(r, QuestionClosed) else
+               type(r).__name__ if isinstance(r, BaseException) else "accepted")
+        kinds[key] = kinds.get(key, 0) + 1
+    print(json.dumps(kinds))
+
+asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]))
+"""
+
+
+async def test_two_processes_hammering_the_same_question(
+    db_path: Path, tmp_path: Path, services: Services, clock: FakeClock
+) -> None:
+    service = await services.open(db_path)
+    player = await service.player_id(ref("ada"))
+    run = await service.start(player, "challenge", seed=1)
+    await services.close(service)
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+
+    async def worker(letters: str) -> dict[str, int]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, str(script), str(db_path), run.id, str(player), str(T0 + 5), letters,
+            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+        assert proc.returncode == 0, err.decode()
+        return json.loads(out.decode().strip().splitlines()[-1])
+
+    reports = await asyncio.gather(worker("ACD"), worker("DCA"))
+    totals = Counter()
+    for report in reports:
+        totals.update(report)
+    assert set(totals) <= {"accepted", "closed"}, totals
+    assert totals["accepted"] == 2 and totals["closed"] == 58
+    _check_question_rows(db_path, run.id, 2)
+    assert query(db_path, "SELECT outcome, points FROM questions WHERE session_id = ?",
+                 (run.id,)) == [("wrong", 0)]
+
+
+# --- the database itself refuses what the engine would never do -------------------------
+
+async def _one_question(db_path: Path, services: Services, clock: FakeClock, letters: str):
+    service = await services.open(db_path)
+    player = await service.player_id(ref("ada"))
+    run = await service.start(player, "challenge", seed=1)
+    for letter in letters:
+        clock.advance(1)
+        await service.answer(run.id, player, letter)
+    return service, run
+
+
+def _raw_attempt(path: Path, session_id: str, attempt_no: int, choice: str = "B") -> None:
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            conn.execute(
+                "INSERT INTO attempts(session_id, idx, attempt_no, choice, correct, answered_at)"
+                " VALUES (?, 0, ?, ?, 0, 0)", (session_id, attempt_no, choice))
+    finally:
+        conn.close()
+
+
+async def test_trigger_refuses_an_attempt_beyond_the_limit(
+    db_path: Path, services: Services, clock: FakeClock
+) -> None:
+    _, run = await _one_question(db_path, services, clock, "")
+    with pytest.raises(sqlite3.IntegrityError, match="attempt limit"):
+        _raw_attempt(db_path, run.id, 3)
+    _raw_attempt(db_path, run.id, 1)  # within the limit on an open question: allowed
+    _raw_attempt(db_path, run.id, 2)
+    assert scalar(db_path, "SELECT COUNT(*) FROM attempts") == 2
+
+
+async def test_trigger_refuses_a_third_attempt_after_two(
+    db_path: Path, services: Services, clock: FakeClock
+) -> None:
+    _, run = await _one_question(db_path, services, clock, "AC")
+    with pytest.raises(sqlite3.IntegrityError, match="lrquiz"):
+        _raw_attempt(db_path, run.id, 3)
+    assert scalar(db_path, "SELECT COUNT(*) FROM attempts") == 2
+
+
+async def test_trigger_refuses_an_attempt_on_a_closed_question(
+    db_path: Path, services: Services, clock: FakeClock
+) -> None:
+    _, run = await _one_question(db_path, services, clock, "B")  # closed on attempt 1
+    with pytest.raises(sqlite3.IntegrityError, match="question is closed"):
+        _raw_attempt(db_path, run.id, 2)
+    assert scalar(db_path, "SELECT COUNT(*) FROM attempts") == 1
+
+
+async def test_saving_from_a_stale_state_is_rejected_and_rolled_back(
+    db_path: Path, services: Services, clock: FakeClock
+) -> None:
+    service, run = await _one_question(db_path, services, clock, "")
+    pack = service.pack()
+    loaded = await service.session(run.id)
+    now = clock.now() + 1
+    first, _ = game.answer(loaded, pack, run.player_id, "A", now)
+    second, _ = game.answer(loaded, pack, run.player_id, "B", now)  # raced from the same load
+    await service.db.transact(lambda c: save_session(c, loaded, first, now))
+    with pytest.raises(AttemptRejected):
+        await service.db.transact(lambda c: save_session(c, loaded, second, now))
+    assert query(db_path, "SELECT choice FROM attempts") == [("A",)]
+    assert query(db_path, "SELECT outcome FROM questions") == [(None,)]
+    assert scalar(db_path, "SELECT COUNT(*) FROM scores") == 0
