@@ -1,10 +1,13 @@
 """The zygote: imports and warms torch once, then forks a sandboxed child per job.
 
-It keeps one pre-forked, already sandboxed child waiting in every free slot, so a job only
-pays for writing its code down a pipe and running it; the ~8 ms fork of a torch-sized
-process happens between jobs. It supervises its children itself: it reads their output
-with caps, kills them at the wall-clock deadline, collects the exit status, and then kills
-whatever the job left behind in its slot before forking the slot's next child.
+It keeps pre-forked, already sandboxed children waiting (two "cells" per concurrent job,
+each with its own uid and cgroups), so a job only pays for writing its code down a pipe
+and running it; forking a torch-sized process, setting up its namespaces and tearing it
+down afterwards (~10 ms together) happen off the request path, at idle CPU priority.
+
+It supervises its children itself: it reads their output with caps, kills them at the
+wall-clock deadline, collects the exit status, and then kills whatever the job left
+behind in its cell (by cgroup, else by uid) before forking the cell's next child.
 
 It talks to the server over one socket, one JSON object per line. Start it with
 ``python -m runner.zygote CONFIG_JSON`` where the config names the socket's fd.
@@ -38,7 +41,7 @@ MAX_SETUP_FAILURES = 5
 
 @dataclass
 class Slot:
-    """One concurrency slot: a unique uid and cgroup pair, and the child occupying it."""
+    """One cell: a unique uid and cgroup pair, and the child occupying it."""
 
     index: int
     uid: int
@@ -65,7 +68,7 @@ class Slot:
     fallback_tmp: str | None = None
 
     def fds(self) -> list[int]:
-        return [fd for fd in (self.pidfd, self.job_w, self.status_r, self.out_r, self.err_r)]
+        return [self.pidfd, self.job_w, self.status_r, self.out_r, self.err_r]
 
 
 def _set_nonblocking(fd: int) -> None:
@@ -73,7 +76,12 @@ def _set_nonblocking(fd: int) -> None:
 
 
 def _set_idle(pid: int, idle: bool) -> None:
-    """Switch a child between SCHED_IDLE (preparing, tearing down) and normal scheduling."""
+    """Switch a child between SCHED_IDLE (preparing, tearing down) and normal scheduling.
+
+    Only as root: an unprivileged process may not switch a child back out of SCHED_IDLE.
+    """
+    if os.getuid() != 0:
+        return
     policy = os.SCHED_IDLE if idle else os.SCHED_OTHER
     with contextlib.suppress(OSError, AttributeError):
         os.sched_setscheduler(pid, policy, os.sched_param(0))
@@ -173,7 +181,7 @@ class Zygote:
     def _child(self, spec: Any, fds: list[int]) -> None:
         """Runs in the forked child: wire stdio, sandbox, report, wait for a job, run it."""
         try:
-            _set_idle(0, True)  # setup and warm touch must not steal CPU from running jobs
+            _set_idle(0, True)  # sandbox setup must not steal CPU from running jobs
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
             high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds]
