@@ -15,9 +15,11 @@ import sys
 from typing import Any
 
 from runner.limits import Limits
+from runner.sandbox import OPTIONAL_LAYERS
 
 DEFAULT_PORT = 8765
 TOKEN_ENV = "LRQUIZ_RUNNER_TOKEN"
+MAX_SLOTS = 16  # each runner owns 64 job uids: two generations x two cells per slot
 
 
 class ServeError(Exception):
@@ -31,6 +33,13 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return value
+
+
+def _slots(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_SLOTS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_SLOTS}: {text}")
     return value
 
 
@@ -71,8 +80,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--slots",
-        type=_positive_int,
-        default=max(1, min(os.cpu_count() or 1, 8)),
+        type=_slots,
+        default=max(1, min(os.cpu_count() or 1, MAX_SLOTS)),
         help="snippets run at the same time (default: CPU count)",
     )
     parser.add_argument(
@@ -82,6 +91,15 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-timeout", type=_positive_float, default=defaults.max_timeout_s)
     parser.add_argument("--restart-after-jobs", type=_positive_int, default=5000)
     parser.add_argument("--restart-after-s", type=_positive_float, default=3600.0)
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="LAYER",
+        choices=OPTIONAL_LAYERS,
+        help="switch off one sandbox layer on a host where it misbehaves (repeatable; "
+        "reported in /v1/health): " + ", ".join(OPTIONAL_LAYERS),
+    )
     parser.add_argument("--die-with-parent", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=serve_command)
 
@@ -136,6 +154,7 @@ async def _serve(args: argparse.Namespace) -> int:
             max_queue=args.max_queue,
             restart_after_jobs=args.restart_after_jobs,
             restart_after_s=args.restart_after_s,
+            disabled=tuple(args.without),
         )
     )
     cache = ResultCache(args.cache if args.cache is not None else default_cache_path())

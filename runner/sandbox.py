@@ -26,6 +26,8 @@ NAMESPACES = {
     "utsns": libc.CLONE_NEWUTS,
 }
 
+DISABLED = "switched off with --without"
+
 # Layers enforced by the zygote rather than inside the child; always on.
 PARENT_LAYERS = ("wall_clock_kill", "output_cap", "empty_env")
 
@@ -45,6 +47,7 @@ LAYERS = (
     "seccomp",
     *PARENT_LAYERS,
 )
+OPTIONAL_LAYERS = tuple(layer for layer in LAYERS if layer not in PARENT_LAYERS)
 
 
 @dataclass
@@ -75,17 +78,18 @@ class SandboxSpec:
     seccomp_filter: Any = None
     seccomp_reason: str = ""
     fallback_tmp: str | None = None
+    disabled: frozenset[str] = frozenset()  # layers the operator switched off (--without)
 
 
-def _unshare(report: Report) -> None:
+def _unshare(wanted: dict[str, int], report: Report) -> None:
     try:
-        libc.unshare(sum(NAMESPACES.values()))
-        for name in NAMESPACES:
+        libc.unshare(sum(wanted.values()))
+        for name in wanted:
             report.ok(name)
         return
     except OSError:
         pass
-    for name, flag in NAMESPACES.items():
+    for name, flag in wanted.items():
         try:
             libc.unshare(flag)
             report.ok(name)
@@ -94,7 +98,9 @@ def _unshare(report: Report) -> None:
 
 
 def _enter_jail(spec: SandboxSpec, report: Report) -> None:
-    if spec.jail_root is None:
+    if "fs_jail" in spec.disabled:
+        report.fail("fs_jail", DISABLED)
+    elif spec.jail_root is None:
         report.fail("fs_jail", spec.jail_reason or "no jail")
     elif not report.active.get("mountns"):
         report.fail("fs_jail", "needs a private mount namespace")
@@ -122,7 +128,7 @@ def _vsize() -> int:
         return 0
 
 
-def _rlimits(limits: Limits, vsize: int, report: Report) -> None:
+def _rlimits(limits: Limits, vsize: int, disabled: frozenset[str], report: Report) -> None:
     if not vsize:
         report.fail("rlimit_as", "cannot read /proc/self/statm")
     wanted = {
@@ -135,6 +141,9 @@ def _rlimits(limits: Limits, vsize: int, report: Report) -> None:
     if vsize:
         wanted["rlimit_as"] = (resource.RLIMIT_AS, vsize + limits.memory_mb * 1024 * 1024)
     for layer, (which, value) in wanted.items():
+        if layer in disabled:
+            report.fail(layer, DISABLED)
+            continue
         try:
             resource.setrlimit(which, (value, value))
             report.ok(layer)
@@ -163,6 +172,9 @@ def enter(spec: SandboxSpec, zygote_pid: int) -> Report:
     for controller in ("memory", "pids"):
         layer = f"cgroup_{controller}"
         path = getattr(spec.cgroups, controller)
+        if layer in spec.disabled:
+            report.fail(layer, DISABLED)
+            continue
         if not path:
             report.fail(layer, spec.cgroup_reasons.get(layer, "unavailable"))
             continue
@@ -171,25 +183,36 @@ def enter(spec: SandboxSpec, zygote_pid: int) -> Report:
             report.ok(layer)
         except OSError as exc:
             report.fail(layer, f"join: {exc.strerror}")
+    wanted = {name: flag for name, flag in NAMESPACES.items() if name not in spec.disabled}
+    for name in NAMESPACES.keys() - wanted.keys():
+        report.fail(name, DISABLED)
     if os.getuid() == 0:
-        _unshare(report)
+        _unshare(wanted, report)
     else:
-        for name in NAMESPACES:
+        for name in wanted:
             report.fail(name, "runner is not root")
     _enter_jail(spec, report)
     os.environ.clear()
-    _rlimits(spec.limits, vsize, report)
-    _drop_uid(spec.uid, report)
+    _rlimits(spec.limits, vsize, spec.disabled, report)
+    if "unprivileged_uid" in spec.disabled:
+        report.fail("unprivileged_uid", DISABLED)
+    else:
+        _drop_uid(spec.uid, report)
     try:
         libc.prctl(libc.PR_SET_PDEATHSIG, signal.SIGKILL)
         libc.prctl(libc.PR_SET_DUMPABLE, 0)
-        libc.prctl(libc.PR_SET_NO_NEW_PRIVS, 1)
-        report.ok("no_new_privs")
+        if "no_new_privs" in spec.disabled:
+            report.fail("no_new_privs", DISABLED)
+        else:
+            libc.prctl(libc.PR_SET_NO_NEW_PRIVS, 1)
+            report.ok("no_new_privs")
     except OSError as exc:
         report.fail("no_new_privs", str(exc))
     if os.getppid() != zygote_pid:
         os._exit(70)  # the zygote died while we were being set up
-    if spec.seccomp_filter is None:
+    if "seccomp" in spec.disabled:
+        report.fail("seccomp", DISABLED)
+    elif spec.seccomp_filter is None:
         report.fail("seccomp", spec.seccomp_reason or "unavailable")
     else:
         try:

@@ -52,9 +52,11 @@ class SupervisorConfig:
     slots: int = 2
     max_queue: int = 16
     uid_base: int = 1_900_000_000
+    uids_per_server: int = 64
     restart_after_jobs: int = 5000
     restart_after_s: float = 3600.0
     jail: bool = True
+    disabled: tuple[str, ...] = ()
 
 
 class Zygote:
@@ -186,6 +188,11 @@ class Supervisor:
 
     def __init__(self, config: SupervisorConfig) -> None:
         self.config = config
+        # Job uids are unique per runner process too, so two runners on one host never
+        # share a uid (a job could signal the other's jobs; cleanup by uid would hit both).
+        self.uid_first = config.uid_base + (os.getpid() % 1_000_000) * config.uids_per_server
+        if config.slots * 4 > config.uids_per_server:
+            raise ValueError(f"at most {config.uids_per_server // 4} slots")
         self.cgroups = CgroupManager(config.limits.memory_mb, config.limits.max_procs)
         self.jail_root = tempfile.mkdtemp(prefix="lrquiz-jail-") if config.jail else None
         self.current: Zygote | None = None
@@ -211,7 +218,7 @@ class Supervisor:
         # sandboxed child waiting while finished cells are torn down and re-forked.
         cells = self.config.slots * 2
         slots = self.cgroups.create_generation(generation, cells)
-        uids = [self.config.uid_base + (generation % 2) * cells + i for i in range(cells)]
+        uids = [self.uid_first + (generation % 2) * cells + i for i in range(cells)]
         status = self.cgroups.status()
         await zygote.start(
             {
@@ -220,6 +227,7 @@ class Supervisor:
                 "cgroups": [{"memory": s.memory, "pids": s.pids} for s in slots],
                 "cgroup_reasons": status.reasons,
                 "jail_root": self.jail_root,
+                "disabled": list(self.config.disabled),
             }
         )
         return zygote
@@ -364,6 +372,7 @@ class Supervisor:
                 "age_s": round(time.monotonic() - current.started_at, 1) if current else 0.0,
                 "restarts": self.restarts,
                 "error": self.last_error or None,
+                "uids": [self.uid_first, self.uid_first + self.config.slots * 4 - 1],
             },
             "queue": {
                 "slots": self.config.slots,

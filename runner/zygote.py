@@ -35,6 +35,7 @@ from runner.cgroups import SlotCgroups
 from runner.limits import Limits
 
 DRAIN_CHUNK = 65536
+STATUS_LINE_MAX = 64 * 1024  # the ready report is the longest legitimate status line
 READY_TIMEOUT_S = 30.0
 MAX_SETUP_FAILURES = 5
 
@@ -115,9 +116,14 @@ class Zygote:
         self.pid = os.getpid()
         self.devnull = os.open("/dev/null", os.O_RDONLY)
         self.is_root = os.getuid() == 0
+        disabled = set(config.get("disabled", ()))
+        cgroups = [
+            {k: ("" if f"cgroup_{k}" in disabled else v) for k, v in cg.items()}
+            for cg in config["cgroups"]
+        ]
         self.slots = [
             Slot(index=i, uid=uid, cgroups=SlotCgroups(**cg))
-            for i, (uid, cg) in enumerate(zip(config["uids"], config["cgroups"], strict=True))
+            for i, (uid, cg) in enumerate(zip(config["uids"], cgroups, strict=True))
         ]
         self.queue: list[dict[str, Any]] = []
         self.selector = selectors.DefaultSelector()
@@ -295,8 +301,8 @@ class Zygote:
         slot.status_buf += data
         while b"\n" in slot.status_buf:
             line, _, rest = slot.status_buf.partition(b"\n")
-            slot.status_buf = bytearray(rest[-4096:])
-            text = line.decode("utf-8", "replace")
+            slot.status_buf = bytearray(rest)
+            text = line[:STATUS_LINE_MAX].decode("utf-8", "replace")
             if slot.state == "starting" and text.startswith("R "):
                 self._on_ready(slot, json.loads(text[2:]))
             elif text.startswith("E "):
@@ -307,6 +313,8 @@ class Zygote:
                 self.on_done(slot, text[2:])
             elif text == "S":
                 slot.markers["setup"] = "1"
+        if len(slot.status_buf) > STATUS_LINE_MAX:  # a snippet spamming fd 4 without newlines
+            slot.status_buf = slot.status_buf[-STATUS_LINE_MAX:]
 
     def _on_ready(self, slot: Slot, report: dict[str, Any]) -> None:
         active: dict[str, bool] = report["active"]
@@ -545,7 +553,10 @@ def main(argv: list[str]) -> int:
     missing = warm.preload()
     fresh = child.FreshState()
     warm.warm_up()
-    extra: dict[str, Any] = {"cgroup_reasons": config.get("cgroup_reasons", {})}
+    extra: dict[str, Any] = {
+        "cgroup_reasons": config.get("cgroup_reasons", {}),
+        "disabled": frozenset(config.get("disabled", ())),
+    }
     jail_root = config.get("jail_root")
     if jail_root and os.getuid() == 0:
         from runner.jail import build_jail

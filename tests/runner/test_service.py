@@ -131,7 +131,7 @@ def test_busy_port_is_a_one_line_error(runner: RunnerProcess) -> None:
 
 
 def test_bad_flags_are_usage_errors() -> None:
-    for args in (["--port", "70000"], ["--slots", "0"], ["--max-timeout", "-1"]):
+    for args in (["--port", "70000"], ["--slots", "0"], ["--slots", "17"], ["--max-timeout", "x"]):
         done = _serve(*args)
         assert done.returncode == 2
         assert "error:" in done.stderr and "Traceback" not in done.stderr
@@ -147,3 +147,33 @@ def test_register_adds_runner_serve_to_a_cli() -> None:
     args = parser.parse_args(["runner", "serve", "--port", "0", "--require-isolation"])
     assert args.func is serve_command
     assert (args.host, args.port, args.require_isolation) == ("127.0.0.1", 0, True)
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs every layer to be available")
+def test_require_isolation_refuses_a_missing_layer() -> None:
+    done = _serve(
+        "--port", "0", "--cache", ":memory:", "--require-isolation", "--without", "seccomp"
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "lrquiz: error: --require-isolation: missing layers: seccomp: switched off with --without"
+    )
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs cgroups to switch off")
+def test_without_cgroups_leftover_processes_are_still_killed(runner_tmp: Path) -> None:
+    proc = start_runner(
+        runner_tmp, "--cache", ":memory:", "--without", "cgroup_pids", "--without", "cgroup_memory"
+    )
+    try:
+        health = proc.health()
+        assert health["isolation"]["cgroup_pids"] is False
+        assert "--without" in health["isolation_missing"]["cgroup_pids"]
+        code = "import os, time\nif os.fork() == 0:\n    time.sleep(60)\nprint('parent done')"
+        result = proc.run(code)
+        assert (result["status"], result["stdout"]) == ("ok", "parent done\n")
+        from tests.runner.test_hostile import wait_no_job_processes
+
+        wait_no_job_processes(proc)
+    finally:
+        stop_runner(proc)
