@@ -19,7 +19,7 @@ from runner.sandbox import OPTIONAL_LAYERS
 
 DEFAULT_PORT = 8765
 TOKEN_ENV = "LRQUIZ_RUNNER_TOKEN"
-MAX_SLOTS = 16  # each runner owns 64 job uids: two generations x two cells per slot
+MAX_SLOTS = 16  # each runner owns 128 job uids: four generations x two cells per slot
 
 
 class ServeError(Exception):

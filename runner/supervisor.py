@@ -52,7 +52,8 @@ class SupervisorConfig:
     slots: int = 2
     max_queue: int = 16
     uid_base: int = 1_900_000_000
-    uids_per_server: int = 64
+    uids_per_server: int = 128
+    uid_generations: int = 4  # a retiring zygote never shares uids with its successors
     restart_after_jobs: int = 5000
     restart_after_s: float = 3600.0
     jail: bool = True
@@ -191,8 +192,9 @@ class Supervisor:
         # Job uids are unique per runner process too, so two runners on one host never
         # share a uid (a job could signal the other's jobs; cleanup by uid would hit both).
         self.uid_first = config.uid_base + (os.getpid() % 1_000_000) * config.uids_per_server
-        if config.slots * 4 > config.uids_per_server:
-            raise ValueError(f"at most {config.uids_per_server // 4} slots")
+        per_slot = 2 * config.uid_generations  # two cells per slot in every generation
+        if config.slots * per_slot > config.uids_per_server:
+            raise ValueError(f"at most {config.uids_per_server // per_slot} slots")
         self.cgroups = CgroupManager(config.limits.memory_mb, config.limits.max_procs)
         self.jail_root = tempfile.mkdtemp(prefix="lrquiz-jail-") if config.jail else None
         self.current: Zygote | None = None
@@ -218,7 +220,8 @@ class Supervisor:
         # sandboxed child waiting while finished cells are torn down and re-forked.
         cells = self.config.slots * 2
         slots = self.cgroups.create_generation(generation, cells)
-        uids = [self.uid_first + (generation % 2) * cells + i for i in range(cells)]
+        group = generation % self.config.uid_generations
+        uids = [self.uid_first + group * cells + i for i in range(cells)]
         status = self.cgroups.status()
         await zygote.start(
             {
@@ -372,7 +375,10 @@ class Supervisor:
                 "age_s": round(time.monotonic() - current.started_at, 1) if current else 0.0,
                 "restarts": self.restarts,
                 "error": self.last_error or None,
-                "uids": [self.uid_first, self.uid_first + self.config.slots * 4 - 1],
+                "uids": [
+                    self.uid_first,
+                    self.uid_first + self.config.slots * 2 * self.config.uid_generations - 1,
+                ],
             },
             "queue": {
                 "slots": self.config.slots,
