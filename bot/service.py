@@ -24,7 +24,7 @@ from bot.engine.state import SessionState
 from problems.model import Pack
 from storage.database import Database
 from storage.leaderboard import LeaderboardRow, leaderboard
-from storage.sessions import load_session, save_session, sessions_past_deadline
+from storage.sessions import badge_counts, load_session, save_session, sessions_past_deadline
 from storage.users import PlayerRef, ensure_user
 
 T = TypeVar("T")
@@ -68,11 +68,11 @@ class GameService:
         now = self.clock.now()
         chosen_seed = secrets.randbits(32) if seed is None else seed
         session = game.start(secrets.token_hex(6), player_id, mode, pack, now, chosen_seed)
-        await self.db.transact(lambda conn: save_session(conn, None, session, now))
+        await self.db.transact(lambda conn: self._save(conn, None, session, now))
         return session
 
     async def session(self, session_id: str) -> SessionState:
-        return await self.db.run(lambda conn: load_session(conn, session_id))
+        return await self.db.run(lambda conn: self._load(conn, session_id))
 
     async def answer(
         self, session_id: str, player_id: int, letter: str, question_index: int | None = None
@@ -119,14 +119,18 @@ class GameService:
         def work(conn: sqlite3.Connection) -> list[SessionState]:
             closed = []
             for session_id in sessions_past_deadline(conn, now):
-                before = load_session(conn, session_id)
+                before = self._load(conn, session_id)
                 after = game.expire(before, self.pack(before.pack_id), now)
                 if after != before:
-                    save_session(conn, before, after, now)
+                    self._save(conn, before, after, now)
                     closed.append(after)
             return closed
 
         return await self.db.transact(work)
+
+    async def badges(self, player_id: int) -> list[tuple[str, int]]:
+        """(badge id, times earned) for everything the player has earned."""
+        return await self.db.run(lambda conn: badge_counts(conn, player_id))
 
     async def leaderboard(
         self,
@@ -151,19 +155,30 @@ class GameService:
         now = self.clock.now()
 
         def work(conn: sqlite3.Connection) -> tuple[SessionState, T] | QuestionClosed:
-            before = load_session(conn, session_id)
+            before = self._load(conn, session_id)
             try:
                 after, result = operation(before, now)
             except QuestionClosed as closed:
                 if closed.reason == "expired":
-                    save_session(
-                        conn, before, game.expire(before, self.pack(before.pack_id), now), now
-                    )
+                    expired = game.expire(before, self.pack(before.pack_id), now)
+                    self._save(conn, before, expired, now)
                 return closed
-            save_session(conn, before, after, now)
+            self._save(conn, before, after, now)
             return after, result
 
         outcome = await self.db.transact(work)
         if isinstance(outcome, QuestionClosed):
             raise outcome
         return outcome
+
+    def _load(self, conn: sqlite3.Connection, session_id: str) -> SessionState:
+        return load_session(conn, session_id, self.db.session_cache)
+
+    def _save(
+        self,
+        conn: sqlite3.Connection,
+        before: SessionState | None,
+        after: SessionState,
+        now: float,
+    ) -> None:
+        save_session(conn, before, after, now, self.db.session_cache)

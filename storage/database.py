@@ -2,32 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from .errors import StorageError
-from .migrations import migrate
+from .migrations import check_schema, migrate
+from .sessions import SessionCache
 
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
+# Units committed together at most; bounds the latency one batch adds to its last unit.
+MAX_BATCH = 256
+
+Unit = Callable[[sqlite3.Connection], Any]
 
 
 class Database:
     """A migrated database. Work runs as plain sqlite3 functions on aiosqlite's thread.
 
-    `transact` runs a whole read-decide-write unit in ONE hop to the database thread inside
-    `BEGIN IMMEDIATE ... COMMIT`, so a result is committed before anyone is told it, and two
-    processes sharing the file serialise on SQLite's write lock instead of interleaving.
+    `transact` is group commit: units that arrive while the database thread is busy are run
+    together in ONE hop inside one `BEGIN IMMEDIATE ... COMMIT`, and each caller gets its own
+    result only after that commit. A unit that raises before writing fails alone; one that
+    raises after writing rolls the batch back and every unit is retried in a transaction of
+    its own, so units stay atomic and independent. Two processes sharing the file serialise
+    on SQLite's write lock.
     """
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
         self.path = path
+        # Touched only on the database thread; revalidated at the start of every unit of work
+        # and emptied whenever a transaction rolls back.
+        self.session_cache = SessionCache()
+        self._pending: list[tuple[Unit, asyncio.Future[Any]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -46,8 +61,7 @@ class Database:
             raise StorageError(f"{where}: cannot open database ({exc})") from None
         db = cls(conn, where)
         try:
-            await db.run(_configure)
-            await db.run(lambda c: migrate(c, where))
+            await db.run(lambda c: _prepare(c, where))
         except StorageError:
             await conn.close()
             raise
@@ -60,31 +74,96 @@ class Database:
         """Run `fn(conn)` on the database thread, outside any explicit transaction."""
         # aiosqlite's own primitive for "call this on the connection thread"; using it keeps
         # a multi-statement unit to a single thread hop.
-        return await self._conn._execute(lambda: fn(self._conn._conn))
+        return await self._conn._execute(lambda: self._call(fn))
+
+    def _call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._conn._conn
+        self.session_cache.revalidate(conn)
+        return fn(conn)
 
     async def transact(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn(conn)` atomically; any exception rolls everything back."""
-        return await self.run(lambda conn: _in_transaction(conn, fn))
+        """Run `fn(conn)` atomically and committed; any exception rolls it back."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending.append((fn, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch = [(fn, fut) for fn, fut in self._pending[:MAX_BATCH] if not fut.cancelled()]
+            del self._pending[:MAX_BATCH]
+            if not batch:
+                continue
+            units = [fn for fn, _ in batch]
+            try:
+                outcomes = await self.run(functools.partial(self._run_batch, units=units))
+            except Exception as exc:  # e.g. the write lock stayed busy past the timeout
+                outcomes = [(False, exc)] * len(batch)
+            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+
+    def _run_batch(self, conn: sqlite3.Connection, units: list[Unit]) -> list[tuple[bool, Any]]:
+        conn.execute("BEGIN IMMEDIATE")
+        # Holding the write lock now, so nobody else can commit until we do.
+        self.session_cache.revalidate(conn)
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            for unit in units:
+                changes = conn.total_changes
+                try:
+                    outcomes.append((True, unit(conn)))
+                except Exception as exc:
+                    if conn.total_changes != changes:
+                        raise _PartialWrite from exc
+                    outcomes.append((False, exc))
+            conn.execute("COMMIT")
+        except _PartialWrite:
+            self._rollback(conn)
+            return [self._run_alone(conn, unit) for unit in units]
+        except BaseException:
+            self._rollback(conn)
+            raise
+        return outcomes
+
+    def _run_alone(self, conn: sqlite3.Connection, unit: Unit) -> tuple[bool, Any]:
+        conn.execute("BEGIN IMMEDIATE")
+        self.session_cache.revalidate(conn)
+        try:
+            result = unit(conn)
+        except Exception as exc:
+            self._rollback(conn)
+            return False, exc
+        conn.execute("COMMIT")
+        return True, result
+
+    def _rollback(self, conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        self.session_cache.clear()
 
     async def close(self) -> None:
+        if self._flusher is not None:
+            await asyncio.shield(self._flusher)
         await self._conn.close()
 
 
-def _configure(conn: sqlite3.Connection) -> None:
+class _PartialWrite(Exception):
+    """A unit failed after writing: the batch must be rolled back and retried unit by unit."""
+
+
+def _prepare(conn: sqlite3.Connection, where: str) -> None:
+    """Pragmas and migrations; the checks come first so a refused file stays untouched."""
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
+    version = check_schema(conn, where)
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if mode.lower() not in ("wal", "memory"):
-        raise StorageError(f"cannot switch to WAL journal mode (got {mode})")
+        raise StorageError(f"{where}: cannot switch to WAL journal mode (got {mode})")
     conn.execute("PRAGMA synchronous = NORMAL")
-
-
-def _in_transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = fn(conn)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return result
+    migrate(conn, version)

@@ -1,4 +1,7 @@
-"""Leaderboard queries: points and accuracy per player within one workspace and period."""
+"""Leaderboard queries: points and accuracy per player within one workspace and period.
+
+Only ranked modes (challenge, test) count, so untimed practice can't tilt accuracy or ties.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ _RANKED = """
 WITH totals AS (
     SELECT s.user_id, SUM(s.points) AS points, SUM(s.correct) AS correct, COUNT(*) AS answered
     FROM scores s JOIN users u ON u.id = s.user_id
-    WHERE u.platform = :platform AND u.workspace = :workspace
+    WHERE u.platform = :platform AND u.workspace = :workspace AND s.ranked = 1
       AND (:since IS NULL OR s.scored_at >= :since)
     GROUP BY s.user_id
 ), ranked AS (

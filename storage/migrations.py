@@ -24,7 +24,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
-        "users, sessions, questions, attempts, hints, scores, badges",
+        "users, sessions, questions, attempts, hints, scores, badge awards",
         """
         CREATE TABLE users (
             id INTEGER PRIMARY KEY,
@@ -91,6 +91,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             idx INTEGER NOT NULL,
             user_id INTEGER NOT NULL REFERENCES users(id),
             mode TEXT NOT NULL,
+            ranked INTEGER NOT NULL CHECK (ranked IN (0, 1)),
             points INTEGER NOT NULL CHECK (points >= 0),
             correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
             scored_at REAL NOT NULL,
@@ -100,13 +101,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX scores_user_time ON scores(user_id, scored_at);
         CREATE INDEX scores_time ON scores(scored_at);
         CREATE TABLE badges (
-            user_id INTEGER NOT NULL REFERENCES users(id),
-            badge_id TEXT NOT NULL,
-            pack_id TEXT NOT NULL,
             session_id TEXT NOT NULL REFERENCES sessions(id),
+            badge_id TEXT NOT NULL,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            pack_id TEXT NOT NULL,
             awarded_at REAL NOT NULL,
-            PRIMARY KEY (user_id, badge_id)
+            PRIMARY KEY (session_id, badge_id)
         );
+        CREATE INDEX badges_user ON badges(user_id, badge_id);
         """,
     ),
 )
@@ -126,8 +128,11 @@ def current_version(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(conn: sqlite3.Connection, where: str) -> int:
-    """Bring the schema up to date; returns the version now in force."""
+def check_schema(conn: sqlite3.Connection, where: str) -> int:
+    """The file's lrquiz schema version, or StorageError if lrquiz must not touch it.
+
+    Read-only, so a refused file is left exactly as it was.
+    """
     version = current_version(conn)
     if version > LATEST_VERSION:
         raise SchemaTooNew(
@@ -136,6 +141,11 @@ def migrate(conn: sqlite3.Connection, where: str) -> int:
         )
     if version == 0:
         _refuse_foreign_tables(conn, where)
+    return version
+
+
+def migrate(conn: sqlite3.Connection, version: int) -> int:
+    """Apply every migration after `version`; returns the version now in force."""
     for migration in MIGRATIONS:
         if migration.version > version:
             _apply(conn, migration)

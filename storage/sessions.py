@@ -4,14 +4,56 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import OrderedDict
 
 from bot.engine.errors import UnknownSession
+from bot.engine.modes import rules_for
 from bot.engine.state import QuestionState, SessionState
 
 from .errors import AttemptRejected
 
 
-def load_session(conn: sqlite3.Connection, session_id: str) -> SessionState:
+class SessionCache:
+    """Recently used runs by id, as last read or written through one connection.
+
+    Valid only while no other connection has committed: the owner checks SQLite's
+    `PRAGMA data_version` at the start of every transaction and clears the cache when it
+    moved, and clears it on every rollback.
+    """
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[str, SessionState] = OrderedDict()
+        self._data_version: int | None = None
+
+    def get(self, session_id: str) -> SessionState | None:
+        session = self._entries.get(session_id)
+        if session is not None:
+            self._entries.move_to_end(session_id)
+        return session
+
+    def put(self, session: SessionState) -> None:
+        self._entries[session.id] = session
+        self._entries.move_to_end(session.id)
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+
+    def revalidate(self, conn: sqlite3.Connection) -> None:
+        """Forget everything if another connection committed since the last check."""
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._entries.clear()
+            self._data_version = version
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def load_session(
+    conn: sqlite3.Connection, session_id: str, cache: SessionCache | None = None
+) -> SessionState:
+    if cache is not None and (cached := cache.get(session_id)) is not None:
+        return cached
     row = conn.execute(
         "SELECT id, user_id, mode, pack_id, problem_ids, started_at, finished_at "
         "FROM sessions WHERE id = ?",
@@ -19,13 +61,30 @@ def load_session(conn: sqlite3.Connection, session_id: str) -> SessionState:
     ).fetchone()
     if row is None:
         raise UnknownSession(session_id)
+    session = SessionState(
+        id=row[0],
+        player_id=row[1],
+        mode=row[2],
+        pack_id=row[3],
+        problem_ids=tuple(json.loads(row[4])),
+        started_at=row[5],
+        questions=_load_questions(conn, session_id),
+        finished_at=row[6],
+        badges=_load_badges(conn, session_id) if row[6] is not None else (),
+    )
+    if cache is not None:
+        cache.put(session)
+    return session
+
+
+def _load_questions(conn: sqlite3.Connection, session_id: str) -> tuple[QuestionState, ...]:
     attempts: dict[int, list[str]] = {}
     for idx, choice in conn.execute(
         "SELECT idx, choice FROM attempts WHERE session_id = ? ORDER BY idx, attempt_no",
         (session_id,),
     ):
         attempts.setdefault(idx, []).append(choice)
-    questions = tuple(
+    return tuple(
         QuestionState(
             index=row[0],
             problem_id=row[1],
@@ -44,27 +103,23 @@ def load_session(conn: sqlite3.Connection, session_id: str) -> SessionState:
             (session_id,),
         )
     )
-    badges = tuple(
+
+
+def _load_badges(conn: sqlite3.Connection, session_id: str) -> tuple[str, ...]:
+    return tuple(
         r[0]
         for r in conn.execute(
-            "SELECT badge_id FROM badges WHERE session_id = ? ORDER BY badge_id", (session_id,)
+            "SELECT badge_id FROM badges WHERE session_id = ? ORDER BY rowid", (session_id,)
         )
-    )
-    return SessionState(
-        id=row[0],
-        player_id=row[1],
-        mode=row[2],
-        pack_id=row[3],
-        problem_ids=tuple(json.loads(row[4])),
-        started_at=row[5],
-        questions=questions,
-        finished_at=row[6],
-        badges=badges,
     )
 
 
 def save_session(
-    conn: sqlite3.Connection, before: SessionState | None, after: SessionState, now: float
+    conn: sqlite3.Connection,
+    before: SessionState | None,
+    after: SessionState,
+    now: float,
+    cache: SessionCache | None = None,
 ) -> None:
     """Persist the transition `before -> after`, made at `now`, in the caller's transaction."""
     if before is None:
@@ -80,23 +135,26 @@ def save_session(
                 after.started_at,
             ),
         )
+    elif after.finished_at != before.finished_at:
+        conn.execute(
+            "UPDATE sessions SET finished_at = ? WHERE id = ?", (after.finished_at, after.id)
+        )
     old_questions = before.questions if before else ()
     for question in after.questions:
         old = old_questions[question.index] if question.index < len(old_questions) else None
         if old != question:
             _save_question(conn, after, old, question, now)
     if after.finished_at is not None and (before is None or before.finished_at is None):
-        conn.execute(
-            "UPDATE sessions SET finished_at = ? WHERE id = ?", (after.finished_at, after.id)
-        )
         conn.executemany(
-            "INSERT OR IGNORE INTO badges(user_id, badge_id, pack_id, session_id, awarded_at) "
+            "INSERT INTO badges(session_id, badge_id, user_id, pack_id, awarded_at) "
             "VALUES (?, ?, ?, ?, ?)",
             [
-                (after.player_id, badge, after.pack_id, after.id, after.finished_at)
+                (after.id, badge, after.player_id, after.pack_id, after.finished_at)
                 for badge in after.badges
             ],
         )
+    if cache is not None:
+        cache.put(after)
 
 
 def _save_question(
@@ -140,15 +198,17 @@ def _save_question(
             "WHERE session_id = ? AND idx = ?",
             (int(new.hint_used), new.outcome, new.points, new.closed_at, session.id, new.index),
         )
-    if new.outcome is not None and (old is None or old.outcome is None):
+    newly_closed = new.outcome is not None and (old is None or old.outcome is None)
+    if newly_closed and new.outcome != "skipped":
         conn.execute(
-            "INSERT INTO scores(session_id, idx, user_id, mode, points, correct, scored_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO scores(session_id, idx, user_id, mode, ranked, points, correct, "
+            "scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 session.id,
                 new.index,
                 session.player_id,
                 session.mode,
+                int(rules_for(session.mode).scored),
                 new.points,
                 int(new.outcome == "correct"),
                 new.closed_at,
@@ -164,5 +224,17 @@ def sessions_past_deadline(conn: sqlite3.Connection, now: float) -> list[str]:
             "SELECT DISTINCT session_id FROM questions "
             "WHERE outcome IS NULL AND deadline IS NOT NULL AND deadline <= ?",
             (now,),
+        )
+    ]
+
+
+def badge_counts(conn: sqlite3.Connection, user_id: int) -> list[tuple[str, int]]:
+    """Each badge the user has earned, with how many times, in first-earned order."""
+    return [
+        (row[0], row[1])
+        for row in conn.execute(
+            "SELECT badge_id, COUNT(*) FROM badges WHERE user_id = ? "
+            "GROUP BY badge_id ORDER BY MIN(awarded_at), badge_id",
+            (user_id,),
         )
     ]

@@ -170,11 +170,17 @@ def expire(session: SessionState, pack: Pack, now: float) -> SessionState:
 
 
 def advance(session: SessionState, pack: Pack, player_id: int, now: float) -> SessionState:
-    """Open the next question once the current one has closed."""
+    """Open the next question once the current one has closed (or its time ran out).
+
+    When the time-out closes the last question, the finished run is returned as is.
+    """
     if session.player_id != player_id:
         raise NotYourSession()
     if session.is_finished:
         raise SessionFinished()
+    session = expire(session, pack, now)
+    if session.is_finished:
+        return session
     question = session.current
     if question is not None and question.is_open:
         raise NothingToAdvance()

@@ -2,7 +2,7 @@
 
 Points = base points for the difficulty (easy 10, medium 20, hard 30),
          x1 on the first attempt, x1/2 on the second, x1/4 after that,
-         halved again when the hint was used, rounded, at least 1 for a right answer.
+         halved again when the hint was used, rounded half up, at least 1 for a right answer.
 A wrong, expired or unscored (practice/learn) question earns 0.
 """
 
@@ -17,4 +17,4 @@ def points_for(difficulty: str, attempt_no: int, hint_used: bool) -> int:
     factor = 1.0 if attempt_no <= 1 else (0.5 if attempt_no == 2 else 0.25)
     if hint_used:
         factor /= 2
-    return max(1, round(base * factor))
+    return max(1, int(base * factor + 0.5))

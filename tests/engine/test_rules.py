@@ -166,12 +166,6 @@ def test_advance_requires_the_current_question_to_be_closed(pack: Pack) -> None:
         game.advance(session, pack, PLAYER, T0 + 1)
 
 
-@pytest.mark.xfail(
-    reason="BUG: after the deadline passes, advance() still says 'Answer the current question "
-    "first' (NothingToAdvance) while answering says 'Time's up'; it should close the expired "
-    "question and open the next one",
-    strict=True,
-)
 def test_advance_after_the_deadline_moves_on(pack: Pack) -> None:
     session = _start(pack)
     session = game.advance(session, pack, PLAYER, T0 + 130)

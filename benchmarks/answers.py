@@ -1,0 +1,131 @@
+"""Answer throughput through engine + storage, against raw aiosqlite inserts, same run.
+
+    python benchmarks/answers.py [--users 1000] [--runs-per-user 3]
+
+N concurrent players each answer every run's first question twice (wrong, then right)
+through `GameService.answer`, on a file database. The baseline in the same run is raw
+aiosqlite: single-row INSERTs, each its own commit, from the same number of concurrent
+tasks, with the same pragmas. Target: at least half the raw rate, zero lost and zero
+duplicated attempts (checked below).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiosqlite
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.service import GameService
+from problems.loader import default_pack
+from storage.database import Database
+from storage.users import PlayerRef
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def bench_service(path: Path, users: int, runs_per_user: int) -> dict[str, float]:
+    db = await Database.open(path)
+    pack = default_pack()
+    service = GameService(db, [pack])
+    players = [
+        await service.player_id(PlayerRef("bench", "w", f"u{i}", f"user {i}")) for i in range(users)
+    ]
+    sessions: list[tuple[int, str, str, str]] = []
+    for player in players:
+        for _ in range(runs_per_user):
+            state = await service.start(player, "challenge")
+            problem = pack.problem(state.problem_ids[0])
+            wrong = next(letter for letter in problem.choices if letter != problem.answer)
+            sessions.append((player, state.id, wrong, problem.answer))
+    latencies: list[float] = []
+
+    async def player_task(mine: list[tuple[int, str, str, str]]) -> None:
+        for player, session_id, wrong, right in mine:
+            for letter in (wrong, right):
+                began = time.perf_counter()
+                await service.answer(session_id, player, letter, question_index=0)
+                latencies.append(time.perf_counter() - began)
+
+    by_player: dict[int, list[tuple[int, str, str, str]]] = {}
+    for entry in sessions:
+        by_player.setdefault(entry[0], []).append(entry)
+    started = time.perf_counter()
+    await asyncio.gather(*(player_task(mine) for mine in by_player.values()))
+    elapsed = time.perf_counter() - started
+    await db.close()
+
+    expected = len(sessions) * 2
+    conn = sqlite3.connect(path)
+    stored = conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
+    distinct = conn.execute(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT session_id, idx, attempt_no FROM attempts)"
+    ).fetchone()[0]
+    scored = conn.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
+    conn.close()
+    return {
+        "answers": expected,
+        "rate": expected / elapsed,
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "lost": expected - stored,
+        "duplicated": stored - distinct,
+        "scores_ok": scored == len(sessions),
+    }
+
+
+async def bench_raw(path: Path, tasks: int, rows: int) -> dict[str, float]:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    await conn.execute("PRAGMA journal_mode = WAL")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    await conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, who INTEGER, v TEXT)")
+    per_task = rows // tasks
+
+    async def writer(who: int) -> None:
+        for i in range(per_task):
+            await conn.execute("INSERT INTO t(who, v) VALUES (?, ?)", (who, f"row {i}"))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(writer(n) for n in range(tasks)))
+    elapsed = time.perf_counter() - started
+    await conn.close()
+    return {"rows": per_task * tasks, "rate": per_task * tasks / elapsed}
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--runs-per-user", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = await bench_raw(Path(tmp) / "raw.db", args.users, args.users * args.runs_per_user * 2)
+        ours = await bench_service(Path(tmp) / "game.db", args.users, args.runs_per_user)
+    ratio = ours["rate"] / raw["rate"]
+    print(f"users: {args.users}, answers: {ours['answers']}")
+    print(f"raw aiosqlite insert+commit: {raw['rate']:,.0f} rows/s ({raw['rows']} rows)")
+    print(
+        f"engine + storage answers:    {ours['rate']:,.0f} answers/s  "
+        f"p50 {ours['p50_ms']:.2f} ms  p99 {ours['p99_ms']:.2f} ms"
+    )
+    print(f"ratio to raw: {ratio:.2f} (target >= 0.50)")
+    print(
+        f"lost attempts: {ours['lost']}, duplicated attempts: {ours['duplicated']}, "
+        f"one score per question: {'yes' if ours['scores_ok'] else 'NO'}"
+    )
+    ok = ratio >= 0.5 and ours["lost"] == 0 and ours["duplicated"] == 0 and ours["scores_ok"]
+    print("RESULT:", "PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
