@@ -59,7 +59,7 @@ class ResultCache:
     """``get``/``put`` of JSON results; ``path=None`` or ``":memory:"`` keeps nothing on disk."""
 
     def __init__(self, path: str | Path | None) -> None:
-        self.path = None if path in (None, "", ":memory:") else Path(path)
+        self.path = None if path is None or str(path) in ("", ":memory:") else Path(path)
         self.memory: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.db: aiosqlite.Connection | None = None
         self.error = ""
