@@ -1,0 +1,64 @@
+"""The result cache on its own: keys, persistence, and surviving a bad database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runner.cache import ResultCache, cache_key, default_cache_path
+
+RUNTIME = {"python": "3.11.7", "torch": "2.13.0", "torch_build": "2.13.0+cpu", "threads": 1}
+
+
+def test_key_covers_code_seed_limits_and_runtime() -> None:
+    base = cache_key("print(1)", 0, 5.0, {"memory_mb": 512}, RUNTIME)
+    assert base == cache_key("print(1)", 0, 5.0, {"memory_mb": 512}, dict(RUNTIME))
+    variants = [
+        cache_key("print(2)", 0, 5.0, {"memory_mb": 512}, RUNTIME),
+        cache_key("print(1)", 1, 5.0, {"memory_mb": 512}, RUNTIME),
+        cache_key("print(1)", 0, 6.0, {"memory_mb": 512}, RUNTIME),
+        cache_key("print(1)", 0, 5.0, {"memory_mb": 256}, RUNTIME),
+        cache_key("print(1)", 0, 5.0, {"memory_mb": 512}, {**RUNTIME, "torch_build": "2.14.0"}),
+        cache_key("print(1)", 0, 5.0, {"memory_mb": 512}, {**RUNTIME, "threads": 2}),
+        cache_key("print(1)", 0, 5.0, {"memory_mb": 512}, {**RUNTIME, "python": "3.12.0"}),
+    ]
+    assert base not in variants and len(set(variants)) == len(variants)
+
+
+async def test_results_persist_across_instances(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "cache.db"
+    first = ResultCache(path)
+    await first.open()
+    first.put("k", {"status": "ok", "stdout": "1\n"})
+    await first.close()
+    second = ResultCache(path)
+    await second.open()
+    assert await second.get("k") == {"status": "ok", "stdout": "1\n"}
+    assert await second.get("missing") is None
+    assert second.info()["persistent"] is True
+    await second.close()
+
+
+async def test_unusable_database_falls_back_to_memory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "cache.db"
+    bad.write_bytes(b"this is not a sqlite database" * 100)
+    cache = ResultCache(bad)
+    await cache.open()
+    cache.put("k", {"status": "ok"})
+    assert await cache.get("k") == {"status": "ok"}
+    assert cache.info()["persistent"] is False
+    assert "caching in memory only" in capsys.readouterr().err
+    await cache.close()
+
+
+def test_default_path_honours_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("LRQUIZ_RUNNER_CACHE", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_cache_path() == tmp_path / "lrquiz" / "runner-cache.db"
+    monkeypatch.setenv("LRQUIZ_RUNNER_CACHE", str(tmp_path / "x.db"))
+    assert default_cache_path() == tmp_path / "x.db"
+    monkeypatch.setenv("LRQUIZ_RUNNER_CACHE", ":memory:")
+    assert ResultCache(default_cache_path()).path is None
