@@ -14,17 +14,27 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from bot.engine import game
+from bot.engine import game, live
 from bot.engine.clock import Clock, SystemClock
 from bot.engine.errors import QuestionClosed
 from bot.engine.game import AnswerResult
 from bot.engine.modes import rules_for
 from bot.engine.periods import period_start
 from bot.engine.state import SessionState
-from problems.model import Pack
+from bot.engine.stats import StatsView, build_stats
+from problems.model import Badge, Pack
 from storage.database import Database
 from storage.leaderboard import LeaderboardRow, leaderboard
+from storage.live import (
+    insert_live,
+    live_past_deadline,
+    load_live,
+    next_live_deadline,
+    save_live,
+)
+from storage.refs import MessageRef, get_ref, put_ref
 from storage.sessions import badge_counts, load_session, save_session, sessions_past_deadline
+from storage.stats import display_name, problem_tallies
 from storage.users import PlayerRef, ensure_user
 
 T = TypeVar("T")
@@ -131,6 +141,124 @@ class GameService:
     async def badges(self, player_id: int) -> list[tuple[str, int]]:
         """(badge id, times earned) for everything the player has earned."""
         return await self.db.run(lambda conn: badge_counts(conn, player_id))
+
+    def badge(self, badge_id: str) -> Badge | None:
+        for pack in self.packs.values():
+            for badge in pack.badges:
+                if badge.id == badge_id:
+                    return badge
+        return None
+
+    async def stats(self, player_id: int) -> StatsView:
+        """Points, accuracy by kind and difficulty, and badges for one player."""
+
+        def read(conn: sqlite3.Connection):
+            return (
+                display_name(conn, player_id),
+                problem_tallies(conn, player_id),
+                badge_counts(conn, player_id),
+            )
+
+        name, tallies, badges = await self.db.run(read)
+        rows = []
+        for tally in tallies:
+            pack = self.packs.get(tally.pack_id)
+            problem = None
+            if pack is not None:
+                problem = next((p for p in pack.problems if p.id == tally.problem_id), None)
+            rows.append((problem, tally.answered, tally.correct, tally.points))
+        earned = [(b, n) for badge_id, n in badges if (b := self.badge(badge_id)) is not None]
+        return build_stats(name or "?", rows, earned)
+
+    # --- live questions ----------------------------------------------------------------
+
+    async def post_live(
+        self,
+        platform: str,
+        workspace: str,
+        posted_by: int | None = None,
+        pack_id: str | None = None,
+        problem_id: str | None = None,
+    ) -> live.LiveState:
+        """Open a public question now; a random problem from the pack unless one is named."""
+        pack = self.pack(pack_id)
+        if problem_id is None:
+            problem_id = secrets.choice(pack.problems).id
+        else:
+            try:
+                pack.problem(problem_id)
+            except KeyError:
+                raise ValueError(f"pack {pack.id!r} has no problem {problem_id!r}") from None
+        state = live.open_live(secrets.token_hex(6), pack, problem_id, self.clock.now())
+        await self.db.transact(
+            lambda conn: insert_live(conn, state, platform, workspace, posted_by)
+        )
+        return state
+
+    async def live(self, live_id: str) -> live.LiveState:
+        return await self.db.run(lambda conn: load_live(conn, live_id))
+
+    async def answer_live(
+        self, live_id: str, player_id: int, letter: str
+    ) -> tuple[live.LiveState, live.LiveAnswer]:
+        return await self._apply_live(
+            live_id,
+            lambda s, now: live.answer_live(s, self.pack(s.pack_id), player_id, letter, now),
+        )
+
+    async def hint_live(self, live_id: str, player_id: int) -> tuple[live.LiveState, str]:
+        return await self._apply_live(
+            live_id, lambda s, now: live.hint_live(s, self.pack(s.pack_id), player_id, now)
+        )
+
+    async def close_due_live(self) -> list[live.LiveState]:
+        """Close every live question whose deadline passed; each is returned once."""
+        now = self.clock.now()
+
+        def work(conn: sqlite3.Connection) -> list[live.LiveState]:
+            closed = []
+            for live_id in live_past_deadline(conn, now):
+                before = load_live(conn, live_id)
+                after = live.close_live(before, self.pack(before.pack_id), now)
+                save_live(conn, before, after, now)
+                closed.append(after)
+            return closed
+
+        return await self.db.transact(work)
+
+    async def next_deadline(self) -> float | None:
+        """The earliest deadline of any open question or live question, for timers."""
+
+        def read(conn: sqlite3.Connection) -> float | None:
+            row = conn.execute(
+                "SELECT MIN(deadline) FROM questions WHERE outcome IS NULL"
+            ).fetchone()
+            candidates = [d for d in (row[0], next_live_deadline(conn)) if d is not None]
+            return min(candidates) if candidates else None
+
+        return await self.db.run(read)
+
+    async def _apply_live(
+        self, live_id: str, operation: Callable[[live.LiveState, float], tuple[live.LiveState, T]]
+    ) -> tuple[live.LiveState, T]:
+        now = self.clock.now()
+
+        def work(conn: sqlite3.Connection) -> tuple[live.LiveState, T]:
+            before = load_live(conn, live_id)
+            after, result = operation(before, now)
+            save_live(conn, before, after, now)
+            return after, result
+
+        return await self.db.transact(work)
+
+    # --- message references for front ends ---------------------------------------------
+
+    async def remember_message(self, platform: str, kind: str, key: str, ref: MessageRef) -> None:
+        now = self.clock.now()
+        await self.db.transact(lambda conn: put_ref(conn, platform, kind, key, ref, now))
+
+    async def message_ref(self, platform: str, kind: str, key: str) -> MessageRef | None:
+        return await self.db.run(lambda conn: get_ref(conn, platform, kind, key))
 
     async def leaderboard(
         self,

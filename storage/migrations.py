@@ -24,7 +24,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
-        "users, sessions, questions, attempts, hints, scores, badge awards",
+        "users, runs, questions, attempts, hints, live questions, scores, badges, message refs",
         """
         CREATE TABLE users (
             id INTEGER PRIMARY KEY,
@@ -86,20 +86,70 @@ MIGRATIONS: tuple[Migration, ...] = (
             PRIMARY KEY (session_id, idx),
             FOREIGN KEY (session_id, idx) REFERENCES questions(session_id, idx)
         );
+        CREATE TABLE live_questions (
+            id TEXT PRIMARY KEY,
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            pack_id TEXT NOT NULL,
+            problem_id TEXT NOT NULL,
+            opened_at REAL NOT NULL,
+            deadline REAL NOT NULL,
+            closed_at REAL,
+            posted_by INTEGER REFERENCES users(id)
+        );
+        CREATE INDEX live_open_deadline ON live_questions(deadline) WHERE closed_at IS NULL;
+        CREATE TABLE live_answers (
+            live_id TEXT NOT NULL REFERENCES live_questions(id),
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            choice TEXT NOT NULL CHECK (choice IN ('A', 'B', 'C', 'D')),
+            correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
+            hint_used INTEGER NOT NULL CHECK (hint_used IN (0, 1)),
+            answered_at REAL NOT NULL,
+            PRIMARY KEY (live_id, user_id)
+        );
+        CREATE TRIGGER live_answers_while_open BEFORE INSERT ON live_answers
+        BEGIN
+            SELECT RAISE(ABORT, 'lrquiz: live question is closed')
+            WHERE (SELECT closed_at FROM live_questions WHERE id = NEW.live_id) IS NOT NULL;
+        END;
+        CREATE TABLE live_hints (
+            live_id TEXT NOT NULL REFERENCES live_questions(id),
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            used_at REAL NOT NULL,
+            PRIMARY KEY (live_id, user_id)
+        );
+        -- One ledger row per scored question, from a run or a live question, never twice.
         CREATE TABLE scores (
-            session_id TEXT NOT NULL,
-            idx INTEGER NOT NULL,
+            id INTEGER PRIMARY KEY,
             user_id INTEGER NOT NULL REFERENCES users(id),
             mode TEXT NOT NULL,
             ranked INTEGER NOT NULL CHECK (ranked IN (0, 1)),
+            pack_id TEXT NOT NULL,
+            problem_id TEXT NOT NULL,
             points INTEGER NOT NULL CHECK (points >= 0),
             correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
             scored_at REAL NOT NULL,
-            PRIMARY KEY (session_id, idx),
+            session_id TEXT,
+            idx INTEGER,
+            live_id TEXT REFERENCES live_questions(id),
+            UNIQUE (session_id, idx),
+            UNIQUE (live_id, user_id),
+            CHECK ((session_id IS NULL) != (live_id IS NULL)),
             FOREIGN KEY (session_id, idx) REFERENCES questions(session_id, idx)
         );
         CREATE INDEX scores_user_time ON scores(user_id, scored_at);
         CREATE INDEX scores_time ON scores(scored_at);
+        -- Where a front end posted something it must edit later (ids only, per platform).
+        CREATE TABLE message_refs (
+            platform TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}',
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (platform, kind, key)
+        );
         CREATE TABLE badges (
             session_id TEXT NOT NULL REFERENCES sessions(id),
             badge_id TEXT NOT NULL,
@@ -114,7 +164,19 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
-OWNED_TABLES = ("users", "sessions", "questions", "attempts", "hints", "scores", "badges")
+OWNED_TABLES = (
+    "users",
+    "sessions",
+    "questions",
+    "attempts",
+    "hints",
+    "live_questions",
+    "live_answers",
+    "live_hints",
+    "scores",
+    "badges",
+    "message_refs",
+)
 
 
 def current_version(conn: sqlite3.Connection) -> int:

@@ -201,17 +201,19 @@ def _save_question(
     newly_closed = new.outcome is not None and (old is None or old.outcome is None)
     if newly_closed and new.outcome != "skipped":
         conn.execute(
-            "INSERT INTO scores(session_id, idx, user_id, mode, ranked, points, correct, "
-            "scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO scores(user_id, mode, ranked, pack_id, problem_id, points, correct, "
+            "scored_at, session_id, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                session.id,
-                new.index,
                 session.player_id,
                 session.mode,
                 int(rules_for(session.mode).scored),
+                session.pack_id,
+                new.problem_id,
                 new.points,
                 int(new.outcome == "correct"),
                 new.closed_at,
+                session.id,
+                new.index,
             ),
         )
 
