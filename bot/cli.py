@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import getpass
+import importlib
 import json
 import os
 import sys
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from bot.bootstrap import open_service
 from bot.engine.modes import MODES
 from bot.engine.periods import PERIODS
+from bot.labels import PERIOD_TITLES
 from bot.real_output import Runner
 from bot.service import GameService, Leaderboard
 from problems.errors import PackError
@@ -65,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     from problems.cli import register as register_problems
 
     register_problems(commands)
+    run = commands.add_parser("run", help="run the Discord or Slack bot")
+    platforms = run.add_subparsers(dest="platform", metavar="PLATFORM")
+    platforms.required = True
+    for front_end in ("bot.discord.cli", "bot.slack.cli"):
+        # Each front end registers its own commands; chat SDKs are imported only when run.
+        importlib.import_module(front_end).register(commands, platforms)
     try:
         from runner.cli import register as register_runner
     except ImportError:  # the runner is an optional part of the install
@@ -168,8 +176,7 @@ def _board_json(board: Leaderboard) -> str:
 
 
 def _board_text(board: Leaderboard) -> str:
-    title = {"day": "today", "week": "this week", "month": "this month", "all": "all time"}
-    lines = [f"🏆 Leaderboard — {title[board.period]}"]
+    lines = [f"🏆 Leaderboard — {PERIOD_TITLES[board.period]}"]
     if not board.rows:
         lines.append("No answers yet. Play with: lrquiz play")
     for row in board.rows:

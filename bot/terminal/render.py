@@ -5,28 +5,11 @@ from __future__ import annotations
 import textwrap
 
 from bot.engine.views import QuestionView, RevealView, SummaryView
+from bot.labels import KIND_LABELS, OUTCOME_LABELS, clock_text
 from bot.real_output import RealOutput
 from problems.model import Pack
 
-KIND_LABELS = {
-    "conceptual": "🧠 Conceptual",
-    "predict-output": "🖨️ Predict Output",
-    "hyperparameter": "🎛️ Hyperparameter",
-    "metrics": "📈 Metrics",
-    "debug": "🔧 Debug",
-}
-OUTCOME_LABELS = {
-    "correct": "✅ Correct!",
-    "wrong": "❌ Not this time.",
-    "expired": "⏰ Time's up!",
-    "skipped": "⏭️ Skipped.",
-}
 RULE = "─" * 64
-
-
-def clock_text(seconds: float) -> str:
-    whole = int(seconds + 0.999)
-    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def code_block(code: str) -> str:

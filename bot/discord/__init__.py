@@ -1,0 +1,1 @@
+"""The Discord front end: a thin adapter from Discord events to the game service."""

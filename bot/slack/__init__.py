@@ -1,0 +1,1 @@
+"""The Slack front end: a thin adapter from Slack events to the game service."""
