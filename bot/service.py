@@ -35,7 +35,7 @@ from storage.live import (
 from storage.refs import MessageRef, get_ref, put_ref
 from storage.sessions import badge_counts, load_session, save_session, sessions_past_deadline
 from storage.stats import display_name, problem_tallies
-from storage.users import PlayerRef, ensure_user
+from storage.users import PlayerRef, ensure_user, find_user, get_user
 
 T = TypeVar("T")
 Operation = Callable[[SessionState, float], tuple[SessionState, T]]
@@ -68,6 +68,14 @@ class GameService:
     async def player_id(self, player: PlayerRef) -> int:
         now = self.clock.now()
         return await self.db.transact(lambda conn: ensure_user(conn, player, now))
+
+    async def find_player(self, platform: str, workspace: str, external_id: str) -> int | None:
+        """A known player's id without creating one, e.g. for `stats @someone`."""
+        return await self.db.run(lambda conn: find_user(conn, platform, workspace, external_id))
+
+    async def player(self, player_id: int) -> PlayerRef | None:
+        """Who a player id is on their platform, e.g. to mention a live question's winner."""
+        return await self.db.run(lambda conn: get_user(conn, player_id))
 
     async def start(
         self, player_id: int, mode: str, pack_id: str | None = None, seed: int | None = None

@@ -27,3 +27,23 @@ def ensure_user(conn: sqlite3.Connection, player: PlayerRef, now: float) -> int:
         (player.platform, player.workspace, player.external_id, player.display_name, now),
     ).fetchone()
     return int(row[0])
+
+
+def find_user(
+    conn: sqlite3.Connection, platform: str, workspace: str, external_id: str
+) -> int | None:
+    """A known user's id, or None; never creates one (looking someone up is not playing)."""
+    row = conn.execute(
+        "SELECT id FROM users WHERE platform = ? AND workspace = ? AND external_id = ?",
+        (platform, workspace, external_id),
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def get_user(conn: sqlite3.Connection, user_id: int) -> PlayerRef | None:
+    """Who a user id is on their platform, e.g. to mention them in a chat message."""
+    row = conn.execute(
+        "SELECT platform, workspace, external_id, display_name FROM users WHERE id = ?",
+        (user_id,),
+    ).fetchone()
+    return PlayerRef(*row) if row else None
