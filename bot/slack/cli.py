@@ -1,9 +1,125 @@
-"""`lrquiz run slack [--http] [--port N]` (filled in by the Slack adapter)."""
+"""`lrquiz run slack [--http] [--port N]`: Socket Mode by default, HTTP mode with --http.
+
+slack_bolt is imported only when the command runs, so the rest of the CLI works without
+the Slack extra installed. Missing tokens are one `lrquiz: error:` line naming the variable.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import AsyncIterator
 from typing import Any
+
+DEFAULT_PORT = 3000
 
 
 def register(commands: Any, run_platforms: Any) -> None:
-    """Add this front end's commands; import slack_bolt only inside the handlers."""
+    """Add `run slack` to the `lrquiz` parser."""
+    slack = run_platforms.add_parser(
+        "slack",
+        help="run the Slack app (Socket Mode; --http for the Events API over HTTP)",
+        description="Run the Slack app. Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; "
+        "--http needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET and serves /slack/events.",
+    )
+    slack.add_argument("--http", action="store_true", help="serve HTTP instead of Socket Mode")
+    slack.add_argument(
+        "--port", type=_port, default=None, help=f"HTTP port (default: $PORT or {DEFAULT_PORT})"
+    )
+    slack.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
+    slack.add_argument(
+        "--db",
+        default=None,
+        help="database file (default: $LRQUIZ_DB or ~/.local/share/lrquiz/lrquiz.db)",
+    )
+    slack.add_argument(
+        "--runner",
+        default=None,
+        metavar="URL",
+        help="runner URL for real output, or 'off' (default: $LRQUIZ_RUNNER_URL, else a "
+        "local runner is started)",
+    )
+    slack.set_defaults(func=_run)
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535: {text}")
+    return value
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        import slack_bolt  # noqa: F401
+    except ImportError:
+        raise ValueError(
+            "the Slack extra is not installed; pip install 'lrquiz[slack]' aiohttp"
+        ) from None
+    from .app import SlackSettings
+
+    settings = SlackSettings.from_env(http=args.http)  # fail before opening anything
+    logging.basicConfig(
+        level=os.environ.get("LRQUIZ_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    asyncio.run(_serve(args, settings))
+    return 0
+
+
+@contextlib.asynccontextmanager
+async def _runner(url: str | None) -> AsyncIterator[Any]:
+    url = url or os.environ.get("LRQUIZ_RUNNER_URL") or None
+    if url == "off":
+        yield None
+        return
+    try:
+        from runner.local import runner_client
+    except ImportError:
+        yield None
+        return
+    async with runner_client(url) as client:
+        yield client
+
+
+async def _serve(args: argparse.Namespace, settings: Any) -> None:
+    from bot.bootstrap import open_service
+
+    from .app import SlackBot
+
+    service = await open_service(args.db)
+    try:
+        async with _runner(args.runner) as runner:
+            bot = SlackBot(service, settings, runner)
+            await bot.start()
+            try:
+                if args.http:
+                    port = (
+                        args.port
+                        if args.port is not None
+                        else int(os.environ.get("PORT") or DEFAULT_PORT)
+                    )
+                    web_runner, bound = await bot.serve_http(args.host, port)
+                    print(
+                        f"lrquiz: Slack HTTP mode listening on http://{args.host}:{bound}/slack/events",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    try:
+                        await asyncio.Event().wait()
+                    finally:
+                        await web_runner.cleanup()
+                else:
+                    print("lrquiz: Slack Socket Mode connecting…", file=sys.stderr, flush=True)
+                    await bot.serve_socket_mode(settings.app_token)
+            finally:
+                await bot.stop()
+    finally:
+        await service.db.close()

@@ -1,0 +1,407 @@
+"""Engine views as Slack Block Kit messages.
+
+Pure functions of the engine's views: no Slack calls and no game rules. Everything that
+comes from a pack, a player or the runner is escaped (`&`, `<`, `>`) so PyTorch output
+such as ``<class 'torch.Tensor'>`` shows intact; only tokens built here (mentions, date
+tokens) stay unescaped. Slack caps a section at 3000 characters, so long text is split.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.engine.live import LiveResults, LiveState
+from bot.engine.stats import Accuracy, StatsView
+from bot.engine.views import QuestionView, RevealView, SummaryView
+from bot.labels import KIND_LABELS, OUTCOME_LABELS, PERIOD_TITLES, clock_text
+from bot.real_output import RealOutput
+from problems.model import Badge, Pack, Problem
+from storage.leaderboard import LeaderboardRow
+
+from . import ids
+
+Block = dict[str, Any]
+SECTION_LIMIT = 3000
+FALLBACK_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message body: `text` is the notification / accessibility fallback."""
+
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+
+    def payload(self, **extra: Any) -> dict[str, Any]:
+        return {"text": self.text[:FALLBACK_LIMIT], "blocks": self.blocks, **extra}
+
+    def __add__(self, other: Message) -> Message:
+        return Message(self.text, [*self.blocks, *other.blocks])
+
+
+# --- text helpers ---------------------------------------------------------------------
+
+
+def esc(text: str) -> str:
+    """Slack's three control characters, as its docs ask; everything else is literal."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code_block(code: str) -> str:
+    body = esc(code.rstrip("\n")) or " "
+    # A ``` inside the code would end the block early; a zero-width space defuses it.
+    return "```\n" + body.replace("```", "`\u200b``") + "\n```"
+
+
+def date_token(ts: float, fmt: str = "{time_secs}") -> str:
+    """A Slack date token: each reader sees the time in their own timezone."""
+    fallback = time.strftime("%H:%M:%S UTC", time.gmtime(ts))
+    return f"<!date^{int(ts)}^{fmt}|{fallback}>"
+
+
+def mention(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def _split(text: str, limit: int) -> list[str]:
+    """Split on line boundaries into pieces of at most `limit` characters."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # a single enormous line: hard cut
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def sections(text: str) -> list[Block]:
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+        for piece in _split(text, SECTION_LIMIT)
+        if piece.strip()
+    ]
+
+
+def code_sections(code: str) -> list[Block]:
+    """A code block, split into several blocks of its own when it is too long for one."""
+    room = SECTION_LIMIT - 16
+    escaped = esc(code.rstrip("\n")).replace("```", "`\u200b``") or " "
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "```\n" + piece + "\n```"}}
+        for piece in _split(escaped, room)
+    ]
+
+
+def context(*parts: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": p} for p in parts][:10]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text[:75], "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(buttons: Sequence[dict[str, Any]]) -> Block:
+    return {"type": "actions", "elements": list(buttons)}
+
+
+def notice(text: str) -> Message:
+    """A one-paragraph message; `text` is plain, so it is escaped here."""
+    return Message(text, sections(esc(text)))
+
+
+# --- questions and reveals --------------------------------------------------------------
+
+
+def _problem_header(problem: Problem, prefix: str) -> str:
+    level = problem.level or problem.difficulty
+    return f"*{prefix}* · {KIND_LABELS[problem.kind]} · {level}"
+
+
+def _problem_body(problem: Problem) -> list[Block]:
+    blocks: list[Block] = []
+    text = f"*{esc(problem.title)}*\n" if problem.title else ""
+    blocks += sections(text + esc(problem.prompt.strip()))
+    if problem.code:
+        blocks += code_sections(problem.code)
+    choices = "\n".join(f"*{letter}.* {esc(text)}" for letter, text in problem.choices.items())
+    blocks += sections(choices)
+    return blocks
+
+
+def learn_intro(pack: Pack) -> Message:
+    return Message(pack.title, sections(f"📘 *{esc(pack.title)}*\n\n{esc(pack.summary.strip())}"))
+
+
+def question(view: QuestionView, now: float, note: str | None = None) -> Message:
+    """An open question of a personal run, with A–D, Hint and Quit buttons."""
+    problem = view.problem
+    header = _problem_header(problem, f"Question {view.number}/{view.total}")
+    blocks: list[Block] = []
+    if note:
+        blocks += sections(esc(note))
+    blocks += sections(header)
+    blocks += _problem_body(problem)
+    if view.hint_used:
+        blocks += sections(f"💡 *Hint:* {esc(problem.hint)}")
+    blocks.append(context(status_line(view, now)))
+    value = ids.question_value(view.session_id, view.index)
+    buttons = [button(letter, ids.ANSWER + letter, value) for letter in problem.choices]
+    if view.hints_allowed and not view.hint_used:
+        buttons.append(button("💡 Hint", ids.HINT, value))
+    buttons.append(button("Quit", ids.QUIT, view.session_id, style="danger"))
+    blocks.append(actions(buttons))
+    return Message(f"Question {view.number}/{view.total}: {problem.prompt.strip()}", blocks)
+
+
+def status_line(view: QuestionView, now: float) -> str:
+    parts = []
+    left = view.seconds_left(now)
+    if view.deadline is not None and left is not None:
+        parts.append(f"⏱ answer by {date_token(view.deadline)} ({clock_text(left)} left)")
+    noun = "attempt" if view.attempts_left == 1 else "attempts"
+    parts.append(f"{view.attempts_left} {noun} left")
+    if view.tried:
+        parts.append("tried " + ", ".join(view.tried))
+    if view.hint_used:
+        parts.append("hint used (points halved)")
+    return " · ".join(parts)
+
+
+def wrong_note(view: QuestionView) -> str:
+    noun = "attempt" if view.attempts_left == 1 else "attempts"
+    return f"❌ Not quite. {view.attempts_left} {noun} left."
+
+
+def _solution(problem: Problem) -> str:
+    solution = problem.solution
+    lines = ["*Solution*"]
+    lines += [f"{n}. {esc(step)}" for n, step in enumerate(solution.steps, start=1)]
+    lines.append(f"*Final answer:* {esc(solution.final)}")
+    if solution.quick_check:
+        lines.append(f"*Quick check:* {esc(solution.quick_check)}")
+    if solution.common_mistakes:
+        lines.append("*Common mistakes:*")
+        lines += [f"• {esc(m)}" for m in solution.common_mistakes]
+    return "\n".join(lines)
+
+
+def real_output(real: RealOutput | None) -> list[Block]:
+    if real is None:
+        return []
+    heading = sections(f"*{esc(real.heading)}*")
+    if not real.available:
+        return [*heading, *sections(f"_({esc(real.reason)})_")]
+    return [*heading, *code_sections(real.text)]
+
+
+def reveal(view: RevealView, real: RealOutput | None, note: str | None = None) -> Message:
+    """A closed question: outcome, key, real output, solution, and Next ▶ unless finished."""
+    problem = view.problem
+    outcome = OUTCOME_LABELS.get(view.outcome, view.outcome)
+    if view.outcome == "correct" and view.points:
+        outcome += f" +{view.points} points" + (" (hint used)" if view.hint_used else "")
+    blocks: list[Block] = []
+    if note:
+        blocks += sections(esc(note))
+    blocks += sections(_problem_header(problem, f"Question {view.number}/{view.total}"))
+    blocks += sections(f"*{outcome}*")
+    if view.tried:
+        blocks.append(context("You answered " + ", ".join(view.tried)))
+    blocks += sections(f"*Answer: {problem.answer}.* {esc(problem.answer_text)}")
+    blocks += real_output(real)
+    blocks += sections(_solution(problem))
+    if not view.finished:
+        blocks.append(actions([button("Next ▶", ids.NEXT, view.session_id, style="primary")]))
+    return Message(f"{outcome} Answer: {problem.answer}", blocks)
+
+
+def summary(view: SummaryView) -> Message:
+    verb = "finished" if view.completed else "ended early"
+    lines = [
+        f"🏁 *{view.mode.capitalize()} {verb}* · {esc(view.pack_title)}",
+        f"Score: *{view.correct}/{view.total}* correct",
+    ]
+    if view.scored:
+        lines.append(f"Points: *{view.points}*")
+    for badge in view.badges:
+        lines.append(f"{badge.emoji} Badge earned: *{esc(badge.name)}* — {esc(badge.description)}")
+    lines.append("Play again with `/lrquiz challenge`, `test`, `practice` or `learn`.")
+    text = f"{view.mode.capitalize()} {verb}: {view.correct}/{view.total} correct"
+    return Message(text, [divider(), *sections("\n".join(lines))])
+
+
+# --- live questions ---------------------------------------------------------------------
+
+
+def live_question(state: LiveState, problem: Problem, now: float) -> Message:
+    """The public post: everyone gets one locked-in answer until the deadline."""
+    left = max(0.0, state.deadline - now)
+    blocks: list[Block] = sections(_problem_header(problem, "📣 Live question"))
+    blocks += _problem_body(problem)
+    blocks.append(
+        context(
+            f"⏱ closes {date_token(state.deadline)} ({clock_text(left)}) · one answer each, "
+            "revealed at the deadline · a hint halves your points"
+        )
+    )
+    buttons = [button(letter, ids.LIVE_ANSWER + letter, state.id) for letter in problem.choices]
+    buttons.append(button("💡 Hint", ids.LIVE_HINT, state.id))
+    blocks.append(actions(buttons))
+    return Message(f"Live question: {problem.prompt.strip()}", blocks)
+
+
+def live_closed(
+    state: LiveState,
+    problem: Problem,
+    results: LiveResults,
+    first_right: str | None,
+    real: RealOutput | None,
+) -> Message:
+    """The same post after its deadline: answer, letter counts, first right answer."""
+    blocks: list[Block] = sections(_problem_header(problem, "📣 Live question (closed)"))
+    blocks += _problem_body(problem)
+    closed_at = state.closed_at if state.closed_at is not None else state.deadline
+    blocks.append(context(f"⏱ closed {date_token(closed_at)}"))
+    blocks.append(divider())
+    counts = " · ".join(f"{letter}: {n}" for letter, n in results.counts.items())
+    noun = "answer" if results.total == 1 else "answers"
+    lines = [
+        f"*Answer: {problem.answer}.* {esc(problem.answer_text)}",
+        f"{counts}  ({results.total} {noun}, {results.correct} right)",
+    ]
+    if first_right:
+        lines.append(f"🥇 First right answer: {first_right}")
+    elif results.total:
+        lines.append("Nobody got it this time.")
+    else:
+        lines.append("Nobody answered this time.")
+    blocks += sections("\n".join(lines))
+    blocks += real_output(real)
+    blocks += sections(_solution(problem))
+    return Message(f"Live question closed. Answer: {problem.answer}", blocks)
+
+
+def live_locked(letter: str, deadline: float) -> Message:
+    return notice_raw(
+        f"🔒 You locked in *{letter}*. The answer is revealed {date_token(deadline, '{time}')}."
+    )
+
+
+def live_hint(text: str) -> Message:
+    return notice_raw(f"💡 *Hint:* {esc(text)}\n_Using the hint halves your points._")
+
+
+def notice_raw(mrkdwn: str) -> Message:
+    """A message whose text is already mrkdwn (escaped where needed by the caller)."""
+    return Message(mrkdwn, sections(mrkdwn))
+
+
+# --- leaderboard, stats, badges, help ---------------------------------------------------
+
+
+def _row(row: LeaderboardRow, who: str) -> str:
+    return (
+        f"{row.rank:>2}. {who} — *{row.points}* pts · "
+        f"{row.correct}/{row.answered} correct ({row.accuracy:.0%})"
+    )
+
+
+def leaderboard(
+    period: str,
+    rows: Iterable[tuple[LeaderboardRow, str]],
+    own: tuple[LeaderboardRow, str] | None,
+) -> Message:
+    """`rows` pairs each row with how to show the player (a mention or escaped name)."""
+    lines = [f"🏆 *Leaderboard — {PERIOD_TITLES[period]}*"]
+    listed = [_row(row, who) for row, who in rows]
+    lines += listed or ["No answers yet. Start with `/lrquiz challenge`."]
+    if own is not None:
+        lines += ["", "*You:* " + _row(*own)]
+    return Message(f"Leaderboard — {PERIOD_TITLES[period]}", sections("\n".join(lines)))
+
+
+def _accuracy(label: str, acc: Accuracy) -> str | None:
+    if not acc.answered:
+        return None
+    return f"{label}: {acc.correct}/{acc.answered} ({acc.ratio:.0%})"
+
+
+def stats(view: StatsView, who: str) -> Message:
+    lines = [f"📊 *Stats for {who}*"]
+    if not view.overall.answered:
+        lines.append("No answers yet.")
+    else:
+        lines.append(
+            f"Points: *{view.points}* · accuracy {view.overall.correct}/{view.overall.answered}"
+            f" ({view.overall.ratio:.0%})"
+        )
+        kinds = [_accuracy(KIND_LABELS[k], a) for k, a in view.by_kind.items()]
+        levels = [_accuracy(d.capitalize(), a) for d, a in view.by_difficulty.items()]
+        lines += ["", "*By kind*", *[k for k in kinds if k]]
+        lines += ["", "*By difficulty*", *[d for d in levels if d]]
+    if view.badges:
+        lines += ["", "*Badges*"]
+        lines += [f"{b.emoji} {esc(b.name)} ×{n}" for b, n in view.badges]
+    return Message(f"Stats for {who}", sections("\n".join(lines)))
+
+
+def badges(earned: Sequence[tuple[Badge, int]], available: Sequence[Badge]) -> Message:
+    lines = ["🎖️ *Your badges*"]
+    if earned:
+        lines += [f"{b.emoji} *{esc(b.name)}* ×{n} — {esc(b.description)}" for b, n in earned]
+    else:
+        lines.append("None yet.")
+    have = {b.id for b, _ in earned}
+    missing = [b for b in available if b.id not in have]
+    if missing:
+        lines += ["", "*Still to earn*"]
+        lines += [f"🔒 {esc(b.name)} — {esc(b.description)}" for b in missing]
+    return Message("Your badges", sections("\n".join(lines)))
+
+
+HELP = """*lrquiz* — timed PyTorch quizzes on learning-rate differentials
+• `/lrquiz challenge` — 5 problems, 2:00 each, 2 attempts, hints, points and a badge
+• `/lrquiz test` — 10 questions easy → hard, one attempt, no hints
+• `/lrquiz practice` — 5 untimed problems with full solutions, no points
+• `/lrquiz learn` — the concept first, then practice
+• `/lrquiz leaderboard [day|week|month|all]` — who leads this workspace
+• `/lrquiz stats [@user]` — points and accuracy by kind and difficulty
+• `/lrquiz badges` — badges you have earned
+• `/lrquiz help` — this message"""
+
+ADMIN_HELP = """*Admin*
+• `/lrquiz admin post [problem-id] now` — post a live question in this channel \
+(one answer each, revealed at the deadline)"""
+
+
+def help_message(note: str | None = None, admin: bool = False) -> Message:
+    text = HELP + ("\n\n" + ADMIN_HELP if admin else "")
+    if note:
+        text = esc(note) + "\n\n" + text
+    return Message("lrquiz help", sections(text))

@@ -1,0 +1,211 @@
+"""Signed Slack requests through Bolt's real dispatch path, and readers for Block Kit replies."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+from bot.engine.clock import FakeClock
+from bot.engine.state import SessionState
+from bot.real_output import Runner
+from bot.service import GameService
+from bot.slack.app import SlackBot, SlackSettings
+from problems.model import Pack
+from storage.database import Database
+
+from .fake_slack import FakeSlack
+
+SECRET = "test-signing-secret"
+TEAM = "T1"
+CHANNEL = "C1"
+_trigger = itertools.count(1)
+
+
+def signed_headers(body: str, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """X-Slack-Signature v0 exactly as Slack computes it."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": ts,
+        "x-slack-signature": f"v0={digest}",
+    }
+
+
+def command_body(
+    text: str, response_url: str, user: str = "U1", name: str = "ann", channel: str = CHANNEL
+) -> str:
+    return urlencode(
+        {
+            "token": "legacy-unused",
+            "team_id": TEAM,
+            "team_domain": "lrquiz-test",
+            "channel_id": channel,
+            "channel_name": "quiz",
+            "user_id": user,
+            "user_name": name,
+            "command": "/lrquiz",
+            "text": text,
+            "api_app_id": "A1",
+            "response_url": response_url,
+            "trigger_id": f"t{next(_trigger)}",
+        }
+    )
+
+
+def action_body(
+    action_id: str,
+    value: str,
+    response_url: str,
+    user: str = "U1",
+    name: str = "ann",
+    ephemeral: bool = True,
+    channel: str = CHANNEL,
+) -> str:
+    payload = {
+        "type": "block_actions",
+        "api_app_id": "A1",
+        "token": "legacy-unused",
+        "trigger_id": f"t{next(_trigger)}",
+        "team": {"id": TEAM, "domain": "lrquiz-test"},
+        "user": {"id": user, "username": name, "name": name, "team_id": TEAM},
+        "channel": {"id": channel, "name": "quiz"},
+        "container": {
+            "type": "message",
+            "message_ts": "1700000000.000001",
+            "channel_id": channel,
+            "is_ephemeral": ephemeral,
+        },
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b1",
+                "value": value,
+                "text": {"type": "plain_text", "text": action_id},
+                "action_ts": "1700000001.000001",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+# --- reading replies ------------------------------------------------------------------
+
+
+def all_text(message: dict[str, Any]) -> str:
+    """Every piece of text a player would read: sections, contexts and button labels."""
+    parts = [message.get("text", "")]
+    for block in message.get("blocks", []):
+        if "text" in block:
+            parts.append(block["text"]["text"])
+        for element in block.get("elements", []):
+            if element.get("type") == "button":
+                parts.append(element["text"]["text"])
+            elif "text" in element:
+                parts.append(element["text"])
+    return "\n".join(parts)
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        e
+        for block in message.get("blocks", [])
+        if block["type"] == "actions"
+        for e in block["elements"]
+    ]
+
+
+def button(message: dict[str, Any], action_id: str) -> dict[str, Any]:
+    for element in buttons(message):
+        if element["action_id"] == action_id:
+            return element
+    raise AssertionError(f"no {action_id} button in {[b['action_id'] for b in buttons(message)]}")
+
+
+def action_ids(message: dict[str, Any]) -> list[str]:
+    return [b["action_id"] for b in buttons(message)]
+
+
+# --- the app under test ------------------------------------------------------------------
+
+
+class Harness:
+    """One SlackBot on a database file, a FakeClock and the fake Slack."""
+
+    def __init__(self, fake: FakeSlack, bot: SlackBot, clock: FakeClock) -> None:
+        self.fake = fake
+        self.bot = bot
+        self.clock = clock
+
+    @property
+    def service(self) -> GameService:
+        return self.bot.service
+
+    async def dispatch(self, body: str, headers: dict[str, str] | None = None) -> BoltResponse:
+        request = AsyncBoltRequest(body=body, headers=headers or signed_headers(body))
+        return await self.bot.app.async_dispatch(request)
+
+    async def command(self, text: str, **who: Any) -> dict[str, Any]:
+        """Run `/lrquiz text` and return the ephemeral reply posted to its response_url."""
+        url, key = self.fake.response_url()
+        response = await self.dispatch(command_body(text, url, **who))
+        assert response.status == 200, response.body
+        return await self.fake.response(key)
+
+    async def click(self, action_id: str, value: str, **who: Any) -> dict[str, Any]:
+        """Click a button and return what the app posted to the click's response_url."""
+        url, key = self.fake.response_url()
+        response = await self.dispatch(action_body(action_id, value, url, **who))
+        assert response.status == 200, response.body
+        return await self.fake.response(key)
+
+    async def press(self, message: dict[str, Any], action_id: str, **who: Any) -> dict[str, Any]:
+        """Click the button with `action_id` on a message we received."""
+        return await self.click(action_id, button(message, action_id)["value"], **who)
+
+    async def session_of(self, message: dict[str, Any]) -> SessionState:
+        session_id = button(message, "lrquiz_quit")["value"]
+        return await self.service.session(session_id)
+
+    async def right_letter(self, message: dict[str, Any]) -> str:
+        session = await self.session_of(message)
+        assert session.current is not None
+        return self.service.pack(session.pack_id).problem(session.current.problem_id).answer
+
+    async def wrong_letter(self, message: dict[str, Any]) -> str:
+        right = await self.right_letter(message)
+        return next(letter for letter in "ABCD" if letter != right)
+
+    async def close(self) -> None:
+        await self.bot.stop()
+        await self.service.db.close()
+
+
+async def make_bot(
+    db_path: Path,
+    fake: FakeSlack,
+    clock: FakeClock,
+    packs: Sequence[Pack],
+    runner: Runner | None = None,
+    admins: Sequence[str] = (),
+) -> SlackBot:
+    service = GameService(await Database.open(db_path), packs, clock)
+    settings = SlackSettings(
+        bot_token="xoxb-test",
+        signing_secret=SECRET,
+        api_url=fake.api_url,
+        admins=frozenset(admins),
+    )
+    return SlackBot(service, settings, runner)

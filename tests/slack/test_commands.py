@@ -1,0 +1,108 @@
+"""Every /lrquiz subcommand through Bolt's dispatch, answered ephemerally via response_url."""
+
+from __future__ import annotations
+
+import pytest
+
+from .support import Harness, action_ids, all_text
+
+
+async def test_help_for_empty_help_and_unknown_text(slack: Harness) -> None:
+    for text in ("", "help"):
+        reply = await slack.command(text)
+        assert reply["response_type"] == "ephemeral"
+        assert "/lrquiz challenge" in all_text(reply)
+        assert "/lrquiz leaderboard" in all_text(reply)
+        assert "I don't know" not in all_text(reply)
+    reply = await slack.command("dance please")
+    body = all_text(reply)
+    assert "I don't know “dance please”" in body
+    assert "/lrquiz stats [@user]" in body
+
+
+async def test_ack_is_immediate_and_empty(slack: Harness) -> None:
+    """The HTTP answer to the command is a bare ack; the content comes via response_url."""
+    from .support import command_body
+
+    url, key = slack.fake.response_url()
+    response = await slack.dispatch(command_body("help", url))
+    assert response.status == 200
+    assert response.body == ""
+    await slack.fake.response(key)
+
+
+@pytest.mark.parametrize("mode", ["challenge", "test", "practice", "learn"])
+async def test_every_mode_starts_an_ephemeral_run(slack: Harness, mode: str) -> None:
+    reply = await slack.command(mode)
+    assert reply["response_type"] == "ephemeral"
+    assert reply["replace_original"] is False
+    ids = action_ids(reply)
+    assert ids[:4] == [f"lrquiz_answer_{x}" for x in "ABCD"]
+    assert ("lrquiz_hint" in ids) == (mode != "test")  # test mode: no hints
+    assert ids[-1] == "lrquiz_quit"
+    text = all_text(reply)
+    total = 10 if mode == "test" else 5
+    assert f"Question 1/{total}" in text
+    timed = mode in ("challenge", "test")
+    assert ("<!date^" in text) == timed
+    if timed:
+        assert "(2:00 left)" in text
+    attempts = 2 if mode == "challenge" else 1
+    assert f"{attempts} attempt" in text
+    if mode == "learn":
+        assert "📘 *Learning rate differential in PyTorch*" in text
+    # The run and its response_url are in storage, keyed by the run's id only.
+    session = await slack.session_of(reply)
+    assert session.mode == mode
+    ref = await slack.service.message_ref("slack", "run", session.id)
+    assert ref is not None and ref.data["response_url"].startswith(slack.fake.url)
+    for element in reply["blocks"][-1]["elements"]:
+        assert element["value"].split(":")[0] == session.id  # ids only
+
+
+async def test_leaderboard_periods_and_own_row(slack: Harness) -> None:
+    empty = await slack.command("leaderboard")
+    assert "Leaderboard — all time" in all_text(empty)
+    assert "No answers yet" in all_text(empty)
+
+    # Two players score; the leaderboard mentions them (mentions follow renames).
+    for user, name in (("U1", "ann"), ("U2", "bob")):
+        question = await slack.command("challenge", user=user, name=name)
+        letter = await slack.right_letter(question)
+        await slack.press(question, f"lrquiz_answer_{letter}", user=user, name=name)
+    for period, title in (("day", "today"), ("week", "this week"), ("month", "this month")):
+        board = all_text(await slack.command(f"leaderboard {period}"))
+        assert f"Leaderboard — {title}" in board
+        assert "<@U1>" in board and "<@U2>" in board
+        assert "pts" in board and "1/1 correct (100%)" in board
+
+    bad = all_text(await slack.command("leaderboard fortnight"))
+    assert "Unknown period 'fortnight'" in bad
+
+
+async def test_stats_self_other_and_unknown(slack: Harness) -> None:
+    mine = all_text(await slack.command("stats"))
+    assert "Stats for <@U1>" in mine and "No answers yet" in mine
+
+    question = await slack.command("challenge", user="U2", name="bob")
+    letter = await slack.right_letter(question)
+    await slack.press(question, f"lrquiz_answer_{letter}", user="U2", name="bob")
+
+    theirs = all_text(await slack.command("stats <@U2|bob>"))
+    assert "Stats for <@U2>" in theirs
+    assert "accuracy 1/1 (100%)" in theirs
+    assert "By kind" in theirs and "By difficulty" in theirs
+
+    nobody = all_text(await slack.command("stats <@U9|zed>"))
+    assert "<@U9> hasn't played yet." in nobody
+    # Looking someone up does not create them.
+    assert await slack.service.find_player("slack", "T1", "U9") is None
+
+    bad = all_text(await slack.command("stats bob"))
+    assert "Mention someone" in bad
+
+
+async def test_badges_before_any(slack: Harness) -> None:
+    text = all_text(await slack.command("badges"))
+    assert "Your badges" in text and "None yet." in text
+    assert "🔒 Learning Rate Differential Master" in text
