@@ -1,9 +1,174 @@
-"""`lrquiz run discord` and `lrquiz discord sync` (filled in by the Discord adapter)."""
+"""`lrquiz run discord` and `lrquiz discord sync [--guild ID]`.
+
+discord.py is imported only inside the handlers, so the rest of the CLI works without it.
+Commands are synced deliberately (Discord rate-limits syncing, and a global sync takes up to
+an hour to reach every client), never on start. Every failure is one line on stderr.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import AsyncIterator
 from typing import Any
+
+TOKEN_ENV = "DISCORD_TOKEN"
+# Base URL of Discord's REST API, for a proxy or an offline test double.
+API_ENV = "DISCORD_API_URL"
+NO_TOKEN = (
+    f"{TOKEN_ENV} is not set; create a bot at https://discord.com/developers/applications "
+    "and export its token (see README, Discord)"
+)
 
 
 def register(commands: Any, run_platforms: Any) -> None:
     """Add this front end's commands; import discord.py only inside the handlers."""
+    run = run_platforms.add_parser("discord", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run.add_argument(
+        "--db",
+        default=None,
+        help="database file (default: $LRQUIZ_DB or ~/.local/share/lrquiz/lrquiz.db)",
+    )
+    run.add_argument(
+        "--runner",
+        default=None,
+        metavar="URL",
+        help="runner URL for real output, or 'off' (default: $LRQUIZ_RUNNER_URL, "
+        "else a local runner is started)",
+    )
+    run.set_defaults(func=_run)
+
+    discord_cmd = commands.add_parser("discord", help="Discord bot maintenance")
+    actions = discord_cmd.add_subparsers(dest="discord_action", metavar="ACTION")
+    actions.required = True
+    sync = actions.add_parser(
+        "sync", help="register the slash commands with Discord (globally, or in one server)"
+    )
+    sync.add_argument(
+        "--guild",
+        type=int,
+        default=None,
+        metavar="ID",
+        help="sync to this server only: available at once (for testing)",
+    )
+    sync.set_defaults(func=_sync)
+
+
+def _token() -> str | None:
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        print(f"lrquiz: error: {NO_TOKEN}", file=sys.stderr)
+        return None
+    return token
+
+
+def _point_at_api() -> None:
+    base = os.environ.get(API_ENV, "").strip().rstrip("/")
+    if base:
+        from discord.http import Route
+
+        Route.BASE = base
+
+
+def _fail(message: str) -> int:
+    print(f"lrquiz: error: {message}", file=sys.stderr)
+    return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    token = _token()
+    if token is None:
+        return 1
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("discord").setLevel(logging.WARNING)
+    return asyncio.run(_run_async(args, token))
+
+
+async def _run_async(args: argparse.Namespace, token: str) -> int:
+    import discord
+
+    from bot.bootstrap import open_service
+
+    from .client import LrquizBot
+
+    _point_at_api()
+    service = await open_service(args.db)
+    try:
+        async with _runner(args.runner) as runner:
+            bot = LrquizBot(service, runner)
+            try:
+                async with bot:
+                    await bot.start(token)
+            except discord.LoginFailure:
+                return _fail(f"Discord rejected {TOKEN_ENV} (invalid or reset token)")
+            except discord.PrivilegedIntentsRequired:
+                return _fail("Discord refused the gateway intents this bot asked for")
+            except discord.HTTPException as error:
+                return _fail(f"Discord API error {error.status}: {error.text or error}")
+    finally:
+        await service.db.close()
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    token = _token()
+    if token is None:
+        return 1
+    return asyncio.run(_sync_async(args, token))
+
+
+async def _sync_async(args: argparse.Namespace, token: str) -> int:
+    import discord
+    from discord import app_commands
+
+    from .commands import install
+
+    _point_at_api()
+    client = discord.Client(intents=discord.Intents.none())
+    tree = app_commands.CommandTree(client)
+    install(tree)
+    try:
+        async with client:
+            await client.login(token)
+            if args.guild is None:
+                synced = await tree.sync()
+                where = "globally (clients may take up to an hour to show them)"
+            else:
+                guild = discord.Object(id=args.guild)
+                tree.copy_global_to(guild=guild)
+                synced = await tree.sync(guild=guild)
+                where = f"to server {args.guild} (available now)"
+    except discord.LoginFailure:
+        return _fail(f"Discord rejected {TOKEN_ENV} (invalid or reset token)")
+    except discord.Forbidden:
+        return _fail(
+            f"Discord refused the sync: is the bot in server {args.guild}, "
+            "invited with the applications.commands scope?"
+        )
+    except discord.HTTPException as error:
+        return _fail(f"Discord API error {error.status}: {error.text or error}")
+    names = ", ".join(f"/{command.name}" for command in synced)
+    print(f"Synced {len(synced)} command groups {where}: {names}")
+    return 0
+
+
+@contextlib.asynccontextmanager
+async def _runner(url: str | None) -> AsyncIterator[Any]:
+    """The runner client for real output; None when switched off or not installed."""
+    url = url or os.environ.get("LRQUIZ_RUNNER_URL") or None
+    if url == "off":
+        yield None
+        return
+    try:
+        from runner.local import runner_client
+    except ImportError:
+        yield None
+        return
+    async with runner_client(url) as client:
+        yield client

@@ -1,0 +1,299 @@
+"""A local aiohttp app standing in for Discord's REST API, recording every request.
+
+It keeps the messages it was asked to create or edit, like Discord does, so a test can
+"click" the buttons a message really shows. Interaction callbacks follow Discord's rules
+for what `@original` means: the new message for types 4/5, the clicked message for 6/7.
+Responses are `Content-Type: application/json` exactly, which discord.py requires.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+APP_ID = 1_111_111_111_111_111_111
+BOT_ID = 2_222_222_222_222_222_222
+API_PREFIX = "/api/v10"
+
+BOT_USER = {
+    "id": str(BOT_ID),
+    "username": "lrquiz",
+    "discriminator": "0",
+    "global_name": None,
+    "avatar": None,
+    "bot": True,
+    "flags": 0,
+    "public_flags": 0,
+    "verified": True,
+    "mfa_enabled": False,
+}
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The message fields of the request (an interaction callback nests them in data)."""
+        if isinstance(self.body, dict) and "type" in self.body and "data" in self.body:
+            return self.body.get("data") or {}
+        return self.body if isinstance(self.body, dict) else {}
+
+
+@dataclass
+class Message:
+    id: int
+    channel_id: int
+    content: str = ""
+    embeds: list[dict[str, Any]] = field(default_factory=list)
+    components: list[dict[str, Any]] = field(default_factory=list)
+    flags: int = 0
+
+    def apply(self, data: dict[str, Any]) -> None:
+        for key in ("content", "embeds", "components", "flags"):
+            if key in data:
+                value = data[key]
+                setattr(self, key, value if value is not None else type(getattr(self, key))())
+
+    def custom_ids(self) -> list[str]:
+        return [c["custom_id"] for row in self.components for c in row.get("components", [])]
+
+    def button(self, label: str) -> dict[str, Any]:
+        for row in self.components:
+            for component in row.get("components", []):
+                if component.get("label") == label:
+                    return component
+        raise KeyError(f"no button {label!r} in {self.custom_ids()}")
+
+    @property
+    def text(self) -> str:
+        """Everything a reader sees: content, embed titles, descriptions and fields."""
+        parts = [self.content or ""]
+        for embed in self.embeds:
+            parts += [embed.get("title", ""), embed.get("description", "")]
+            for f in embed.get("fields", []):
+                parts += [f["name"], f["value"]]
+            parts.append(embed.get("footer", {}).get("text", ""))
+        return "\n".join(p for p in parts if p)
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "channel_id": str(self.channel_id),
+            "type": 0,
+            "content": self.content or "",
+            "author": BOT_USER,
+            "embeds": self.embeds,
+            "components": self.components,
+            "attachments": [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": "2026-05-28T10:00:00.000000+00:00",
+            "edited_timestamp": None,
+            "flags": self.flags,
+            "application_id": str(APP_ID),
+        }
+
+
+@dataclass
+class Pending:
+    """What the fake knows about an injected interaction, keyed by its token."""
+
+    id: int
+    channel_id: int
+    message_id: int | None
+    original: int | None = None
+
+
+class FakeDiscord:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.messages: dict[int, Message] = {}
+        self.interactions: dict[str, Pending] = {}
+        self.valid_token = "good-token"
+        self.deny_channels: set[int] = set()
+        self._ids = itertools.count(1_300_000_000_000_000_000)
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    def new_id(self) -> int:
+        return next(self._ids)
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}{API_PREFIX}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- what tests ask -------------------------------------------------------------------
+
+    def expect(self, interaction_id: int, channel_id: int, message_id: int | None, token: str):
+        self.interactions[token] = Pending(interaction_id, channel_id, message_id)
+
+    def callbacks(self, interaction_id: int) -> list[Call]:
+        path = re.compile(rf"/interactions/{interaction_id}/[^/]+/callback$")
+        return [c for c in self.calls if c.method == "POST" and path.match(c.path)]
+
+    def for_token(self, token: str) -> list[Call]:
+        """Follow-ups and edits sent with an interaction's token after its callback."""
+        return [c for c in self.calls if c.path.startswith(f"/webhooks/{APP_ID}/{token}")]
+
+    def original(self, token: str) -> Message:
+        pending = self.interactions[token]
+        assert pending.original is not None, "the interaction has no @original message yet"
+        return self.messages[pending.original]
+
+    def channel_posts(self, channel_id: int) -> list[Call]:
+        return [
+            c
+            for c in self.calls
+            if c.method == "POST" and c.path == f"/channels/{channel_id}/messages"
+        ]
+
+    def edits_of(self, message_id: int) -> list[Call]:
+        return [c for c in self.calls if c.method == "PATCH" and c.path.endswith(f"/{message_id}")]
+
+    # --- the API --------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        path = request.path.removeprefix(API_PREFIX)
+        body: Any = None
+        if request.can_read_body:
+            raw = await request.read()
+            if request.content_type == "application/json" and raw:
+                body = json.loads(raw)
+            elif request.content_type.startswith("multipart"):
+                body = {"multipart": True}
+        self.calls.append(Call(request.method, path, dict(request.query), body))
+        if request.headers.get("Authorization") not in (None, f"Bot {self.valid_token}"):
+            return _json({"message": "401: Unauthorized", "code": 0}, 401)
+        return self._route(request.method, path, body or {})
+
+    def _route(self, method: str, path: str, body: dict[str, Any]) -> web.Response:
+        if method == "GET" and path == "/users/@me":
+            return _json(BOT_USER)
+        if method == "GET" and path == "/oauth2/applications/@me":
+            return _json(_application())
+        if m := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path):
+            return self._callback(m[2], body)
+        if m := re.fullmatch(rf"/webhooks/{APP_ID}/([^/]+)/messages/(@original|\d+)", path):
+            return self._webhook_message(method, m[1], m[2], body)
+        if method == "POST" and (m := re.fullmatch(rf"/webhooks/{APP_ID}/([^/]+)", path)):
+            pending = self.interactions[m[1]]
+            message = self._create(pending.channel_id, body)
+            return _json(message.payload())
+        if m := re.fullmatch(r"/channels/(\d+)/messages", path):
+            channel = int(m[1])
+            if channel in self.deny_channels:
+                return _json({"message": "Missing Access", "code": 50001}, 403)
+            return _json(self._create(channel, body).payload())
+        if method == "PATCH" and (m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)):
+            message = self.messages[int(m[2])]
+            message.apply(body)
+            return _json(message.payload())
+        if method == "PUT" and (
+            m := re.fullmatch(r"/applications/\d+/(guilds/\d+/)?commands", path)
+        ):
+            return _json(
+                [
+                    {
+                        **command,
+                        "id": str(self.new_id()),
+                        "application_id": str(APP_ID),
+                        "version": "1",
+                        "default_member_permissions": command.get("default_member_permissions"),
+                    }
+                    for command in body
+                ]
+            )
+        return _json({"message": f"404: no fake for {method} {path}", "code": 0}, 404)
+
+    def _create(self, channel_id: int, data: dict[str, Any]) -> Message:
+        message = Message(self.new_id(), channel_id)
+        message.apply(data)
+        self.messages[message.id] = message
+        return message
+
+    def _callback(self, token: str, body: dict[str, Any]) -> web.Response:
+        pending = self.interactions[token]
+        kind = body["type"]
+        data = body.get("data") or {}
+        message: Message | None = None
+        if kind in (4, 5):  # a new message (5: the "thinking…" placeholder)
+            message = self._create(pending.channel_id, {**data, "content": data.get("content", "")})
+            pending.original = message.id
+        elif kind in (6, 7):  # the clicked message (7: edited now)
+            assert pending.message_id is not None, "only components can update a message"
+            pending.original = pending.message_id
+            message = self.messages[pending.message_id]
+            if kind == 7:
+                message.apply(data)
+        answer: dict[str, Any] = {
+            "interaction": {
+                "id": str(pending.id),
+                "type": 2 if pending.message_id is None else 3,
+                "response_message_id": str(pending.original),
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(message and message.flags & 64),
+            }
+        }
+        if message is not None and kind in (4, 7):
+            answer["resource"] = {"type": kind, "message": message.payload()}
+        return _json(answer)
+
+    def _webhook_message(
+        self, method: str, token: str, which: str, body: dict[str, Any]
+    ) -> web.Response:
+        pending = self.interactions.get(token)
+        if pending is None or pending.original is None:
+            return _json({"message": "Unknown Webhook", "code": 10015}, 404)
+        message_id = pending.original if which == "@original" else int(which)
+        message = self.messages[message_id]
+        if method == "PATCH":
+            message.apply(body)
+        return _json(message.payload())
+
+
+def _application() -> dict[str, Any]:
+    return {
+        "id": str(APP_ID),
+        "name": "lrquiz",
+        "description": "",
+        "icon": None,
+        "bot_public": True,
+        "bot_require_code_grant": False,
+        "owner": {**BOT_USER, "id": "3333", "bot": False, "username": "owner"},
+        "verify_key": "00",
+        "flags": 0,
+        "summary": "",
+        "team": None,
+    }
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json"},
+    )
