@@ -30,7 +30,7 @@ FALLBACK_LIMIT = 300
 
 @dataclass(frozen=True)
 class Message:
-    """A message body: `text` is the notification / accessibility fallback."""
+    """A message body: `text` is the notification fallback, mrkdwn like the blocks."""
 
     text: str
     blocks: list[Block] = field(default_factory=list)
@@ -132,7 +132,7 @@ def actions(buttons: Sequence[dict[str, Any]]) -> Block:
 
 def notice(text: str) -> Message:
     """A one-paragraph message; `text` is plain, so it is escaped here."""
-    return Message(text, sections(esc(text)))
+    return Message(esc(text), sections(esc(text)))
 
 
 # --- questions and reveals --------------------------------------------------------------
@@ -155,7 +155,9 @@ def _problem_body(problem: Problem) -> list[Block]:
 
 
 def learn_intro(pack: Pack) -> Message:
-    return Message(pack.title, sections(f"📘 *{esc(pack.title)}*\n\n{esc(pack.summary.strip())}"))
+    return Message(
+        esc(pack.title), sections(f"📘 *{esc(pack.title)}*\n\n{esc(pack.summary.strip())}")
+    )
 
 
 def question(view: QuestionView, now: float, note: str | None = None) -> Message:
@@ -176,7 +178,7 @@ def question(view: QuestionView, now: float, note: str | None = None) -> Message
         buttons.append(button("💡 Hint", ids.HINT, value))
     buttons.append(button("Quit", ids.QUIT, view.session_id, style="danger"))
     blocks.append(actions(buttons))
-    return Message(f"Question {view.number}/{view.total}: {problem.prompt.strip()}", blocks)
+    return Message(f"Question {view.number}/{view.total}: {esc(problem.prompt.strip())}", blocks)
 
 
 def status_line(view: QuestionView, now: float) -> str:
@@ -273,7 +275,7 @@ def live_question(state: LiveState, problem: Problem, now: float) -> Message:
     buttons = [button(letter, ids.LIVE_ANSWER + letter, state.id) for letter in problem.choices]
     buttons.append(button("💡 Hint", ids.LIVE_HINT, state.id))
     blocks.append(actions(buttons))
-    return Message(f"Live question: {problem.prompt.strip()}", blocks)
+    return Message(f"Live question: {esc(problem.prompt.strip())}", blocks)
 
 
 def live_closed(

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
@@ -70,8 +71,19 @@ def _run(args: argparse.Namespace) -> int:
         level=os.environ.get("LRQUIZ_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    asyncio.run(_serve(args, settings))
+    asyncio.run(_until_signalled(_serve(args, settings)))
     return 0
+
+
+async def _until_signalled(work: Any) -> None:
+    """SIGTERM/SIGINT cancel the app, so the watcher stops and the database closes cleanly."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 @contextlib.asynccontextmanager

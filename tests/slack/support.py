@@ -42,28 +42,35 @@ def signed_headers(body: str, secret: str = SECRET, timestamp: int | None = None
     }
 
 
-def command_body(
+def command_body(text: str, response_url: str, **who: Any) -> str:
+    return urlencode(command_fields(text, response_url, **who))
+
+
+def command_fields(
     text: str, response_url: str, user: str = "U1", name: str = "ann", channel: str = CHANNEL
-) -> str:
-    return urlencode(
-        {
-            "token": "legacy-unused",
-            "team_id": TEAM,
-            "team_domain": "lrquiz-test",
-            "channel_id": channel,
-            "channel_name": "quiz",
-            "user_id": user,
-            "user_name": name,
-            "command": "/lrquiz",
-            "text": text,
-            "api_app_id": "A1",
-            "response_url": response_url,
-            "trigger_id": f"t{next(_trigger)}",
-        }
-    )
+) -> dict[str, str]:
+    """A slash command as Slack sends it (form fields over HTTP, a dict in Socket Mode)."""
+    return {
+        "token": "legacy-unused",
+        "team_id": TEAM,
+        "team_domain": "lrquiz-test",
+        "channel_id": channel,
+        "channel_name": "quiz",
+        "user_id": user,
+        "user_name": name,
+        "command": "/lrquiz",
+        "text": text,
+        "api_app_id": "A1",
+        "response_url": response_url,
+        "trigger_id": f"t{next(_trigger)}",
+    }
 
 
-def action_body(
+def action_body(action_id: str, value: str, response_url: str, **who: Any) -> str:
+    return urlencode({"payload": json.dumps(action_payload(action_id, value, response_url, **who))})
+
+
+def action_payload(
     action_id: str,
     value: str,
     response_url: str,
@@ -71,8 +78,9 @@ def action_body(
     name: str = "ann",
     ephemeral: bool = True,
     channel: str = CHANNEL,
-) -> str:
-    payload = {
+) -> dict[str, Any]:
+    """A button click's block_actions payload."""
+    return {
         "type": "block_actions",
         "api_app_id": "A1",
         "token": "legacy-unused",
@@ -98,7 +106,6 @@ def action_body(
             }
         ],
     }
-    return urlencode({"payload": json.dumps(payload)})
 
 
 # --- reading replies ------------------------------------------------------------------
