@@ -66,7 +66,13 @@ def _token() -> str | None:
     return token
 
 
-def _point_at_api() -> None:
+def _prepare_discord() -> None:
+    """Point discord.py at $DISCORD_API_URL if set, and drop its voice warnings (no voice)."""
+    from discord.voice_client import VoiceClient
+
+    for flag in ("warn_nacl", "warn_dave"):
+        if hasattr(VoiceClient, flag):
+            setattr(VoiceClient, flag, False)
     base = os.environ.get(API_ENV, "").strip().rstrip("/")
     if base:
         from discord.http import Route
@@ -97,7 +103,7 @@ async def _run_async(args: argparse.Namespace, token: str) -> int:
 
     from .client import LrquizBot
 
-    _point_at_api()
+    _prepare_discord()
     service = await open_service(args.db)
     try:
         async with _runner(args.runner) as runner:
@@ -129,7 +135,7 @@ async def _sync_async(args: argparse.Namespace, token: str) -> int:
 
     from .commands import install
 
-    _point_at_api()
+    _prepare_discord()
     client = discord.Client(intents=discord.Intents.none())
     tree = app_commands.CommandTree(client)
     install(tree)

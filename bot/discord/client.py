@@ -96,9 +96,18 @@ class LrquizBot(discord.Client):
         )
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """A safety net: a button that no handler answers still gets an explanation."""
-        if interaction.type is discord.InteractionType.component:
-            self._spawn(self._net(interaction))
+        """Clicks discord.py drops: answer them ourselves, or at least explain."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not _shows(interaction.message, custom_id):
+            # discord.py dispatches only buttons the message still shows; a client that
+            # lags behind an edit (say, a closed live question) can still click an old one.
+            item = await components.rebuild(interaction, custom_id)
+            if item is not None:
+                self._spawn(item.callback(interaction))
+                return
+        self._spawn(self._net(interaction))
 
     async def _net(self, interaction: discord.Interaction) -> None:
         await asyncio.sleep(NET_S)
@@ -127,3 +136,13 @@ class LrquizBot(discord.Client):
         task = asyncio.create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+def _shows(message: discord.Message | None, custom_id: str) -> bool:
+    if message is None:
+        return False
+    for row in message.components:
+        for item in getattr(row, "children", [row]):
+            if getattr(item, "custom_id", None) == custom_id:
+                return True
+    return False

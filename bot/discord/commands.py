@@ -119,6 +119,7 @@ def admin_group() -> app_commands.Group:
         description="Server managers: live questions",
         default_permissions=discord.Permissions(manage_guild=True),
         guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
     )
 
     @group.command(name="post", description="Post a live question everyone can answer, now")

@@ -148,3 +148,14 @@ ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     LiveAnswer,
     LiveHint,
 )
+
+
+async def rebuild(
+    interaction: discord.Interaction, custom_id: str
+) -> discord.ui.DynamicItem[Any] | None:
+    """The button a custom id stands for, for clicks discord.py will not dispatch itself."""
+    for cls in ITEMS:
+        match = cls.__discord_ui_compiled_template__.fullmatch(custom_id)
+        if match is not None:
+            return await cls.from_custom_id(interaction, None, match)  # type: ignore[arg-type]
+    return None

@@ -38,12 +38,12 @@ class Reply:
         *,
         update: bool = False,
         ephemeral: bool = True,
-        budget_s: float = ACK_BUDGET_S,
+        budget_s: float | None = None,
     ) -> None:
         self.interaction = interaction
         self.update = update
         self.ephemeral = ephemeral
-        self.budget_s = budget_s
+        self.budget_s = ACK_BUDGET_S if budget_s is None else budget_s
         # True once @original of this interaction's token is the message `show` produced.
         self.showed = False
         self._lock = asyncio.Lock()

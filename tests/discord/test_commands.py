@@ -1,0 +1,118 @@
+"""The /lrquiz records commands, and handler failures that must never reach the player raw."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from bot.discord import client as client_module
+from bot.discord import reply as reply_module
+
+from .support import ANN, BOB, EPHEMERAL, GUILD_ID, Harness
+
+
+def _embed(h: Harness, sent) -> dict:
+    callback = h.callback(sent)
+    assert callback.body["type"] == 4
+    return callback.data["embeds"][0]
+
+
+async def _play_one_right(h: Harness, user) -> None:
+    _, message = await h.start_run(user, "challenge")
+    problem = await h.current_problem(message)
+    await h.click(user, message, problem.answer)
+
+
+async def test_help_lists_every_command(h: Harness) -> None:
+    sent = await h.slash(ANN, "help")
+    assert h.callback(sent).data["flags"] & EPHEMERAL
+    text = _embed(h, sent)["description"]
+    for command in ("challenge", "test", "practice", "learn", "leaderboard", "stats", "badges"):
+        assert f"/lrquiz {command}" in text
+
+
+async def test_leaderboard_is_public_ranks_this_server_and_takes_a_period(h: Harness) -> None:
+    empty = await h.slash(ANN, "leaderboard")
+    assert "No answers yet" in _embed(h, empty)["description"]
+    await _play_one_right(h, ANN)
+    sent = await h.slash(
+        BOB, "leaderboard", options=[{"type": 3, "name": "period", "value": "week"}]
+    )
+    embed = _embed(h, sent)
+    assert not h.callback(sent).data.get("flags", 0) & EPHEMERAL
+    assert embed["title"] == "🏆 Leaderboard — this week"
+    assert "🥇 Ann —" in embed["description"]
+    board = await h.service.leaderboard("discord", str(GUILD_ID))
+    assert [row.name for row in board.rows] == ["Ann"]
+
+
+async def test_stats_for_yourself_and_for_another_member(h: Harness) -> None:
+    await _play_one_right(h, ANN)
+    mine = _embed(h, await h.slash(ANN, "stats"))
+    assert mine["title"] == "📊 Ann"
+    assert "1/1 (100%) correct overall" in mine["description"]
+    fields = {f["name"]: f["value"] for f in mine["fields"]}
+    assert set(fields) == {"By kind", "By difficulty", "Badges"}
+    assert "1/1 (100%)" in fields["By kind"] and "1/1 (100%)" in fields["By difficulty"]
+
+    user = ANN.member()["user"]
+    resolved = {"users": {user["id"]: user}, "members": {user["id"]: ANN.member()}}
+    option = [{"type": 6, "name": "member", "value": user["id"]}]
+    theirs = _embed(h, await h.slash(BOB, "stats", options=option, resolved=resolved))
+    assert theirs["title"] == "📊 Ann"
+
+    bob = BOB.member()["user"]
+    resolved = {"users": {bob["id"]: bob}, "members": {bob["id"]: BOB.member()}}
+    nobody = await h.slash(
+        ANN, "stats", options=[{"type": 6, "name": "member", "value": bob["id"]}], resolved=resolved
+    )
+    assert h.note(nobody) == "Bob hasn't played here yet."
+
+
+async def test_badges_shows_earned_and_still_to_earn(h: Harness) -> None:
+    embed = _embed(h, await h.slash(ANN, "badges"))
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Earned"] == "None yet."
+    assert "Learning Rate Differential Master" in fields["Still to earn"]
+
+
+async def test_a_handler_bug_becomes_a_friendly_message_and_a_logged_traceback(
+    h: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(player_id: int):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(h.service, "stats", broken)
+    with caplog.at_level(logging.ERROR):
+        sent = await h.slash(ANN, "stats")
+    assert h.note(sent) == reply_module.SORRY
+    record = next(r for r in caplog.records if r.name == "bot.discord.reply")
+    assert record.exc_info and "database on fire" in str(record.exc_info[1])
+
+
+async def test_a_slow_database_is_deferred_within_the_three_seconds(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reply_module, "ACK_BUDGET_S", 0.05)
+    real = h.service.leaderboard
+
+    async def slow(*args, **kwargs):
+        await asyncio.sleep(0.3)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(h.service, "leaderboard", slow)
+    sent = await h.slash(ANN, "leaderboard")
+    assert h.callback(sent).body["type"] == 5  # "thinking…", in time
+    edit = [c for c in h.api.for_token(sent.token) if c.method == "PATCH"]
+    assert len(edit) == 1 and "Leaderboard" in edit[0].body["embeds"][0]["title"]
+
+
+async def test_a_button_no_handler_knows_still_gets_an_answer(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_module, "NET_S", 0.05)
+    _, message = await h.start_run(ANN, "challenge")
+    sent = await h.click_id(ANN, message, "something-from-an-old-version")
+    assert h.note(sent) == client_module.UNKNOWN_BUTTON
