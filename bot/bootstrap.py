@@ -8,6 +8,7 @@ from bot.engine.clock import Clock
 from bot.service import GameService
 from problems.loader import default_packs, load_packs
 from storage.database import Database
+from storage.errors import StorageError
 from storage.paths import default_db_path
 
 
@@ -15,11 +16,18 @@ async def open_service(
     db_path: str | Path | None = None,
     pack_paths: list[str] | None = None,
     clock: Clock | None = None,
+    pack_id: str | None = None,
 ) -> GameService:
     """Open (and migrate) the database and load packs; PackError/StorageError on bad input.
 
-    Packs load first, so a bad pack never opens, let alone migrates, a database.
+    Packs (and the wanted pack id) are checked first, so bad input never opens, let alone
+    migrates, a database.
     """
     packs = load_packs(pack_paths) if pack_paths else default_packs()
+    if pack_id is not None and pack_id not in {pack.id for pack in packs}:
+        known = ", ".join(sorted(pack.id for pack in packs))
+        raise ValueError(f"unknown pack {pack_id!r}; loaded packs: {known}")
+    if db_path is not None and not str(db_path).strip():
+        raise StorageError("the database path is empty; give a file path or leave it out")
     db = await Database.open(db_path or default_db_path())
     return GameService(db, packs, clock)

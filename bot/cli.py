@@ -12,6 +12,8 @@ import os
 import sys
 from collections.abc import AsyncIterator, Sequence
 
+from dotenv import load_dotenv
+
 from bot.bootstrap import open_service
 from bot.engine.modes import MODES
 from bot.engine.periods import PERIODS
@@ -83,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A .env file in the working directory may supply configuration; real environment
+    # variables and command-line flags win over it.
+    load_dotenv(".env", override=False)
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
@@ -103,9 +108,8 @@ async def _play_async(args: argparse.Namespace) -> int:
     from bot.terminal.input import LineReader
     from bot.terminal.play import TerminalGame
 
-    service = await open_service(args.db, args.packs)
+    service = await open_service(args.db, args.packs, pack_id=args.pack)
     try:
-        service.pack(args.pack)
         name = args.user or _login_name()
         player_id = await service.player_id(PlayerRef(*TERMINAL, name, name))
         async with _runner(args.runner) as runner:

@@ -19,7 +19,7 @@ from bot.engine.clock import Clock, SystemClock
 from bot.engine.errors import QuestionClosed
 from bot.engine.game import AnswerResult
 from bot.engine.modes import rules_for
-from bot.engine.periods import period_start
+from bot.engine.periods import period_key
 from bot.engine.state import SessionState
 from bot.engine.stats import StatsView, build_stats
 from problems.model import Badge, Pack
@@ -276,9 +276,9 @@ class GameService:
         me: int | None = None,
         limit: int = 10,
     ) -> Leaderboard:
-        since = period_start(period, self.clock.now())
+        start = period_key(period, self.clock.now())
         rows, own = await self.db.run(
-            lambda conn: leaderboard(conn, platform, workspace, since, limit, me)
+            lambda conn: leaderboard(conn, platform, workspace, period, start, limit, me)
         )
         return Leaderboard(period, rows, own)
 

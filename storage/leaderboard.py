@@ -1,6 +1,7 @@
 """Leaderboard queries: points and accuracy per player within one workspace and period.
 
-Only ranked modes (challenge, test) count, so untimed practice can't tilt accuracy or ties.
+Only ranked modes (challenge, test, live) count, so untimed practice can't tilt accuracy or
+ties. Reads come from `leaderboard_totals`, which a trigger keeps in step with `scores`.
 """
 
 from __future__ import annotations
@@ -24,47 +25,91 @@ class LeaderboardRow:
 
 
 # Ties break deterministically: more points, then more correct, then fewer answered
-# (better accuracy), then whoever joined first.
-_RANKED = """
-WITH totals AS (
-    SELECT s.user_id, SUM(s.points) AS points, SUM(s.correct) AS correct, COUNT(*) AS answered
-    FROM scores s JOIN users u ON u.id = s.user_id
-    WHERE u.platform = :platform AND u.workspace = :workspace AND s.ranked = 1
-      AND (:since IS NULL OR s.scored_at >= :since)
-    GROUP BY s.user_id
-), ranked AS (
-    SELECT ROW_NUMBER() OVER (ORDER BY points DESC, correct DESC, answered ASC, user_id ASC)
-           AS rank, user_id, points, correct, answered
-    FROM totals
+# (better accuracy), then whoever joined first. The index `leaderboard_rank` has this order.
+_SCOPE = (
+    "t.platform = :platform AND t.workspace = :workspace AND t.period = :period "
+    "AND t.period_start = :start"
 )
-SELECT r.rank, r.user_id, u.display_name, r.points, r.correct, r.answered
-FROM ranked r JOIN users u ON u.id = r.user_id
-WHERE r.rank <= :limit OR r.user_id = :me
-ORDER BY r.rank
+_TOP = f"""
+SELECT t.user_id, u.display_name, t.points, t.correct, t.answered
+FROM leaderboard_totals t JOIN users u ON u.id = t.user_id
+WHERE {_SCOPE}
+ORDER BY t.points DESC, t.correct DESC, t.answered ASC, t.user_id ASC
+LIMIT :limit
 """
+_MINE = f"""
+SELECT t.user_id, u.display_name, t.points, t.correct, t.answered
+FROM leaderboard_totals t JOIN users u ON u.id = t.user_id
+WHERE {_SCOPE} AND t.user_id = :user
+"""
+# Counted in two index range scans: strictly more points, then ties that break ahead.
+_MORE_POINTS = f"SELECT COUNT(*) FROM leaderboard_totals t WHERE {_SCOPE} AND t.points > :points"
+_TIES_AHEAD = f"""
+SELECT COUNT(*) FROM leaderboard_totals t
+WHERE {_SCOPE} AND t.points = :points AND (
+    t.correct > :correct
+    OR (t.correct = :correct AND (t.answered < :answered
+        OR (t.answered = :answered AND t.user_id < :user)))
+)
+"""
+
+# Recomputes every running total from `scores`, with the same period arithmetic as the
+# `scores_feed_leaderboard` trigger (a test keeps the two in step). For repairs and bulk loads.
+_REBUILD = """
+INSERT INTO leaderboard_totals(platform, workspace, period, period_start, user_id,
+                               points, correct, answered)
+SELECT u.platform, u.workspace, p.period,
+       CASE p.period
+           WHEN 'day' THEN date(s.scored_at, 'unixepoch')
+           WHEN 'week' THEN date(s.scored_at, 'unixepoch', 'weekday 0', '-6 days')
+           WHEN 'month' THEN date(s.scored_at, 'unixepoch', 'start of month')
+           ELSE ''
+       END AS start,
+       s.user_id, SUM(s.points), SUM(s.correct), COUNT(*)
+FROM scores s JOIN users u ON u.id = s.user_id,
+     (SELECT 'day' AS period UNION ALL SELECT 'week' UNION ALL SELECT 'month'
+      UNION ALL SELECT 'all') AS p
+WHERE s.ranked = 1
+GROUP BY u.platform, u.workspace, p.period, start, s.user_id
+"""
+
+
+def rebuild_totals(conn: sqlite3.Connection) -> None:
+    """Replace the running totals with ones recomputed from every score row."""
+    conn.execute("DELETE FROM leaderboard_totals")
+    conn.execute(_REBUILD)
 
 
 def leaderboard(
     conn: sqlite3.Connection,
     platform: str,
     workspace: str,
-    since: float | None,
+    period: str,
+    period_start: str,
     limit: int = 10,
     me: int | None = None,
 ) -> tuple[list[LeaderboardRow], LeaderboardRow | None]:
     """The top `limit` rows, and the caller's own row wherever they rank."""
+    scope = {"platform": platform, "workspace": workspace, "period": period, "start": period_start}
     rows = [
-        LeaderboardRow(*row)
-        for row in conn.execute(
-            _RANKED,
-            {
-                "platform": platform,
-                "workspace": workspace,
-                "since": since,
-                "limit": limit,
-                "me": me,
-            },
-        )
+        LeaderboardRow(rank, *row)
+        for rank, row in enumerate(conn.execute(_TOP, {**scope, "limit": limit}), start=1)
     ]
     own = next((row for row in rows if row.user_id == me), None)
-    return [row for row in rows if row.rank <= limit], own
+    if me is not None and own is None:
+        mine = conn.execute(_MINE, {**scope, "user": me}).fetchone()
+        if mine is not None:
+            user, _name, points, correct, answered = mine
+            params = {
+                **scope,
+                "user": user,
+                "points": points,
+                "correct": correct,
+                "answered": answered,
+            }
+            ahead = (
+                conn.execute(_MORE_POINTS, params).fetchone()[0]
+                + conn.execute(_TIES_AHEAD, params).fetchone()[0]
+            )
+            own = LeaderboardRow(ahead + 1, *mine)
+    return rows, own

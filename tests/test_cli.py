@@ -277,22 +277,12 @@ def test_unknown_pack_id(tmp_path: Path, db: Path, pack: Pack):
     assert db_files(db) == before
 
 
-@pytest.mark.xfail(
-    reason="BUG: `play --pack nope` creates and migrates the database before rejecting the "
-    "pack id (bootstrap promises a bad pack never opens a database)",
-    strict=True,
-)
 def test_unknown_pack_id_creates_no_database(tmp_path: Path, db: Path):
     result = play(tmp_path, db, ["b"], "--pack", "nope")
     assert_one_line_error(result, 1, "'nope'")
     assert not db.exists()
 
 
-@pytest.mark.xfail(
-    reason="BUG: `--db ''` is silently replaced by $LRQUIZ_DB / the default XDG database "
-    "instead of being reported as a bad path, so the game writes to a database nobody named",
-    strict=True,
-)
 def test_empty_db_flag_is_an_error(tmp_path: Path):
     env = cli_env(tmp_path)
     result = run_cli(tmp_path, "play", "--db", "", "--runner", "off", stdin="q\n", env=env)
@@ -376,3 +366,14 @@ def test_python_dash_m_and_help(tmp_path: Path):
     assert_clean(play_help)
     for flag in ("--mode", "--user", "--db", "--pack", "--packs", "--runner"):
         assert flag in play_help.stdout
+
+
+def test_dotenv_file_supplies_configuration_but_the_environment_wins(tmp_path: Path):
+    from_file = tmp_path / "from-dotenv.db"
+    from_env = tmp_path / "from-env.db"
+    (tmp_path / ".env").write_text(f"LRQUIZ_DB={from_file}\n")
+    assert_clean(run_cli(tmp_path, "play", "--runner", "off", stdin="q\n"))
+    assert from_file.is_file()
+    env = cli_env(tmp_path, LRQUIZ_DB=str(from_env))
+    assert_clean(run_cli(tmp_path, "play", "--runner", "off", stdin="q\n", env=env))
+    assert from_env.is_file()

@@ -445,16 +445,9 @@ async def test_shipped_pack_master_badge(services: Services, db_path: Path) -> N
     shipped = default_pack()
     service = await services.open(db_path, packs=[shipped])
     ada = await service.player_id(ref("ada"))
-    keys = {
-        "challenge-why-differential": "B",
-        "challenge-predict-group-lrs": "D",
-        "challenge-freeze-finetune-lr": "A",
-        "challenge-loss-plateau": "A",
-        "challenge-debug-empty-group": "A",
-    }
     run = await service.start(ada, "challenge")
-    assert list(run.problem_ids) == list(keys)
-    state = await play_run(service, run.id, ada, lambda p: keys[p.id])
+    assert all(shipped.problem(pid).level for pid in run.problem_ids)
+    state = await play_run(service, run.id, ada, lambda p: p.answer)
     assert state.correct_count == 5
     assert [b.name for b in summary_view(state, shipped).badges] == [
         "Learning Rate Differential Master"]

@@ -55,6 +55,11 @@ def register(commands: Any, run_platforms: Any) -> None:
         metavar="ID",
         help="sync to this server only: available at once (for testing)",
     )
+    sync.add_argument(
+        "--clear",
+        action="store_true",
+        help="remove the commands instead (e.g. a test server's copies once synced globally)",
+    )
     sync.set_defaults(func=_sync)
 
 
@@ -142,14 +147,12 @@ async def _sync_async(args: argparse.Namespace, token: str) -> int:
     try:
         async with client:
             await client.login(token)
-            if args.guild is None:
-                synced = await tree.sync()
-                where = "globally (clients may take up to an hour to show them)"
-            else:
-                guild = discord.Object(id=args.guild)
+            guild = None if args.guild is None else discord.Object(id=args.guild)
+            if args.clear:
+                tree.clear_commands(guild=guild)
+            elif guild is not None:
                 tree.copy_global_to(guild=guild)
-                synced = await tree.sync(guild=guild)
-                where = f"to server {args.guild} (available now)"
+            synced = await tree.sync(guild=guild)
     except discord.LoginFailure:
         return _fail(f"Discord rejected {TOKEN_ENV} (invalid or reset token)")
     except discord.Forbidden:
@@ -159,8 +162,13 @@ async def _sync_async(args: argparse.Namespace, token: str) -> int:
         )
     except discord.HTTPException as error:
         return _fail(f"Discord API error {error.status}: {error.text or error}")
+    scope = "globally" if args.guild is None else f"in server {args.guild}"
+    if args.clear:
+        print(f"Removed lrquiz's slash commands {scope}")
+        return 0
+    when = "now" if args.guild is not None else "within an hour (Discord's global rollout)"
     names = ", ".join(f"/{command.name}" for command in synced)
-    print(f"Synced {len(synced)} command groups {where}: {names}")
+    print(f"Synced {len(synced)} command groups {scope}, available {when}: {names}")
     return 0
 
 

@@ -97,6 +97,29 @@ class RunNext(discord.ui.DynamicItem[Button], template=ids.RUN_NEXT):
         await _bot(interaction).runs.next(interaction, self.session_id)
 
 
+class RunQuit(discord.ui.DynamicItem[Button], template=ids.RUN_QUIT):
+    """Ends the run now; an open question counts as skipped."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Quit",
+                style=discord.ButtonStyle.secondary,
+                custom_id=ids.run_quit(session_id),
+            )
+        )
+        self.session_id = session_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: Button, match: re.Match[str], /
+    ) -> RunQuit:
+        return cls(match["session"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _bot(interaction).runs.quit(interaction, self.session_id)
+
+
 class LiveAnswer(discord.ui.DynamicItem[Button], template=ids.LIVE_ANSWER):
     def __init__(self, live_id: str, letter: str) -> None:
         super().__init__(
@@ -145,6 +168,7 @@ ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     RunAnswer,
     RunHint,
     RunNext,
+    RunQuit,
     LiveAnswer,
     LiveHint,
 )

@@ -13,6 +13,7 @@ _ID = r"[0-9A-Za-z_-]{1,40}"
 RUN_ANSWER = rf"lrq:ra:(?P<session>{_ID}):(?P<index>[0-9]{{1,3}}):(?P<letter>[A-Z])"
 RUN_HINT = rf"lrq:rh:(?P<session>{_ID}):(?P<index>[0-9]{{1,3}})"
 RUN_NEXT = rf"lrq:rn:(?P<session>{_ID})"
+RUN_QUIT = rf"lrq:rq:(?P<session>{_ID})"
 LIVE_ANSWER = rf"lrq:la:(?P<live>{_ID}):(?P<letter>[A-Z])"
 LIVE_HINT = rf"lrq:lh:(?P<live>{_ID})"
 
@@ -27,6 +28,10 @@ def run_hint(session_id: str, index: int) -> str:
 
 def run_next(session_id: str) -> str:
     return f"lrq:rn:{session_id}"
+
+
+def run_quit(session_id: str) -> str:
+    return f"lrq:rq:{session_id}"
 
 
 def live_answer(live_id: str, letter: str) -> str:

@@ -136,6 +136,7 @@ def question(view: QuestionView, note: str | None = None) -> Screen:
     ]
     if view.hints_allowed:
         buttons.append(components.RunHint(view.session_id, view.index, used=view.hint_used))
+    buttons.append(components.RunQuit(view.session_id))
     return Screen(content=note, embeds=[embed], buttons=buttons)
 
 
@@ -190,7 +191,10 @@ def reveal(
     if summary_view is not None:
         embeds.append(summary(summary_view))
         return Screen(embeds=embeds, buttons=[])
-    return Screen(embeds=embeds, buttons=[components.RunNext(view.session_id)])
+    return Screen(
+        embeds=embeds,
+        buttons=[components.RunNext(view.session_id), components.RunQuit(view.session_id)],
+    )
 
 
 def summary(view: SummaryView) -> discord.Embed:

@@ -97,6 +97,12 @@ class RunFlow:
                 session = await self.service.session(session_id)
             await self._show(interaction, reply, session)
 
+    async def quit(self, interaction: discord.Interaction, session_id: str) -> None:
+        async with Reply(interaction, update=True) as reply:
+            player = await self.service.player_id(player_ref(interaction))
+            session = await self.service.quit(session_id, player)
+            await self._show(interaction, reply, session)
+
     async def closed_by_deadline(self, session: SessionState) -> None:
         """The watcher closed a question nobody answered in time: reveal it in place."""
         ref = await self.service.message_ref(PLATFORM, "run", session.id)

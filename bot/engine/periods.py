@@ -20,3 +20,12 @@ def period_start(period: str, now: float) -> float | None:
     elif period == "month":
         day = day.replace(day=1)
     return day.timestamp()
+
+
+def period_key(period: str, now: float) -> str:
+    """The UTC date (YYYY-MM-DD) the current period starts on; '' for all time.
+
+    Storage keys its running totals by this, so it must match SQLite's own date arithmetic.
+    """
+    start = period_start(period, now)
+    return "" if start is None else datetime.fromtimestamp(start, UTC).date().isoformat()

@@ -43,7 +43,8 @@ class SlackSettings:
             "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN": (
                 "Basic Information → Signing Secret, needed by --http"
                 if http
-                else "an app-level token, xapp-… with connections:write, needed by Socket Mode"
+                else "an app-level token, xapp-… with connections:write, needed by Socket Mode; "
+                "or run with --http"
             ),
         }
         for name, what in needed.items():

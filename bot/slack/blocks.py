@@ -38,9 +38,6 @@ class Message:
     def payload(self, **extra: Any) -> dict[str, Any]:
         return {"text": self.text[:FALLBACK_LIMIT], "blocks": self.blocks, **extra}
 
-    def __add__(self, other: Message) -> Message:
-        return Message(self.text, [*self.blocks, *other.blocks])
-
 
 # --- text helpers ---------------------------------------------------------------------
 
@@ -48,12 +45,6 @@ class Message:
 def esc(text: str) -> str:
     """Slack's three control characters, as its docs ask; everything else is literal."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def code_block(code: str) -> str:
-    body = esc(code.rstrip("\n")) or " "
-    # A ``` inside the code would end the block early; a zero-width space defuses it.
-    return "```\n" + body.replace("```", "`\u200b``") + "\n```"
 
 
 def date_token(ts: float, fmt: str = "{time_secs}") -> str:
@@ -99,6 +90,7 @@ def sections(text: str) -> list[Block]:
 def code_sections(code: str) -> list[Block]:
     """A code block, split into several blocks of its own when it is too long for one."""
     room = SECTION_LIMIT - 16
+    # A ``` inside the code would end the block early; a zero-width space defuses it.
     escaped = esc(code.rstrip("\n")).replace("```", "`\u200b``") or " "
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": "```\n" + piece + "\n```"}}

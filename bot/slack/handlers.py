@@ -303,6 +303,9 @@ class SlackFrontEnd:
         except GameError as error:
             note = str(error)
             session = await self.service.session(session_id)
+            if session.player_id != player_id:  # some refusals come before the owner check
+                await self.reply_ephemeral(who, blocks.notice(str(NotYourSession())))
+                return
         await self.remember_run(session.id, who)
         await self.replace(who, await self.run_message(session, note))
 

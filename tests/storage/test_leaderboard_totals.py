@@ -1,0 +1,88 @@
+"""The trigger-maintained running totals agree with a recomputation and with Python's periods."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from pathlib import Path
+
+from bot.engine.periods import PERIODS, period_key
+from storage.leaderboard import leaderboard, rebuild_totals
+from storage.migrations import check_schema, migrate
+
+
+def fresh(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, check_schema(conn, str(path)))
+    return conn
+
+
+def seed_scores(conn: sqlite3.Connection, moments: list[float]) -> None:
+    conn.executemany(
+        "INSERT INTO users(id, platform, workspace, external_id, display_name, created_at) "
+        "VALUES (?, 'discord', ?, ?, ?, 0)",
+        [(i, f"g{i % 2}", f"u{i}", f"user {i}") for i in range(1, 7)],
+    )
+    rng = random.Random(3)
+    conn.executemany(
+        "INSERT INTO scores(user_id, mode, ranked, pack_id, problem_id, points, correct, "
+        "scored_at, live_id, session_id) VALUES (?, ?, ?, 'p', 'q', ?, ?, ?, ?, NULL)",
+        [
+            (rng.randint(1, 6), mode, int(mode != "practice"), pts, int(pts > 0), at, f"l{n}")
+            for n, at in enumerate(moments)
+            for mode in (rng.choice(("challenge", "test", "live", "practice")),)
+            for pts in (rng.choice((0, 10, 20, 30)),)
+        ],
+    )
+
+
+def totals(conn: sqlite3.Connection) -> list[tuple]:
+    return conn.execute("SELECT * FROM leaderboard_totals ORDER BY 1, 2, 3, 4, 5").fetchall()
+
+
+def test_trigger_and_rebuild_agree(tmp_path: Path) -> None:
+    conn = fresh(tmp_path / "db.sqlite")
+    start = 1_767_225_600.0  # 2026-01-01 00:00 UTC, a Thursday
+    rng = random.Random(1)
+    seed_scores(conn, [start + rng.random() * 86_400 * 90 for _ in range(400)])
+    by_trigger = totals(conn)
+    assert by_trigger
+    rebuild_totals(conn)
+    assert totals(conn) == by_trigger
+
+
+def test_sqlite_period_keys_match_python_at_the_edges(tmp_path: Path) -> None:
+    conn = fresh(tmp_path / "db.sqlite")
+    # Around midnight, a Sunday/Monday week boundary, a month and a year boundary.
+    edges = [1_767_225_600.0, 1_767_571_200.0, 1_769_904_000.0, 1_798_761_600.0]
+    moments = sorted({e + d for e in edges for d in (-1.0, -0.001, 0.0, 0.001, 1.0)})
+    for at in moments:
+        for period in PERIODS:
+            sql_key = conn.execute(
+                "SELECT CASE :p WHEN 'day' THEN date(:t, 'unixepoch') "
+                "WHEN 'week' THEN date(:t, 'unixepoch', 'weekday 0', '-6 days') "
+                "WHEN 'month' THEN date(:t, 'unixepoch', 'start of month') ELSE '' END",
+                {"p": period, "t": at},
+            ).fetchone()[0]
+            assert sql_key == period_key(period, at), (period, at)
+
+
+def test_own_rank_counts_everyone_ahead_with_the_tie_breaks(tmp_path: Path) -> None:
+    conn = fresh(tmp_path / "db.sqlite")
+    conn.executemany(
+        "INSERT INTO users(id, platform, workspace, external_id, display_name, created_at) "
+        "VALUES (?, 't', 'w', ?, ?, 0)",
+        [(i, f"u{i}", f"user {i}") for i in range(1, 31)],
+    )
+    # Everyone scores 10 once; users 21..30 score a second time with 0 points (worse accuracy).
+    rows = [(i, 10, 1, f"a{i}") for i in range(1, 31)] + [(i, 0, 0, f"b{i}") for i in range(21, 31)]
+    conn.executemany(
+        "INSERT INTO scores(user_id, mode, ranked, pack_id, problem_id, points, correct, "
+        "scored_at, live_id) VALUES (?, 'live', 1, 'p', 'q', ?, ?, 0, ?)",
+        rows,
+    )
+    top, own = leaderboard(conn, "t", "w", "all", "", limit=10, me=25)
+    assert [r.user_id for r in top] == list(range(1, 11))
+    assert own is not None and own.rank == 25 and own.answered == 2
+    _, first = leaderboard(conn, "t", "w", "all", "", limit=10, me=1)
+    assert first is not None and first.rank == 1
