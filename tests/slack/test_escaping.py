@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from runner.client import RunnerClient
 
 from .conftest import RunnerProcess
 from .fake_slack import FakeSlack
-from .support import Harness, all_text, make_bot
+from .support import Harness, action_body, all_text, button, make_bot
 
 CODE = """import torch
 x = torch.zeros(2)
@@ -111,7 +113,8 @@ async def test_live_post_and_close_escape_everything(tricky: Harness) -> None:
 
 def test_escape_helpers() -> None:
     assert blocks.esc("a < b && c > d") == "a &lt; b &amp;&amp; c &gt; d"
-    assert blocks.code_block("x = '<>'\n") == "```\nx = '&lt;&gt;'\n```"
+    (only,) = blocks.code_sections("x = '<>'\n")
+    assert only["text"]["text"] == "```\nx = '&lt;&gt;'\n```"
     token = blocks.date_token(1_780_000_120)
     assert token.startswith("<!date^1780000120^{time_secs}|") and token.endswith(" UTC>")
 
@@ -127,3 +130,38 @@ def test_long_text_is_split_under_slacks_limit() -> None:
     joined = "\n".join(p["text"]["text"][4:-4] for p in pieces)
     assert joined == blocks.esc(long_code)
     assert all(len(s["text"]["text"]) <= 3000 for s in blocks.sections("word " * 2000))
+
+
+class HeldRunner:
+    """A runner double that answers only when released, to show ack() never waits for it."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.calls = 0
+
+    async def run(self, code: str, *, timeout_s: float | None = None, seed: int | None = None):
+        self.calls += 1
+        await self.release.wait()
+        raise RuntimeError("runner went away")
+
+
+async def test_ack_does_not_wait_for_the_runner(
+    db_path: Path, fake: FakeSlack, clock: FakeClock
+) -> None:
+    runner = HeldRunner()
+    harness = Harness(fake, await make_bot(db_path, fake, clock, [TRICKY], runner=runner), clock)
+    try:
+        question = await harness.command("practice")
+        url, key = fake.response_url()
+        value = button(question, "lrquiz_answer_A")["value"]
+        started = time.monotonic()
+        response = await harness.dispatch(action_body("lrquiz_answer_A", value, url))
+        assert response.status == 200 and time.monotonic() - started < 1.0
+        await fake.wait(lambda: runner.calls)  # the reveal is waiting for the runner...
+        assert fake.posted_to(key) == []
+        runner.release.set()  # ...and follows once it answers
+        text = all_text(await fake.response(key))
+        assert "*Real output unavailable*" in text and "_(runner went away)_" in text
+        assert "✅ Correct!" in text
+    finally:
+        await harness.close()

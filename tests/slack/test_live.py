@@ -13,7 +13,7 @@ from problems.model import Pack
 from .fake_slack import FakeSlack
 from .support import CHANNEL, Harness, action_ids, all_text, make_bot
 
-PROBLEM = "challenge-predict-group-lrs"  # answer D
+PROBLEM = "challenge-predict-group-lrs"  # a predict-output problem of the shipped pack
 
 
 @pytest.fixture
@@ -77,7 +77,9 @@ async def test_admin_post_where_the_app_cannot_post(slack: Harness) -> None:
     assert "I couldn't post in this channel (not_in_channel)" in text
 
 
-async def test_live_question_lifecycle(slack: Harness) -> None:
+async def test_live_question_lifecycle(slack: Harness, pack: Pack) -> None:
+    right = pack.problem(PROBLEM).answer
+    wrong_letter = next(x for x in "ABCD" if x != right)
     posted = await post(slack)
     assert posted["channel"] == CHANNEL
     text = all_text(posted)
@@ -88,17 +90,17 @@ async def test_live_question_lifecycle(slack: Harness) -> None:
     assert ref is not None and ref.channel_id == CHANNEL and ref.message_id
 
     # U2 wrong, U3 right first (with a hint), U4 right later; answers stay private.
-    wrong = await slack.click("lrquiz_live_A", live_id, user="U2", name="bob")
+    wrong = await slack.click(f"lrquiz_live_{wrong_letter}", live_id, user="U2", name="bob")
     assert wrong["response_type"] == "ephemeral" and wrong["replace_original"] is False
-    assert "🔒 You locked in *A*" in all_text(wrong)
+    assert f"🔒 You locked in *{wrong_letter}*" in all_text(wrong)
     hint = await slack.click("lrquiz_livehint", live_id, user="U3", name="cat")
     assert "💡 *Hint:*" in all_text(hint) and "halves your points" in all_text(hint)
     slack.clock.advance(10)
-    await slack.click("lrquiz_live_D", live_id, user="U3", name="cat")
+    await slack.click(f"lrquiz_live_{right}", live_id, user="U3", name="cat")
     slack.clock.advance(10)
-    await slack.click("lrquiz_live_D", live_id, user="U4", name="dan")
-    again = await slack.click("lrquiz_live_B", live_id, user="U2", name="bob")
-    assert "You already locked in A" in all_text(again)
+    await slack.click(f"lrquiz_live_{right}", live_id, user="U4", name="dan")
+    again = await slack.click(f"lrquiz_live_{right}", live_id, user="U2", name="bob")
+    assert f"You already locked in {wrong_letter}" in all_text(again)
     assert slack.fake.of("chat.update") == []  # no edits while open
 
     slack.clock.advance(101)
@@ -109,14 +111,16 @@ async def test_live_question_lifecycle(slack: Harness) -> None:
     assert update["channel"] == CHANNEL and update["ts"] == ref.message_id
     closed = all_text(update)
     assert "Live question (closed)" in closed
-    assert "*Answer: D.*" in closed
-    assert "A: 1 · B: 0 · C: 0 · D: 2  (3 answers, 2 right)" in closed
+    assert f"*Answer: {right}.*" in closed
+    counts = {x: {wrong_letter: 1, right: 2}.get(x, 0) for x in "ABCD"}
+    tally = " · ".join(f"{x}: {n}" for x, n in counts.items())
+    assert f"{tally}  (3 answers, 2 right)" in closed
     assert "🥇 First right answer: <@U3>" in closed
     assert "*Solution*" in closed
     assert action_ids(update) == []  # nothing left to click
     assert await slack.bot.watcher.sweep() == 0  # closed once
 
-    late = await slack.click("lrquiz_live_D", live_id, user="U5", name="eve")
+    late = await slack.click(f"lrquiz_live_{right}", live_id, user="U5", name="eve")
     assert "This question is already closed." in all_text(late)
     # Points: a hint halves them; the live question counts on the leaderboard.
     board = all_text(await slack.command("leaderboard"))
@@ -136,7 +140,7 @@ async def test_click_after_deadline_before_the_sweep(slack: Harness) -> None:
     posted = await post(slack)
     live_id = posted["blocks"][-1]["elements"][0]["value"]
     slack.clock.advance(121)
-    reply = await slack.click("lrquiz_live_D", live_id, user="U2")
+    reply = await slack.click("lrquiz_live_A", live_id, user="U2")
     assert "Time's up" in all_text(reply)
 
 

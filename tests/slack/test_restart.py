@@ -26,8 +26,9 @@ async def test_old_buttons_work_after_a_restart(
         await second.bot.start()
         reveal = await second.press(question, f"lrquiz_answer_{letter}")
         assert "✅ Correct!" in all_text(reveal) and action_ids(reveal) == ["lrquiz_next"]
-        locked = await second.click("lrquiz_live_D", live_id, user="U2")
-        assert "🔒 You locked in *D*" in all_text(locked)
+        right = pack.problem("challenge-predict-group-lrs").answer
+        locked = await second.click(f"lrquiz_live_{right}", live_id, user="U2")
+        assert f"🔒 You locked in *{right}*" in all_text(locked)
 
         clock.advance(121)
         assert await second.bot.watcher.sweep() == 1

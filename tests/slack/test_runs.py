@@ -180,3 +180,14 @@ async def test_time_out_with_an_expired_response_url_is_logged(
     assert session.questions[0].outcome == "expired"
     reply = await slack.click("lrquiz_next", session.id)
     assert "Question 2/5" in all_text(reply)
+
+
+async def test_someone_elses_test_run_hint_is_refused_privately(slack: Harness) -> None:
+    """Hints are refused by mode before ownership is checked; still nobody else's message."""
+    question = await slack.command("test", user="U1", name="ann")
+    session = await slack.session_of(question)
+    owner_url = (await slack.service.message_ref("slack", "run", session.id)).data  # type: ignore[union-attr]
+    reply = await slack.click("lrquiz_hint", f"{session.id}:0", user="U2", name="bob")
+    assert reply["replace_original"] is False
+    assert "belongs to someone else" in all_text(reply)
+    assert (await slack.service.message_ref("slack", "run", session.id)).data == owner_url  # type: ignore[union-attr]
