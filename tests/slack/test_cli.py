@@ -42,6 +42,7 @@ def test_missing_token_is_one_line_naming_it(
         capture_output=True,
         text=True,
         env=clean_env(tmp_path, **env),
+        cwd=tmp_path,  # no stray .env
         timeout=60,
     )
     assert result.returncode == 1
@@ -74,6 +75,7 @@ async def test_http_mode_process_end_to_end(tmp_path: Path, fake: FakeSlack) -> 
         "--runner",
         "off",
         env=env,
+        cwd=tmp_path,
         stderr=asyncio.subprocess.PIPE,
     )
     try:
