@@ -53,7 +53,7 @@ async def test_sync_to_one_server_registers_both_groups(tmp_path: Path, api: Fak
     env = {"DISCORD_TOKEN": api.valid_token, "DISCORD_API_URL": api.base_url}
     code, out, err = await lrquiz(tmp_path, "discord", "sync", "--guild", "123", **env)
     assert code == 0, err
-    assert "Synced 2 command groups to server 123 (available now): /lrquiz, /lrquiz-admin" in out
+    assert "Synced 2 command groups in server 123, available now: /lrquiz, /lrquiz-admin" in out
     [put] = [c for c in api.calls if c.method == "PUT"]
     assert put.path == f"/applications/{APP_ID}/guilds/123/commands"
     commands = {c["name"]: c for c in put.body}
@@ -76,7 +76,13 @@ async def test_sync_to_one_server_registers_both_groups(tmp_path: Path, api: Fak
 
     code, out, err = await lrquiz(tmp_path, "discord", "sync", **env)
     assert code == 0, err
-    assert "globally" in out
+    assert "Synced 2 command groups globally" in out
     assert [c.path for c in api.calls if c.method == "PUT"][-1] == (
         f"/applications/{APP_ID}/commands"
     )
+
+    code, out, err = await lrquiz(tmp_path, "discord", "sync", "--guild", "123", "--clear", **env)
+    assert code == 0, err
+    assert out == "Removed lrquiz's slash commands in server 123\n"
+    last = [c for c in api.calls if c.method == "PUT"][-1]
+    assert (last.path, last.body) == (f"/applications/{APP_ID}/guilds/123/commands", [])

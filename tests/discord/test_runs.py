@@ -24,7 +24,7 @@ async def test_challenge_question_is_ephemeral_with_buttons_code_and_live_countd
     assert f"closes <t:{deadline}:R>" in message.text  # a live Discord countdown
     assert "2 of 2 left" in message.text
     labels = [c["label"] for row in message.components for c in row["components"]]
-    assert labels == ["A", "B", "C", "D", "Hint"]
+    assert labels == ["A", "B", "C", "D", "Hint", "Quit"]
     problem = await h.current_problem(message)
     if problem.code:
         assert f"```py\n{problem.code.strip()}" in message.text
@@ -46,7 +46,9 @@ async def test_right_answer_reveals_the_solution_then_next_opens_the_next_questi
         assert "Quick check:" in text
     if problem.solution.common_mistakes:
         assert "Common mistakes" in text
-    assert message.custom_ids() == [message.button("Next ▶")["custom_id"]]
+    assert [message.button(label)["custom_id"] for label in ("Next ▶", "Quit")] == (
+        message.custom_ids()
+    )
 
     h.clock.advance(300)  # reading the solution takes no time off the next question
     await h.click(ANN, message, "Next ▶")
@@ -95,6 +97,29 @@ async def test_deadline_reveals_in_place_when_nobody_clicks(h: Harness, api: Fak
     assert "⏰ Time's up!" in message.text
     assert f"Answer: {problem.answer}." in message.text
     message.button("Next ▶")
+
+
+async def test_an_expired_token_leaves_the_reveal_to_the_next_click(
+    h: Harness, api: FakeDiscord
+) -> None:
+    _, timed = await h.start_run(ANN, "challenge")
+    h.clock.advance(15 * 60)  # e.g. the bot was down longer than a token lives
+    assert await h.bot.watcher.sweep() == 1
+    assert [c for c in api.calls if c.method == "PATCH"] == []
+    await h.click(ANN, timed, "A")
+    assert "⏰ Time's up!" in timed.text
+
+
+async def test_quit_ends_the_run_with_its_summary(h: Harness) -> None:
+    _, message = await h.start_run(ANN, "challenge")
+    problem = await h.current_problem(message)
+    await h.click(ANN, message, problem.answer)
+    await h.click(ANN, message, "Next ▶")
+    await h.click(ANN, message, "Quit")
+    assert "⏭️ Skipped." in message.text
+    assert "Challenge ended early" in message.text
+    assert "Score:** 1/5 correct" in message.text
+    assert message.components == []
 
 
 async def test_click_after_the_deadline_shows_the_reveal_not_an_error(h: Harness) -> None:
