@@ -104,7 +104,18 @@ class Harness:
 
     # --- injecting interactions -----------------------------------------------------------
 
-    def _base(self, user: User, type_: int, channel_id: int = CHANNEL_ID) -> dict[str, Any]:
+    def _base(
+        self, user: User, type_: int, channel_id: int = CHANNEL_ID, dm: bool = False
+    ) -> dict[str, Any]:
+        payload = self._guild_base(user, type_, channel_id)
+        if dm:  # a direct message: no guild, a user instead of a member
+            del payload["guild_id"], payload["member"]
+            who = user.member()["user"]
+            channel = {"id": str(channel_id), "type": 1, "recipients": [who]}
+            payload.update(channel=channel, user=who, context=1)
+        return payload
+
+    def _guild_base(self, user: User, type_: int, channel_id: int) -> dict[str, Any]:
         return {
             "id": str(next(_ids)),
             "application_id": str(APP_ID),
@@ -144,8 +155,9 @@ class Harness:
         group: str = "lrquiz",
         options: list[dict[str, Any]] | None = None,
         resolved: dict[str, Any] | None = None,
+        dm: bool = False,
     ) -> Sent:
-        payload = self._base(user, 2)
+        payload = self._base(user, 2, dm=dm)
         payload["data"] = {
             "id": "7000",
             "name": group,
@@ -156,14 +168,16 @@ class Harness:
             payload["data"]["resolved"] = resolved
         return await self.inject(payload, None)
 
-    async def click(self, user: User, message: Message, label: str) -> Sent:
+    async def click(self, user: User, message: Message, label: str, dm: bool = False) -> Sent:
         """Press the button with this label on the message as Discord currently shows it."""
         button = message.button(label)
         assert not button.get("disabled"), f"button {label!r} is disabled"
-        return await self.click_id(user, message, button["custom_id"])
+        return await self.click_id(user, message, button["custom_id"], dm)
 
-    async def click_id(self, user: User, message: Message, custom_id: str) -> Sent:
-        payload = self._base(user, 3, message.channel_id)
+    async def click_id(
+        self, user: User, message: Message, custom_id: str, dm: bool = False
+    ) -> Sent:
+        payload = self._base(user, 3, message.channel_id, dm)
         payload["data"] = {"custom_id": custom_id, "component_type": 2}
         payload["message"] = message.payload()
         return await self.inject(payload, message.id)

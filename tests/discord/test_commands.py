@@ -9,6 +9,7 @@ import pytest
 
 from bot.discord import client as client_module
 from bot.discord import reply as reply_module
+from bot.discord.live import NO_GUILD
 
 from .support import ANN, BOB, EPHEMERAL, GUILD_ID, Harness
 
@@ -116,3 +117,19 @@ async def test_a_button_no_handler_knows_still_gets_an_answer(
     _, message = await h.start_run(ANN, "challenge")
     sent = await h.click_id(ANN, message, "something-from-an-old-version")
     assert h.note(sent) == client_module.UNKNOWN_BUTTON
+
+
+async def test_direct_messages_play_in_their_own_workspace(h: Harness) -> None:
+    sent = await h.slash(ANN, "challenge", dm=True)
+    message = h.original(sent)
+    assert "Question 1/5" in message.text
+    problem = await h.current_problem(message)
+    guild_click = await h.click(ANN, message, problem.answer)  # another workspace: refused
+    assert "belongs to someone else" in h.note(guild_click)
+    await h.click(ANN, message, problem.answer, dm=True)
+    assert "✅ Correct!" in message.text
+    board = await h.service.leaderboard("discord", "dm")
+    assert [row.name for row in board.rows] == ["Ann"]
+    assert (await h.service.leaderboard("discord", str(GUILD_ID))).rows == []
+    denied = await h.slash(ANN, "post", group="lrquiz-admin", dm=True)
+    assert h.note(denied) == NO_GUILD
