@@ -102,6 +102,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _run_async(args: argparse.Namespace, token: str) -> int:
+    import aiohttp
     import discord
 
     from bot.bootstrap import open_service
@@ -122,6 +123,14 @@ async def _run_async(args: argparse.Namespace, token: str) -> int:
                 return _fail("Discord refused the gateway intents this bot asked for")
             except discord.HTTPException as error:
                 return _fail(f"Discord API error {error.status}: {error.text or error}")
+            except (OSError, aiohttp.ClientError) as error:
+                return _fail(f"cannot reach Discord: {error}")
+            except Exception as error:  # e.g. discord.py giving up on the gateway
+                logging.getLogger(__name__).debug("the bot stopped", exc_info=error)
+                return _fail(
+                    f"the Discord connection failed ({type(error).__name__}: {error}); "
+                    "run with LRQUIZ_LOG_LEVEL=DEBUG for details"
+                )
     finally:
         await service.db.close()
     return 0
