@@ -24,7 +24,7 @@ from bot.engine.state import SessionState
 from bot.engine.stats import StatsView, build_stats
 from problems.model import Badge, Pack
 from storage.database import Database
-from storage.leaderboard import LeaderboardRow, leaderboard
+from storage.leaderboard import LeaderboardRow, leaderboard, refresh_totals
 from storage.live import (
     insert_live,
     live_past_deadline,
@@ -277,9 +277,12 @@ class GameService:
         limit: int = 10,
     ) -> Leaderboard:
         start = period_key(period, self.clock.now())
-        rows, own = await self.db.run(
-            lambda conn: leaderboard(conn, platform, workspace, period, start, limit, me)
-        )
+
+        def read(conn: sqlite3.Connection):
+            refresh_totals(conn)
+            return leaderboard(conn, platform, workspace, period, start, limit, me)
+
+        rows, own = await self.db.transact(read)
         return Leaderboard(period, rows, own)
 
     async def _apply(self, session_id: str, operation: Operation[T]) -> tuple[SessionState, T]:

@@ -1,7 +1,8 @@
 """Leaderboard queries: points and accuracy per player within one workspace and period.
 
 Only ranked modes (challenge, test, live) count, so untimed practice can't tilt accuracy or
-ties. Reads come from `leaderboard_totals`, which a trigger keeps in step with `scores`.
+ties. Reads come from `leaderboard_totals`; `refresh_totals` folds in the score rows added
+since the last read (scores are append-only, so a watermark on their id is enough).
 """
 
 from __future__ import annotations
@@ -53,9 +54,8 @@ WHERE {_SCOPE} AND t.points = :points AND (
 )
 """
 
-# Recomputes every running total from `scores`, with the same period arithmetic as the
-# `scores_feed_leaderboard` trigger (a test keeps the two in step). For repairs and bulk loads.
-_REBUILD = """
+# Folds score rows with id in (:after, :upto] into the running totals.
+_FOLD = """
 INSERT INTO leaderboard_totals(platform, workspace, period, period_start, user_id,
                                points, correct, answered)
 SELECT u.platform, u.workspace, p.period,
@@ -69,15 +69,37 @@ SELECT u.platform, u.workspace, p.period,
 FROM scores s JOIN users u ON u.id = s.user_id,
      (SELECT 'day' AS period UNION ALL SELECT 'week' UNION ALL SELECT 'month'
       UNION ALL SELECT 'all') AS p
-WHERE s.ranked = 1
+WHERE s.ranked = 1 AND s.id > :after AND s.id <= :upto
 GROUP BY u.platform, u.workspace, p.period, start, s.user_id
+ON CONFLICT (platform, workspace, period, period_start, user_id) DO UPDATE SET
+    points = points + excluded.points,
+    correct = correct + excluded.correct,
+    answered = answered + excluded.answered
 """
+_WATERMARK = "leaderboard_folded_score_id"
+
+
+def refresh_totals(conn: sqlite3.Connection) -> int:
+    """Fold new score rows into the totals; call inside a write transaction. Returns rows."""
+    row = conn.execute("SELECT value FROM lrquiz_meta WHERE key = ?", (_WATERMARK,)).fetchone()
+    after = int(row[0]) if row else 0
+    upto = conn.execute("SELECT COALESCE(MAX(id), 0) FROM scores").fetchone()[0]
+    if upto <= after:
+        return 0
+    conn.execute(_FOLD, {"after": after, "upto": upto})
+    conn.execute(
+        "INSERT INTO lrquiz_meta(key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (_WATERMARK, str(upto)),
+    )
+    return upto - after
 
 
 def rebuild_totals(conn: sqlite3.Connection) -> None:
-    """Replace the running totals with ones recomputed from every score row."""
+    """Recompute every running total from scratch (repairs); inside a write transaction."""
     conn.execute("DELETE FROM leaderboard_totals")
-    conn.execute(_REBUILD)
+    conn.execute("DELETE FROM lrquiz_meta WHERE key = ?", (_WATERMARK,))
+    refresh_totals(conn)
 
 
 def leaderboard(
@@ -89,7 +111,11 @@ def leaderboard(
     limit: int = 10,
     me: int | None = None,
 ) -> tuple[list[LeaderboardRow], LeaderboardRow | None]:
-    """The top `limit` rows, and the caller's own row wherever they rank."""
+    """The top `limit` rows, and the caller's own row wherever they rank.
+
+    Reads the running totals as they are; call `refresh_totals` first in the same
+    transaction to include the latest answers.
+    """
     scope = {"platform": platform, "workspace": workspace, "period": period, "start": period_start}
     rows = [
         LeaderboardRow(rank, *row)

@@ -139,9 +139,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         CREATE INDEX scores_user_time ON scores(user_id, scored_at);
         CREATE INDEX scores_time ON scores(scored_at);
-        -- Running totals per scope, period and player, kept by a trigger on scores, so a
-        -- leaderboard is an index range scan instead of an aggregate over every answer.
-        -- period_start is the UTC date the day / ISO week / month starts on; '' for all time.
+        -- Running totals per scope, period and player, so a leaderboard is an index range
+        -- scan instead of an aggregate over every answer. Folded in from `scores` in batches
+        -- when a leaderboard is read (storage.leaderboard.refresh_totals), which keeps the
+        -- answer path free of this work. period_start is the UTC date the day / ISO week /
+        -- month starts on; '' for all time.
         CREATE TABLE leaderboard_totals (
             platform TEXT NOT NULL,
             workspace TEXT NOT NULL,
@@ -157,24 +159,6 @@ MIGRATIONS: tuple[Migration, ...] = (
             platform, workspace, period, period_start,
             points DESC, correct DESC, answered ASC, user_id ASC
         );
-        CREATE TRIGGER scores_feed_leaderboard AFTER INSERT ON scores WHEN NEW.ranked = 1
-        BEGIN
-            INSERT INTO leaderboard_totals(platform, workspace, period, period_start, user_id,
-                                           points, correct, answered)
-            SELECT u.platform, u.workspace, p.period, p.start, NEW.user_id,
-                   NEW.points, NEW.correct, 1
-            FROM users u,
-                 (SELECT 'day' AS period, date(NEW.scored_at, 'unixepoch') AS start
-                  UNION ALL SELECT 'week',
-                         date(NEW.scored_at, 'unixepoch', 'weekday 0', '-6 days')
-                  UNION ALL SELECT 'month', date(NEW.scored_at, 'unixepoch', 'start of month')
-                  UNION ALL SELECT 'all', '') AS p
-            WHERE u.id = NEW.user_id
-            ON CONFLICT (platform, workspace, period, period_start, user_id) DO UPDATE SET
-                points = points + excluded.points,
-                correct = correct + excluded.correct,
-                answered = answered + 1;
-        END;
         -- Where a front end posted something it must edit later (ids only, per platform).
         CREATE TABLE message_refs (
             platform TEXT NOT NULL,

@@ -43,7 +43,9 @@ class Services:
         self._open: list[Database] = []
 
     async def open(
-        self, path: Path | str, packs: Sequence[Pack] | None = None,
+        self,
+        path: Path | str,
+        packs: Sequence[Pack] | None = None,
         clock: FakeClock | None = None,
     ) -> GameService:
         db = await Database.open(path)
@@ -61,7 +63,10 @@ class Services:
 
 
 async def play_question(
-    service: GameService, session_id: str, player: int, letters: Sequence[str],
+    service: GameService,
+    session_id: str,
+    player: int,
+    letters: Sequence[str],
     step: float = 1.0,
 ):
     """Answer the current question with `letters`, moving the clock `step` before each."""

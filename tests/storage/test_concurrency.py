@@ -24,24 +24,34 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _check_question_rows(path: Path, session_id: str, max_attempts: int) -> None:
-    attempts = query(path, "SELECT idx, COUNT(*) FROM attempts WHERE session_id = ? "
-                           "GROUP BY idx", (session_id,))
+    attempts = query(
+        path, "SELECT idx, COUNT(*) FROM attempts WHERE session_id = ? GROUP BY idx", (session_id,)
+    )
     assert all(count <= max_attempts for _, count in attempts)
-    scores = query(path, "SELECT idx, COUNT(*) FROM scores WHERE session_id = ? GROUP BY idx",
-                   (session_id,))
+    scores = query(
+        path, "SELECT idx, COUNT(*) FROM scores WHERE session_id = ? GROUP BY idx", (session_id,)
+    )
     assert all(count == 1 for _, count in scores)
-    closed = scalar(path, "SELECT COUNT(*) FROM questions WHERE session_id = ? "
-                          "AND outcome IS NOT NULL", (session_id,))
+    closed = scalar(
+        path,
+        "SELECT COUNT(*) FROM questions WHERE session_id = ? AND outcome IS NOT NULL",
+        (session_id,),
+    )
     assert len(scores) == closed
-    stored = scalar(path, "SELECT COALESCE(SUM(points), 0) FROM scores WHERE session_id = ?",
-                    (session_id,))
-    on_questions = scalar(path, "SELECT COALESCE(SUM(points), 0) FROM questions "
-                                "WHERE session_id = ?", (session_id,))
+    stored = scalar(
+        path, "SELECT COALESCE(SUM(points), 0) FROM scores WHERE session_id = ?", (session_id,)
+    )
+    on_questions = scalar(
+        path, "SELECT COALESCE(SUM(points), 0) FROM questions WHERE session_id = ?", (session_id,)
+    )
     assert stored == on_questions
 
 
-@pytest.mark.parametrize("letters", [["A", "C", "D"], ["B"], ["A", "B", "C", "D"]],
-                         ids=["all-wrong", "all-right", "mixed"])
+@pytest.mark.parametrize(
+    "letters",
+    [["A", "C", "D"], ["B"], ["A", "B", "C", "D"]],
+    ids=["all-wrong", "all-right", "mixed"],
+)
 async def test_concurrent_clicks_from_two_connections(
     db_path: Path, services: Services, clock: FakeClock, letters: list[str]
 ) -> None:
@@ -98,8 +108,9 @@ async def test_many_players_in_parallel_keep_scores_consistent(
     first = await services.open(db_path)
     second = await services.open(db_path)
     players = [await first.player_id(ref(f"p{n}")) for n in range(6)]
-    runs = [await (first, second)[n % 2].start(p, "challenge", seed=n)
-            for n, p in enumerate(players)]
+    runs = [
+        await (first, second)[n % 2].start(p, "challenge", seed=n) for n, p in enumerate(players)
+    ]
     clock.advance(1)
 
     async def hammer(n: int) -> None:
@@ -159,9 +170,17 @@ async def test_two_processes_hammering_the_same_question(
 
     async def worker(letters: str) -> dict[str, int]:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(script), str(db_path), run.id, str(player), str(T0 + 5), letters,
-            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            str(script),
+            str(db_path),
+            run.id,
+            str(player),
+            str(T0 + 5),
+            letters,
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
         assert proc.returncode == 0, err.decode()
@@ -174,11 +193,13 @@ async def test_two_processes_hammering_the_same_question(
     assert set(totals) <= {"accepted", "closed"}, totals
     assert totals["accepted"] == 2 and totals["closed"] == 58
     _check_question_rows(db_path, run.id, 2)
-    assert query(db_path, "SELECT outcome, points FROM questions WHERE session_id = ?",
-                 (run.id,)) == [("wrong", 0)]
+    assert query(
+        db_path, "SELECT outcome, points FROM questions WHERE session_id = ?", (run.id,)
+    ) == [("wrong", 0)]
 
 
 # --- the database itself refuses what the engine would never do -------------------------
+
 
 async def _one_question(db_path: Path, services: Services, clock: FakeClock, letters: str):
     service = await services.open(db_path)
@@ -196,7 +217,9 @@ def _raw_attempt(path: Path, session_id: str, attempt_no: int, choice: str = "B"
         with conn:
             conn.execute(
                 "INSERT INTO attempts(session_id, idx, attempt_no, choice, correct, answered_at)"
-                " VALUES (?, 0, ?, ?, 0, 0)", (session_id, attempt_no, choice))
+                " VALUES (?, 0, ?, ?, 0, 0)",
+                (session_id, attempt_no, choice),
+            )
     finally:
         conn.close()
 

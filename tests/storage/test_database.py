@@ -27,12 +27,16 @@ def _snapshot(path: Path) -> tuple[bytes, int]:
 
 # --- pragmas and migrations -----------------------------------------------------------------
 
+
 async def test_connection_uses_wal_foreign_keys_and_a_busy_timeout(db_path: Path) -> None:
     db = await Database.open(db_path)
     try:
+
         def pragmas(conn: sqlite3.Connection) -> tuple:
-            return tuple(conn.execute(f"PRAGMA {name}").fetchone()[0]
-                         for name in ("journal_mode", "foreign_keys", "busy_timeout"))
+            return tuple(
+                conn.execute(f"PRAGMA {name}").fetchone()[0]
+                for name in ("journal_mode", "foreign_keys", "busy_timeout")
+            )
 
         journal, foreign_keys, busy = await db.run(pragmas)
     finally:
@@ -47,7 +51,8 @@ async def test_fresh_database_gets_the_latest_schema(db_path: Path) -> None:
     db = await Database.open(db_path)
     await db.close()
     assert query(db_path, "SELECT key, value FROM lrquiz_meta") == [
-        ("schema_version", str(LATEST_VERSION))]
+        ("schema_version", str(LATEST_VERSION))
+    ]
     assert _tables(db_path) >= {"lrquiz_meta", *OWNED_TABLES}
 
 
@@ -75,9 +80,12 @@ async def test_foreign_keys_are_enforced_by_our_connection(db_path: Path) -> Non
     db = await Database.open(db_path)
     try:
         with pytest.raises(sqlite3.IntegrityError):
-            await db.transact(lambda conn: conn.execute(
-                "INSERT INTO sessions(id, user_id, mode, pack_id, problem_ids, started_at) "
-                "VALUES ('s', 999, 'challenge', 'p', '[]', 0)"))
+            await db.transact(
+                lambda conn: conn.execute(
+                    "INSERT INTO sessions(id, user_id, mode, pack_id, problem_ids, started_at) "
+                    "VALUES ('s', 999, 'challenge', 'p', '[]', 0)"
+                )
+            )
     finally:
         await db.close()
     assert scalar(db_path, "SELECT COUNT(*) FROM sessions") == 0
@@ -101,6 +109,7 @@ async def test_a_failed_transaction_leaves_nothing_behind(db_path: Path) -> None
 
 
 # --- files that are not (yet) ours ----------------------------------------------------------
+
 
 def _too_new(path: Path) -> None:
     conn = sqlite3.connect(path)
@@ -164,15 +173,21 @@ async def test_foreign_database_gets_our_tables_and_keeps_its_own(db_path: Path)
     await db.close()
     assert _tables(db_path) >= {"notes", "lrquiz_meta", *OWNED_TABLES}
     assert query(db_path, "SELECT id, body FROM notes ORDER BY id") == [
-        (1, "buy milk"), (2, "lr=1e-3")]
+        (1, "buy milk"),
+        (2, "lr=1e-3"),
+    ]
     assert query(db_path, "SELECT sql FROM sqlite_master WHERE name = 'notes'") == [
-        ("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)",)]
+        ("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)",)
+    ]
 
 
 @pytest.mark.parametrize(
     "content",
-    [b"just some notes\nnot a database\n" * 50, bytes(range(256)) * 64,
-     b"SQLite format 3\x00" + b"\xff" * 200],
+    [
+        b"just some notes\nnot a database\n" * 50,
+        bytes(range(256)) * 64,
+        b"SQLite format 3\x00" + b"\xff" * 200,
+    ],
     ids=["text", "random-bytes", "bad-header"],
 )
 async def test_non_sqlite_file_is_a_one_line_error_and_untouched(
@@ -205,11 +220,13 @@ async def test_unwritable_folder_is_a_storage_error(tmp_path: Path) -> None:
 
 # --- users and paths ------------------------------------------------------------------------
 
+
 async def test_users_are_scoped_by_platform_and_workspace_and_follow_renames(
     db_path: Path,
 ) -> None:
     db = await Database.open(db_path)
     try:
+
         def ids(conn: sqlite3.Connection) -> list[int]:
             return [
                 ensure_user(conn, ref("ada", "discord", "guild-1"), 1.0),
@@ -219,14 +236,16 @@ async def test_users_are_scoped_by_platform_and_workspace_and_follow_renames(
             ]
 
         a, again, other_guild, other_platform = await db.transact(ids)
-        renamed = await db.transact(lambda c: ensure_user(
-            c, type(ref("x"))("discord", "guild-1", "id-ada", "Ada L."), 5.0))
+        renamed = await db.transact(
+            lambda c: ensure_user(c, type(ref("x"))("discord", "guild-1", "id-ada", "Ada L."), 5.0)
+        )
     finally:
         await db.close()
     assert a == again == renamed
     assert len({a, other_guild, other_platform}) == 3
     assert query(db_path, "SELECT display_name, created_at FROM users WHERE id = ?", (a,)) == [
-        ("Ada L.", 1.0)]
+        ("Ada L.", 1.0)
+    ]
 
 
 def test_default_db_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -18,7 +18,10 @@ def ts(*args: int) -> float:
 
 
 async def score(
-    service: GameService, name: str, plan: list[str], platform: str = "terminal",
+    service: GameService,
+    name: str,
+    plan: list[str],
+    platform: str = "terminal",
     workspace: str = "local",
 ) -> int:
     """A player plays the first len(plan) challenge questions; each entry is the letters tried.
@@ -44,11 +47,11 @@ async def service(db_path: Path, services: Services) -> GameService:
 async def test_ranks_break_ties_by_points_correct_answered_then_user_id(
     service: GameService,
 ) -> None:
-    z = await score(service, "Zed", ["B", "AA"])        # 20 points, 1 correct, 2 answered
-    x = await score(service, "Xia", ["B"])              # 20 points, 1 correct, 1 answered
-    v = await score(service, "Val", ["B", "B"])         # 40 points
-    w = await score(service, "Wim", ["B"])              # same as Xia, joined later
-    y = await score(service, "Yan", ["AB", "AB"])       # 20 points, 2 correct, 2 answered
+    z = await score(service, "Zed", ["B", "AA"])  # 20 points, 1 correct, 2 answered
+    x = await score(service, "Xia", ["B"])  # 20 points, 1 correct, 1 answered
+    v = await score(service, "Val", ["B", "B"])  # 40 points
+    w = await score(service, "Wim", ["B"])  # same as Xia, joined later
+    y = await score(service, "Yan", ["AB", "AB"])  # 20 points, 2 correct, 2 answered
     board = await service.leaderboard("terminal", "local", "all")
     got = [(r.rank, r.user_id, r.name, r.points, r.correct, r.answered) for r in board.rows]
     assert got == [
@@ -111,7 +114,8 @@ async def test_player_who_never_answered_has_no_own_row(service: GameService) ->
 
 
 async def test_periods_use_utc_day_monday_week_and_calendar_month(
-    service: GameService, clock: FakeClock,
+    service: GameService,
+    clock: FakeClock,
 ) -> None:
     moments = {
         "april": ts(2026, 4, 30, 23, 59, 59),

@@ -1,4 +1,5 @@
-"""The trigger-maintained running totals agree with a recomputation and with Python's periods."""
+"""Running leaderboard totals: folded in increments they equal a rebuild, and SQLite's period
+keys equal Python's."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.engine.periods import PERIODS, period_key
-from storage.leaderboard import leaderboard, rebuild_totals
+from storage.leaderboard import leaderboard, rebuild_totals, refresh_totals
 from storage.migrations import check_schema, migrate
 
 
@@ -23,13 +24,17 @@ def seed_scores(conn: sqlite3.Connection, moments: list[float]) -> None:
         "VALUES (?, 'discord', ?, ?, ?, 0)",
         [(i, f"g{i % 2}", f"u{i}", f"user {i}") for i in range(1, 7)],
     )
-    rng = random.Random(3)
+    seed_scores_more(conn, moments, first_live=0)
+
+
+def seed_scores_more(conn: sqlite3.Connection, moments: list[float], first_live: int) -> None:
+    rng = random.Random(3 + first_live)
     conn.executemany(
         "INSERT INTO scores(user_id, mode, ranked, pack_id, problem_id, points, correct, "
         "scored_at, live_id, session_id) VALUES (?, ?, ?, 'p', 'q', ?, ?, ?, ?, NULL)",
         [
             (rng.randint(1, 6), mode, int(mode != "practice"), pts, int(pts > 0), at, f"l{n}")
-            for n, at in enumerate(moments)
+            for n, at in enumerate(moments, start=first_live)
             for mode in (rng.choice(("challenge", "test", "live", "practice")),)
             for pts in (rng.choice((0, 10, 20, 30)),)
         ],
@@ -40,15 +45,25 @@ def totals(conn: sqlite3.Connection) -> list[tuple]:
     return conn.execute("SELECT * FROM leaderboard_totals ORDER BY 1, 2, 3, 4, 5").fetchall()
 
 
-def test_trigger_and_rebuild_agree(tmp_path: Path) -> None:
+def test_folding_in_increments_equals_a_rebuild(tmp_path: Path) -> None:
     conn = fresh(tmp_path / "db.sqlite")
     start = 1_767_225_600.0  # 2026-01-01 00:00 UTC, a Thursday
     rng = random.Random(1)
-    seed_scores(conn, [start + rng.random() * 86_400 * 90 for _ in range(400)])
-    by_trigger = totals(conn)
-    assert by_trigger
+    moments = [start + rng.random() * 86_400 * 90 for _ in range(400)]
+    seed_scores(conn, moments[:150])
+    assert refresh_totals(conn) == 150
+    assert refresh_totals(conn) == 0  # nothing new, nothing folded twice
+    seed_scores_more(conn, moments[150:], first_live=150)
+    assert refresh_totals(conn) == 250
+    folded = totals(conn)
+    assert folded
     rebuild_totals(conn)
-    assert totals(conn) == by_trigger
+    assert totals(conn) == folded
+    practice = conn.execute("SELECT COUNT(*) FROM scores WHERE ranked = 0").fetchone()[0]
+    counted = conn.execute(
+        "SELECT SUM(answered) FROM leaderboard_totals WHERE period = 'all'"
+    ).fetchone()[0]
+    assert counted == 400 - practice  # practice never reaches a leaderboard
 
 
 def test_sqlite_period_keys_match_python_at_the_edges(tmp_path: Path) -> None:
@@ -75,12 +90,14 @@ def test_own_rank_counts_everyone_ahead_with_the_tie_breaks(tmp_path: Path) -> N
         [(i, f"u{i}", f"user {i}") for i in range(1, 31)],
     )
     # Everyone scores 10 once; users 21..30 score a second time with 0 points (worse accuracy).
-    rows = [(i, 10, 1, f"a{i}") for i in range(1, 31)] + [(i, 0, 0, f"b{i}") for i in range(21, 31)]
+    rows = [(i, 10, 1, f"a{i}") for i in range(1, 31)]
+    rows += [(i, 0, 0, f"b{i}") for i in range(21, 31)]
     conn.executemany(
         "INSERT INTO scores(user_id, mode, ranked, pack_id, problem_id, points, correct, "
         "scored_at, live_id) VALUES (?, 'live', 1, 'p', 'q', ?, ?, 0, ?)",
         rows,
     )
+    refresh_totals(conn)
     top, own = leaderboard(conn, "t", "w", "all", "", limit=10, me=25)
     assert [r.user_id for r in top] == list(range(1, 11))
     assert own is not None and own.rank == 25 and own.answered == 2
