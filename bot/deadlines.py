@@ -2,7 +2,9 @@
 
 On start it sweeps first, so deadlines that passed while the bot was down are closed
 before anyone clicks. Every closing is claimed in a database transaction, so when two bot
-processes share a database each closed question is reported to exactly one of them.
+processes share a database each closed question is reported to exactly one of them; with
+`platform` set, a front end only closes its own platform's questions, whose messages it can
+edit, when Discord and Slack share one database.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ class DeadlineWatcher:
         on_run_closed: RunClosed,
         on_live_closed: LiveClosed,
         max_sleep_s: float = 15.0,
+        platform: str | None = None,
     ) -> None:
         self.service = service
+        self.platform = platform
         self.on_run_closed = on_run_closed
         self.on_live_closed = on_live_closed
         self.max_sleep_s = max_sleep_s
@@ -42,8 +46,8 @@ class DeadlineWatcher:
 
     async def sweep(self) -> int:
         """Close everything that is due and notify the front end; returns how many closed."""
-        runs = await self.service.close_expired()
-        lives = await self.service.close_due_live()
+        runs = await self.service.close_expired(self.platform)
+        lives = await self.service.close_due_live(self.platform)
         for run in runs:
             await self._notify(self.on_run_closed, run)
         for question in lives:
@@ -65,7 +69,7 @@ class DeadlineWatcher:
                 await asyncio.wait_for(self._wake.wait(), delay)
 
     async def _delay(self) -> float:
-        deadline = await self.service.next_deadline()
+        deadline = await self.service.next_deadline(self.platform)
         if deadline is None:
             return self.max_sleep_s
         # A hair past the deadline, so the sweep finds it due.

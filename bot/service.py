@@ -33,7 +33,13 @@ from storage.live import (
     save_live,
 )
 from storage.refs import MessageRef, get_ref, put_ref
-from storage.sessions import badge_counts, load_session, save_session, sessions_past_deadline
+from storage.sessions import (
+    badge_counts,
+    load_session,
+    next_run_deadline,
+    save_session,
+    sessions_past_deadline,
+)
 from storage.stats import display_name, problem_tallies
 from storage.users import PlayerRef, ensure_user, find_user, get_user
 
@@ -130,13 +136,16 @@ class GameService:
         )
         return state
 
-    async def close_expired(self) -> list[SessionState]:
-        """Close every question whose deadline passed, e.g. while the bot was down."""
+    async def close_expired(self, platform: str | None = None) -> list[SessionState]:
+        """Close every question whose deadline passed, e.g. while the bot was down.
+
+        `platform` limits it to that front end's players (see DeadlineWatcher).
+        """
         now = self.clock.now()
 
         def work(conn: sqlite3.Connection) -> list[SessionState]:
             closed = []
-            for session_id in sessions_past_deadline(conn, now):
+            for session_id in sessions_past_deadline(conn, now, platform):
                 before = self._load(conn, session_id)
                 after = game.expire(before, self.pack(before.pack_id), now)
                 if after != before:
@@ -219,13 +228,13 @@ class GameService:
             live_id, lambda s, now: live.hint_live(s, self.pack(s.pack_id), player_id, now)
         )
 
-    async def close_due_live(self) -> list[live.LiveState]:
+    async def close_due_live(self, platform: str | None = None) -> list[live.LiveState]:
         """Close every live question whose deadline passed; each is returned once."""
         now = self.clock.now()
 
         def work(conn: sqlite3.Connection) -> list[live.LiveState]:
             closed = []
-            for live_id in live_past_deadline(conn, now):
+            for live_id in live_past_deadline(conn, now, platform):
                 before = load_live(conn, live_id)
                 after = live.close_live(before, self.pack(before.pack_id), now)
                 save_live(conn, before, after, now)
@@ -234,15 +243,13 @@ class GameService:
 
         return await self.db.transact(work)
 
-    async def next_deadline(self) -> float | None:
+    async def next_deadline(self, platform: str | None = None) -> float | None:
         """The earliest deadline of any open question or live question, for timers."""
 
         def read(conn: sqlite3.Connection) -> float | None:
-            row = conn.execute(
-                "SELECT MIN(deadline) FROM questions WHERE outcome IS NULL"
-            ).fetchone()
-            candidates = [d for d in (row[0], next_live_deadline(conn)) if d is not None]
-            return min(candidates) if candidates else None
+            candidates = [next_run_deadline(conn, platform), next_live_deadline(conn, platform)]
+            due = [d for d in candidates if d is not None]
+            return min(due) if due else None
 
         return await self.db.run(read)
 

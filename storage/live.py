@@ -118,19 +118,23 @@ def save_live(conn: sqlite3.Connection, before: LiveState, after: LiveState, now
         )
 
 
-def live_past_deadline(conn: sqlite3.Connection, now: float) -> list[str]:
+def live_past_deadline(
+    conn: sqlite3.Connection, now: float, platform: str | None = None
+) -> list[str]:
     return [
         r[0]
         for r in conn.execute(
-            "SELECT id FROM live_questions WHERE closed_at IS NULL AND deadline <= ? "
-            "ORDER BY deadline",
-            (now,),
+            "SELECT id FROM live_questions WHERE closed_at IS NULL AND deadline <= :now "
+            "AND (:platform IS NULL OR platform = :platform) ORDER BY deadline",
+            {"now": now, "platform": platform},
         )
     ]
 
 
-def next_live_deadline(conn: sqlite3.Connection) -> float | None:
+def next_live_deadline(conn: sqlite3.Connection, platform: str | None = None) -> float | None:
     row = conn.execute(
-        "SELECT MIN(deadline) FROM live_questions WHERE closed_at IS NULL"
+        "SELECT MIN(deadline) FROM live_questions WHERE closed_at IS NULL "
+        "AND (:platform IS NULL OR platform = :platform)",
+        {"platform": platform},
     ).fetchone()
     return row[0] if row else None

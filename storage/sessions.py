@@ -218,16 +218,34 @@ def _save_question(
         )
 
 
-def sessions_past_deadline(conn: sqlite3.Connection, now: float) -> list[str]:
-    """Runs whose open question's deadline has passed (e.g. while the bot was down)."""
+def sessions_past_deadline(
+    conn: sqlite3.Connection, now: float, platform: str | None = None
+) -> list[str]:
+    """Runs whose open question's deadline has passed (e.g. while the bot was down).
+
+    With `platform`, only runs of that platform's players: each front end closes its own,
+    so it can update its own messages when several share one database.
+    """
     return [
         row[0]
         for row in conn.execute(
-            "SELECT DISTINCT session_id FROM questions "
-            "WHERE outcome IS NULL AND deadline IS NOT NULL AND deadline <= ?",
-            (now,),
+            "SELECT DISTINCT q.session_id FROM questions q "
+            "JOIN sessions s ON s.id = q.session_id JOIN users u ON u.id = s.user_id "
+            "WHERE q.outcome IS NULL AND q.deadline IS NOT NULL AND q.deadline <= :now "
+            "AND (:platform IS NULL OR u.platform = :platform)",
+            {"now": now, "platform": platform},
         )
     ]
+
+
+def next_run_deadline(conn: sqlite3.Connection, platform: str | None = None) -> float | None:
+    row = conn.execute(
+        "SELECT MIN(q.deadline) FROM questions q "
+        "JOIN sessions s ON s.id = q.session_id JOIN users u ON u.id = s.user_id "
+        "WHERE q.outcome IS NULL AND (:platform IS NULL OR u.platform = :platform)",
+        {"platform": platform},
+    ).fetchone()
+    return row[0] if row else None
 
 
 def badge_counts(conn: sqlite3.Connection, user_id: int) -> list[tuple[str, int]]:

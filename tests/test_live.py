@@ -200,3 +200,24 @@ async def test_watcher_survives_a_failing_callback(service: GameService, clock: 
 
     clock.advance(121)
     assert await DeadlineWatcher(service, broken, broken).sweep() == 1
+
+
+async def test_each_front_end_closes_only_its_own_platforms_questions(
+    service: GameService, clock: FakeClock
+) -> None:
+    on_discord = await service.player_id(ref("ann", "discord", "guild-1"))
+    on_slack = await service.player_id(ref("bob", "slack", "T1"))
+    discord_run = await service.start(on_discord, "challenge", seed=1)
+    slack_run = await service.start(on_slack, "challenge", seed=1)
+    slack_live = await service.post_live("slack", "T1", None, problem_id="p0")
+    seen: list[str] = []
+
+    async def note(state) -> None:
+        seen.append(state.id)
+
+    clock.advance(3600)
+    assert await service.next_deadline("discord") == T0 + 120
+    assert await DeadlineWatcher(service, note, note, platform="discord").sweep() == 1
+    assert seen == [discord_run.id]
+    assert await DeadlineWatcher(service, note, note, platform="slack").sweep() == 2
+    assert sorted(seen[1:]) == sorted([slack_run.id, slack_live.id])

@@ -23,7 +23,7 @@ from storage.refs import MessageRef
 from . import commands, components
 from .live import LiveFlow
 from .render import Screen
-from .runs import RunFlow
+from .runs import PLATFORM, RunFlow
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,10 @@ class LrquizBot(discord.Client):
         self.runs = RunFlow(self)
         self.lives = LiveFlow(self)
         self.watcher = DeadlineWatcher(
-            service, self.runs.closed_by_deadline, self.lives.closed_by_deadline
+            service,
+            self.runs.closed_by_deadline,
+            self.lives.closed_by_deadline,
+            platform=PLATFORM,
         )
         self.in_flight = 0
         self._background: set[asyncio.Task[Any]] = set()

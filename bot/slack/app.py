@@ -21,7 +21,7 @@ from bot.real_output import Runner
 from bot.service import GameService
 
 from .admins import AdminCheck, admins_from_env
-from .handlers import SlackFrontEnd
+from .handlers import PLATFORM, SlackFrontEnd
 from .transport import web_client
 
 EVENTS_PATH = "/slack/events"
@@ -83,6 +83,7 @@ class SlackBot:
             self.front_end.on_run_closed,
             self.front_end.on_live_closed,
             max_sleep_s=max_sleep_s,
+            platform=PLATFORM,
         )
         self.front_end.poke = self.watcher.poke
         self._watch: asyncio.Task[None] | None = None
