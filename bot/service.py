@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.engine import game, live
+from bot.engine.badges import badges_of
 from bot.engine.clock import Clock, SystemClock
 from bot.engine.errors import QuestionClosed
 from bot.engine.game import AnswerResult
@@ -160,8 +161,9 @@ class GameService:
         return await self.db.run(lambda conn: badge_counts(conn, player_id))
 
     def badge(self, badge_id: str) -> Badge | None:
+        """A pack's badge or a built-in one, by id."""
         for pack in self.packs.values():
-            for badge in pack.badges:
+            for badge in badges_of(pack):
                 if badge.id == badge_id:
                     return badge
         return None

@@ -19,7 +19,14 @@ LEVELS: tuple[str, ...] = ("intermediate", "advanced", "expert")
 LETTERS: tuple[str, ...] = ("A", "B", "C", "D")
 VERIFY_MODES: tuple[str, ...] = ("stdout", "exception", "runs")
 # Badge rules a pack may name; the engine implements each one (bot/engine/badges.py).
-BADGE_RULE_NAMES: tuple[str, ...] = ("challenge-perfect",)
+BADGE_RULE_NAMES: tuple[str, ...] = (
+    "challenge-perfect",
+    "test-perfect",
+    "no-hints-perfect",
+    "streak-3",
+    "streak-7",
+    "streak-30",
+)
 
 DEFAULT_TIME_LIMIT_S = 120
 DEFAULT_ATTEMPTS = 2

@@ -149,7 +149,10 @@ async def test_stats_group_runs_by_kind_and_difficulty_and_list_badges(
     stats = await service.stats(ann)
     assert stats.name == "ann" and stats.overall.correct == 5
     assert all(stats.by_kind[k].correct == 1 for k in stats.by_kind)
-    assert [(badge.name, times) for badge, times in stats.badges] == [("Master", 1)]
+    assert [(badge.name, times) for badge, times in stats.badges] == [
+        ("Flawless", 1),
+        ("Master", 1),
+    ]
 
 
 async def test_message_refs_survive_a_restart(tmp_path: Path, services: Services) -> None:

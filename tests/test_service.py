@@ -51,25 +51,36 @@ async def ada(service: GameService) -> int:
 
 
 def attempts(path: Path, session_id: str) -> list[tuple]:
-    return query(path, "SELECT idx, attempt_no, choice, correct FROM attempts "
-                       "WHERE session_id = ? ORDER BY idx, attempt_no", (session_id,))
+    return query(
+        path,
+        "SELECT idx, attempt_no, choice, correct FROM attempts "
+        "WHERE session_id = ? ORDER BY idx, attempt_no",
+        (session_id,),
+    )
 
 
 def question_row(path: Path, session_id: str, idx: int = 0) -> tuple:
-    return query(path, "SELECT outcome, points, hint_used, closed_at FROM questions "
-                       "WHERE session_id = ? AND idx = ?", (session_id, idx))[0]
+    return query(
+        path,
+        "SELECT outcome, points, hint_used, closed_at FROM questions "
+        "WHERE session_id = ? AND idx = ?",
+        (session_id, idx),
+    )[0]
 
 
 # --- start ----------------------------------------------------------------------------------
+
 
 async def test_start_stores_the_run_and_opens_the_first_question(
     service: GameService, ada: int, db_path: Path
 ) -> None:
     run = await service.start(ada, "challenge", seed=1)
-    assert query(db_path, "SELECT user_id, mode, pack_id FROM sessions WHERE id = ?",
-                 (run.id,)) == [(ada, "challenge", "test-pack")]
+    assert query(
+        db_path, "SELECT user_id, mode, pack_id FROM sessions WHERE id = ?", (run.id,)
+    ) == [(ada, "challenge", "test-pack")]
     assert query(db_path, "SELECT idx, problem_id, deadline, max_attempts FROM questions") == [
-        (0, "p0", T0 + 120, 2)]
+        (0, "p0", T0 + 120, 2)
+    ]
     assert await service.session(run.id) == run
 
 
@@ -89,6 +100,7 @@ async def test_seedless_runs_get_distinct_ids(service: GameService, ada: int) ->
 
 
 # --- timers ---------------------------------------------------------------------------------
+
 
 async def test_answer_at_119_9_seconds_is_accepted(
     service: GameService, ada: int, clock: FakeClock, db_path: Path
@@ -196,11 +208,13 @@ async def test_close_expired_after_a_restart(
     assert [q.outcome for q in last.questions] == ["correct"] * 4 + ["expired"]
     assert last.is_finished and last.badges == ()
     assert scalar(db_path, "SELECT finished_at FROM sessions WHERE id = ?", (on_last.id,)) == (
-        clock.now())
+        clock.now()
+    )
     assert (await after_restart.session(untimed.id)).current.is_open
     assert (await after_restart.session(late.id)).current.is_open
-    assert scalar(db_path, "SELECT COUNT(*) FROM attempts WHERE session_id = ?",
-                  (on_first.id,)) == 0
+    assert (
+        scalar(db_path, "SELECT COUNT(*) FROM attempts WHERE session_id = ?", (on_first.id,)) == 0
+    )
 
     assert await after_restart.close_expired() == []  # idempotent
     with pytest.raises(SessionFinished):
@@ -228,6 +242,7 @@ async def test_next_after_the_deadline_moves_on(
 
 
 # --- attempts and typed errors ---------------------------------------------------------------
+
 
 async def test_challenge_uses_the_problems_attempts(services: Services, db_path: Path) -> None:
     problem = make_problem(1, "hard", "debug", "expert", attempts=3)
@@ -307,8 +322,12 @@ async def test_stale_button_is_refused(service: GameService, ada: int, db_path: 
 async def test_someone_elses_run(service: GameService, ada: int, db_path: Path) -> None:
     run = await service.start(ada, "challenge", seed=1)
     bob = await service.player_id(ref("bob"))
-    for action in (service.answer(run.id, bob, "B"), service.hint(run.id, bob),
-                   service.advance(run.id, bob), service.quit(run.id, bob)):
+    for action in (
+        service.answer(run.id, bob, "B"),
+        service.hint(run.id, bob),
+        service.advance(run.id, bob),
+        service.quit(run.id, bob),
+    ):
         with pytest.raises(NotYourSession):
             await action
     assert attempts(db_path, run.id) == []
@@ -317,8 +336,12 @@ async def test_someone_elses_run(service: GameService, ada: int, db_path: Path) 
 
 
 async def test_unknown_session(service: GameService, ada: int) -> None:
-    for action in (service.answer("nope", ada, "B"), service.hint("nope", ada),
-                   service.advance("nope", ada), service.session("nope")):
+    for action in (
+        service.answer("nope", ada, "B"),
+        service.hint("nope", ada),
+        service.advance("nope", ada),
+        service.session("nope"),
+    ):
         with pytest.raises(UnknownSession) as caught:
             await action
         assert "nope" in str(caught.value)
@@ -343,6 +366,7 @@ async def test_quit_skips_the_open_question_and_finishes(
 
 
 # --- hints ----------------------------------------------------------------------------------
+
 
 async def test_hint_is_stored_repeats_free_and_halves_points(
     service: GameService, ada: int, clock: FakeClock, db_path: Path
@@ -389,23 +413,28 @@ async def test_points_in_scores_match_the_run(
     plans = iter(["B", "AB", "AA", "B", "B"])
     state = await play_run(service, run.id, ada, lambda p: next(plans))
     assert state.points == 20 + 10 + 0 + 30 + 30
-    assert scalar(db_path, "SELECT SUM(points) FROM scores WHERE session_id = ?",
-                  (run.id,)) == state.points
+    assert (
+        scalar(db_path, "SELECT SUM(points) FROM scores WHERE session_id = ?", (run.id,))
+        == state.points
+    )
     assert summary_view(state, service.pack()).points == state.points
 
 
 # --- badges ---------------------------------------------------------------------------------
+
 
 async def test_perfect_challenge_stores_the_badge_award(
     service: GameService, ada: int, db_path: Path
 ) -> None:
     run = await service.start(ada, "challenge", seed=1)
     state = await play_run(service, run.id, ada, lambda p: p.answer)
-    assert state.badges == ("master",)
-    assert (await service.session(run.id)).badges == ("master",)
+    assert state.badges == ("master", "flawless")
+    assert (await service.session(run.id)).badges == ("master", "flawless")
     assert query(db_path, "SELECT user_id, badge_id, pack_id, session_id FROM badges") == [
-        (ada, "master", "test-pack", run.id)]
-    assert [b.name for b in summary_view(state, service.pack()).badges] == ["Master"]
+        (ada, "master", "test-pack", run.id),
+        (ada, "flawless", "test-pack", run.id),
+    ]
+    assert [b.name for b in summary_view(state, service.pack()).badges] == ["Master", "Flawless"]
 
 
 async def test_second_perfect_run_earns_the_badge_again_and_counts_it(
@@ -418,27 +447,30 @@ async def test_second_perfect_run_earns_the_badge_again_and_counts_it(
         if index:
             await service.advance(second.id, ada)
         returned, result = await service.answer(second.id, ada, "B")
-    assert result.finished and result.new_badges == ("master",)
+    assert result.finished and result.new_badges == ("master", "flawless")
     # What the player was told is what storage holds for that run.
-    assert (await service.session(second.id)).badges == returned.badges == ("master",)
-    assert await service.badges(ada) == [("master", 2)]
+    assert (await service.session(second.id)).badges == returned.badges
+    assert await service.badges(ada) == [("flawless", 2), ("master", 2)]
 
 
 async def test_one_wrong_means_no_badge(service: GameService, ada: int, db_path: Path) -> None:
     run = await service.start(ada, "challenge", seed=1)
-    state = await play_run(service, run.id, ada,
-                           lambda p: "AC" if p.id == "p4" else p.answer)
+    state = await play_run(service, run.id, ada, lambda p: "AC" if p.id == "p4" else p.answer)
     assert state.is_finished and state.badges == ()
     assert scalar(db_path, "SELECT COUNT(*) FROM badges") == 0
 
 
-async def test_perfect_test_mode_earns_no_challenge_badge(
+async def test_perfect_test_mode_earns_the_test_badges_not_the_challenge_one(
     service: GameService, ada: int, db_path: Path
 ) -> None:
     run = await service.start(ada, "test", seed=1)
     state = await play_run(service, run.id, ada, lambda p: p.answer)
-    assert state.is_finished and state.correct_count == 10 and state.badges == ()
-    assert scalar(db_path, "SELECT COUNT(*) FROM badges") == 0
+    assert state.is_finished and state.correct_count == 10
+    assert state.badges == ("perfect-test", "flawless")
+    assert query(db_path, "SELECT badge_id FROM badges ORDER BY rowid") == [
+        ("perfect-test",),
+        ("flawless",),
+    ]
 
 
 async def test_shipped_pack_master_badge(services: Services, db_path: Path) -> None:
@@ -450,12 +482,17 @@ async def test_shipped_pack_master_badge(services: Services, db_path: Path) -> N
     state = await play_run(service, run.id, ada, lambda p: p.answer)
     assert state.correct_count == 5
     assert [b.name for b in summary_view(state, shipped).badges] == [
-        "Learning Rate Differential Master"]
+        "Learning Rate Differential Master",
+        "Flawless",
+    ]
     assert query(db_path, "SELECT badge_id, pack_id FROM badges") == [
-        ("lr-differential-master", "lr-differential")]
+        ("lr-differential-master", "lr-differential"),
+        ("flawless", "lr-differential"),
+    ]
 
 
 # --- durability -----------------------------------------------------------------------------
+
 
 async def test_results_are_committed_before_the_call_returns(
     service: GameService, ada: int, db_path: Path
@@ -469,8 +506,7 @@ async def test_results_are_committed_before_the_call_returns(
     await service.answer(run.id, ada, "B")
     assert query(db_path, "SELECT points, correct FROM scores") == [(5, 1)]
     await service.advance(run.id, ada)
-    assert scalar(db_path, "SELECT COUNT(*) FROM questions WHERE session_id = ?",
-                  (run.id,)) == 2
+    assert scalar(db_path, "SELECT COUNT(*) FROM questions WHERE session_id = ?", (run.id,)) == 2
 
 
 async def test_a_second_service_sees_the_same_run(

@@ -33,6 +33,11 @@ def _challenge(problems: Sequence[Problem], count: int, rng: random.Random) -> l
     pool = [p for p in problems if p.level is not None]
     if len(pool) < count:
         pool = list(problems)
+    return challenge_from(pool, count, rng)
+
+
+def challenge_from(pool: Sequence[Problem], count: int, rng: random.Random) -> list[Problem]:
+    """`count` problems from `pool`, one per kind first, ordered by level then kind."""
     chosen: list[Problem] = []
     for kind in KINDS:
         of_kind = [p for p in pool if p.kind == kind]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from problems.model import Badge, Pack, Problem
 
+from .badges import badges_of
 from .modes import rules_for
 from .state import QuestionState, SessionState
 
@@ -109,7 +110,7 @@ def reveal_view(session: SessionState, pack: Pack, index: int | None = None) -> 
 
 
 def summary_view(session: SessionState, pack: Pack) -> SummaryView:
-    by_id = {badge.id: badge for badge in pack.badges}
+    by_id = {badge.id: badge for badge in badges_of(pack)}
     return SummaryView(
         session_id=session.id,
         mode=session.mode,

@@ -10,13 +10,32 @@ from pathlib import Path
 
 import bot.engine
 
-FORBIDDEN = ("discord", "slack_bolt", "slack_sdk", "aiosqlite", "sqlite3", "_sqlite3", "torch",
-             "aiohttp", "yaml")
+FORBIDDEN = (
+    "discord",
+    "slack_bolt",
+    "slack_sdk",
+    "aiosqlite",
+    "sqlite3",
+    "_sqlite3",
+    "torch",
+    "aiohttp",
+    "yaml",
+)
 ENGINE_DIR = Path(bot.engine.__file__).resolve().parent
 REPO = ENGINE_DIR.parents[1]
 ENGINE_FILES = sorted(ENGINE_DIR.glob("*.py"))
-EXPECTED_MODULES = {"badges", "clock", "errors", "game", "modes", "periods", "scoring",
-                    "selection", "state", "views"}
+EXPECTED_MODULES = {
+    "badges",
+    "clock",
+    "errors",
+    "game",
+    "modes",
+    "periods",
+    "scoring",
+    "selection",
+    "state",
+    "views",
+}
 
 
 def test_engine_package_has_the_modules_under_guard() -> None:
@@ -36,7 +55,11 @@ engine = sorted(m for m in sys.modules if m.startswith("bot.engine."))
 print(json.dumps({{"loaded": loaded, "engine": engine}}))
 """
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
         check=False,
     )
     assert done.returncode == 0, done.stderr
@@ -52,9 +75,13 @@ def _imported_roots(path: Path) -> set[str]:
             roots.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             roots.add(node.module.split(".")[0])
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-              and node.func.id == "__import__" and node.args
-              and isinstance(node.args[0], ast.Constant)):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "__import__"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
             roots.add(str(node.args[0].value).split(".")[0])
     return roots
 
@@ -77,7 +104,8 @@ def test_engine_only_reaches_outside_itself_for_pure_problem_data() -> None:
                 root = node.module.split(".")[0]
                 if root in ("problems", "storage", "bot", "runner"):
                     allowed = node.module == "problems.model" or node.module.startswith(
-                        "bot.engine")
+                        "bot.engine"
+                    )
                     assert allowed, f"{path.name} imports {node.module}"
 
 

@@ -32,6 +32,7 @@ def _one_problem_pack(**problem_args) -> Pack:
 
 # --- attempt limits -------------------------------------------------------------------------
 
+
 def test_challenge_uses_the_problems_own_attempt_limit() -> None:
     for attempts in (1, 2, 3):
         pack = _one_problem_pack(attempts=attempts)
@@ -57,7 +58,11 @@ def test_wrong_then_right_on_the_second_attempt(pack: Pack) -> None:
     session = _start(pack)
     session, first = game.answer(session, pack, PLAYER, "A", T0 + 1)
     assert (first.correct, first.closed, first.attempts_left, first.attempt_no) == (
-        False, False, 1, 1)
+        False,
+        False,
+        1,
+        1,
+    )
     assert session.current.is_open
     session, second = game.answer(session, pack, PLAYER, "B", T0 + 2)
     assert (second.correct, second.closed, second.attempt_no) == (True, True, 2)
@@ -108,9 +113,12 @@ def test_letters_are_case_and_space_insensitive(pack: Pack) -> None:
 
 def test_invalid_choice_respects_a_problem_with_fewer_choices() -> None:
     problem = make_problem(1, "medium", "conceptual", "intermediate")
-    two = Pack(id="two", title="t", summary="s", problems=(
-        type(problem)(**{**problem.__dict__, "choices": {"A": "yes", "B": "no"}}),
-    ))
+    two = Pack(
+        id="two",
+        title="t",
+        summary="s",
+        problems=(type(problem)(**{**problem.__dict__, "choices": {"A": "yes", "B": "no"}}),),
+    )
     session = _start(two)
     with pytest.raises(InvalidChoice):
         game.answer(session, two, PLAYER, "C", T0 + 1)
@@ -193,6 +201,7 @@ def test_unknown_mode_is_a_value_error(pack: Pack) -> None:
 
 # --- hints and points -----------------------------------------------------------------------
 
+
 def test_hint_is_recorded_and_repeating_it_is_free(pack: Pack) -> None:
     session = _start(pack)
     session, hint = game.take_hint(session, pack, PLAYER, T0 + 1)
@@ -247,7 +256,11 @@ def test_test_mode_scores_points(pack: Pack) -> None:
 def test_mode_rules_match_the_seed_page() -> None:
     challenge = rules_for("challenge")
     assert (challenge.question_count, challenge.timed, challenge.hints, challenge.scored) == (
-        5, True, True, True)
+        5,
+        True,
+        True,
+        True,
+    )
     test = rules_for("test")
     assert (test.question_count, test.timed, test.attempts, test.hints) == (10, True, 1, False)
     assert rules_for("learn").show_summary_first is True

@@ -45,7 +45,8 @@ def test_more_attempts_or_a_hint_never_earn_more() -> None:
         for attempt in range(1, 5):
             assert points_for(difficulty, attempt, True) <= points_for(difficulty, attempt, False)
             assert points_for(difficulty, attempt + 1, False) <= points_for(
-                difficulty, attempt, False)
+                difficulty, attempt, False
+            )
 
 
 def test_unknown_difficulty_is_an_error() -> None:

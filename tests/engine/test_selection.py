@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import game
 from bot.engine.selection import select_problems
 from problems.loader import default_pack
 from problems.model import DIFFICULTIES, KINDS, LEVELS, Pack
 from tests.factories import make_problem
-
-from .conftest import PLAYER, T0
 
 SEEDS = range(40)
 
@@ -24,8 +21,11 @@ def _big_challenge_pack() -> Pack:
     problems = []
     number = 0
     for kind in KINDS:
-        for level, difficulty in (("intermediate", "medium"), ("advanced", "hard"),
-                                  ("expert", "hard")):
+        for level, difficulty in (
+            ("intermediate", "medium"),
+            ("advanced", "hard"),
+            ("expert", "hard"),
+        ):
             problems.append(make_problem(number, difficulty, kind, level))
             number += 1
     problems += [make_problem(100 + i, "easy") for i in range(5)]
@@ -55,19 +55,17 @@ def test_challenge_picks_one_per_kind_ordered_intermediate_to_expert() -> None:
     assert len(seen) > 1  # the seed matters
 
 
-def test_challenge_with_the_shipped_pack_is_the_seeds_five_challenges() -> None:
+def test_challenge_with_the_shipped_pack_is_one_timed_problem_of_each_kind() -> None:
     shipped = default_pack()
-    expected = [
-        "challenge-why-differential",
-        "challenge-predict-group-lrs",
-        "challenge-freeze-finetune-lr",
-        "challenge-loss-plateau",
-        "challenge-debug-empty-group",
-    ]
+    seen: set[tuple[str, ...]] = set()
     for seed in SEEDS:
-        assert [p.id for p in select_problems("challenge", shipped.problems, seed)] == expected
-    session = game.start("s", PLAYER, "challenge", shipped, T0, seed=12345)
-    assert list(session.problem_ids) == expected
+        chosen = select_problems("challenge", shipped.problems, seed)
+        assert sorted(p.kind for p in chosen) == sorted(KINDS)
+        assert all(p.level is not None for p in chosen)
+        levels = [LEVELS.index(p.level) for p in chosen]
+        assert levels == sorted(levels)
+        seen.add(tuple(p.id for p in chosen))
+    assert len(seen) > 1  # the bank is big enough for challenges to vary
 
 
 def test_test_mode_gives_ten_distinct_problems_easy_to_hard(pack: Pack) -> None:
@@ -81,17 +79,19 @@ def test_test_mode_gives_ten_distinct_problems_easy_to_hard(pack: Pack) -> None:
         assert counts == {"easy": 3, "medium": 4, "hard": 3}
 
 
-def test_test_mode_with_the_shipped_pack_uses_all_ten_problems_once() -> None:
+def test_test_mode_with_the_shipped_pack_spans_easy_medium_hard() -> None:
     shipped = default_pack()
     chosen = select_problems("test", shipped.problems, 3)
-    assert sorted(p.id for p in chosen) == sorted(p.id for p in shipped.problems)
-    ranks = [DIFFICULTIES.index(p.difficulty) for p in chosen]
-    assert ranks == sorted(ranks)
+    assert len({p.id for p in chosen}) == 10
+    assert [p.difficulty for p in chosen] == ["easy"] * 3 + ["medium"] * 4 + ["hard"] * 3
 
 
 def test_test_mode_borrows_when_a_difficulty_is_short() -> None:
-    problems = (*(make_problem(i, "hard") for i in range(8)),
-                make_problem(50, "easy"), make_problem(51, "medium"))
+    problems = (
+        *(make_problem(i, "hard") for i in range(8)),
+        make_problem(50, "easy"),
+        make_problem(51, "medium"),
+    )
     chosen = select_problems("test", problems, 0)
     assert len({p.id for p in chosen}) == 10
     assert [p.difficulty for p in chosen[:2]] == ["easy", "medium"]
@@ -106,8 +106,12 @@ def test_a_small_pack_never_repeats_a_problem() -> None:
 
 @pytest.mark.parametrize("mode", ["challenge", "test", "practice", "learn"])
 def test_same_seed_same_problems(mode: str) -> None:
-    big = Pack(id="x", title="x", summary="s",
-               problems=(*_big_challenge_pack().problems, *_extra_problems()))
+    big = Pack(
+        id="x",
+        title="x",
+        summary="s",
+        problems=(*_big_challenge_pack().problems, *_extra_problems()),
+    )
     for seed in (0, 1, 99, 2**31):
         first = [p.id for p in select_problems(mode, big.problems, seed)]
         assert first == [p.id for p in select_problems(mode, big.problems, seed)]
@@ -141,7 +145,7 @@ def test_practice_tops_up_with_challenge_problems_when_short() -> None:
     assert len(chosen) == 5
 
 
-def test_shipped_practice_is_the_seeds_five_practice_problems() -> None:
+def test_shipped_practice_draws_from_the_untimed_practice_pool() -> None:
     shipped = default_pack()
     chosen = select_problems("learn", shipped.problems, 5)
-    assert {p.id for p in chosen} == {p.id for p in shipped.problems if p.level is None}
+    assert len(chosen) == 5 and all(p.level is None for p in chosen)
