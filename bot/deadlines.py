@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.dailies import ClosedDaily, DailyChallenges
 from bot.engine.live import LiveState
 from bot.engine.state import SessionState
 from bot.service import GameService
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 RunClosed = Callable[[SessionState], Awaitable[None]]
 LiveClosed = Callable[[LiveState], Awaitable[None]]
+DailyClosedCallback = Callable[[ClosedDaily], Awaitable[None]]
 
 
 class DeadlineWatcher:
@@ -32,9 +34,12 @@ class DeadlineWatcher:
         on_live_closed: LiveClosed,
         max_sleep_s: float = 15.0,
         platform: str | None = None,
+        on_daily_closed: DailyClosedCallback | None = None,
     ) -> None:
         self.service = service
         self.platform = platform
+        self.on_daily_closed = on_daily_closed
+        self.dailies = DailyChallenges(service)
         self.on_run_closed = on_run_closed
         self.on_live_closed = on_live_closed
         self.max_sleep_s = max_sleep_s
@@ -52,7 +57,12 @@ class DeadlineWatcher:
             await self._notify(self.on_run_closed, run)
         for question in lives:
             await self._notify(self.on_live_closed, question)
-        return len(runs) + len(lives)
+        days = []
+        if self.on_daily_closed is not None:  # a front end that posts daily cards
+            days = await self.dailies.close_due(self.platform)
+            for day in days:
+                await self._notify(self.on_daily_closed, day)
+        return len(runs) + len(lives) + len(days)
 
     async def run_forever(self) -> None:
         while True:
@@ -69,7 +79,10 @@ class DeadlineWatcher:
                 await asyncio.wait_for(self._wake.wait(), delay)
 
     async def _delay(self) -> float:
-        deadline = await self.service.next_deadline(self.platform)
+        due = [await self.service.next_deadline(self.platform)]
+        if self.on_daily_closed is not None:
+            due.append(await self.dailies.next_end(self.platform))
+        deadline = min((d for d in due if d is not None), default=None)
         if deadline is None:
             return self.max_sleep_s
         # A hair past the deadline, so the sweep finds it due.

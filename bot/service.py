@@ -11,12 +11,14 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import TypeVar
 
 from bot.engine import game, live
-from bot.engine.badges import badges_of
+from bot.engine.badges import badges_of, streak_badges
 from bot.engine.clock import Clock, SystemClock
+from bot.engine.daily import streak
 from bot.engine.errors import QuestionClosed
 from bot.engine.game import AnswerResult
 from bot.engine.modes import rules_for
@@ -24,6 +26,7 @@ from bot.engine.periods import period_key
 from bot.engine.state import SessionState
 from bot.engine.stats import StatsView, build_stats
 from problems.model import Badge, Pack
+from storage.dailies import completed_days, daily_of_session
 from storage.database import Database
 from storage.leaderboard import LeaderboardRow, leaderboard, refresh_totals
 from storage.live import (
@@ -41,6 +44,7 @@ from storage.sessions import (
     save_session,
     sessions_past_deadline,
 )
+from storage.settings import WorkspaceSettings, get_settings, put_settings
 from storage.stats import display_name, problem_tallies
 from storage.users import PlayerRef, ensure_user, find_user, get_user
 
@@ -93,11 +97,11 @@ class GameService:
         now = self.clock.now()
         chosen_seed = secrets.randbits(32) if seed is None else seed
         session = game.start(secrets.token_hex(6), player_id, mode, pack, now, chosen_seed)
-        await self.db.transact(lambda conn: self._save(conn, None, session, now))
+        await self.db.transact(lambda conn: self.save_run(conn, None, session, now))
         return session
 
     async def session(self, session_id: str) -> SessionState:
-        return await self.db.run(lambda conn: self._load(conn, session_id))
+        return await self.db.run(lambda conn: self.load_run(conn, session_id))
 
     async def answer(
         self, session_id: str, player_id: int, letter: str, question_index: int | None = None
@@ -147,10 +151,11 @@ class GameService:
         def work(conn: sqlite3.Connection) -> list[SessionState]:
             closed = []
             for session_id in sessions_past_deadline(conn, now, platform):
-                before = self._load(conn, session_id)
+                before = self.load_run(conn, session_id)
                 after = game.expire(before, self.pack(before.pack_id), now)
                 if after != before:
-                    self._save(conn, before, after, now)
+                    after = self._on_finish(conn, before, after)
+                    self.save_run(conn, before, after, now)
                     closed.append(after)
             return closed
 
@@ -268,6 +273,16 @@ class GameService:
 
         return await self.db.transact(work)
 
+    # --- workspace settings ------------------------------------------------------------
+
+    async def settings(self, platform: str, workspace: str) -> WorkspaceSettings:
+        return await self.db.run(lambda conn: get_settings(conn, platform, workspace))
+
+    async def update_settings(
+        self, platform: str, workspace: str, settings: WorkspaceSettings
+    ) -> None:
+        await self.db.transact(lambda conn: put_settings(conn, platform, workspace, settings))
+
     # --- message references for front ends ---------------------------------------------
 
     async def remember_message(self, platform: str, kind: str, key: str, ref: MessageRef) -> None:
@@ -303,15 +318,18 @@ class GameService:
         now = self.clock.now()
 
         def work(conn: sqlite3.Connection) -> tuple[SessionState, T] | QuestionClosed:
-            before = self._load(conn, session_id)
+            before = self.load_run(conn, session_id)
             try:
                 after, result = operation(before, now)
             except QuestionClosed as closed:
                 if closed.reason == "expired":
                     expired = game.expire(before, self.pack(before.pack_id), now)
-                    self._save(conn, before, expired, now)
+                    self.save_run(conn, before, self._on_finish(conn, before, expired), now)
                 return closed
-            self._save(conn, before, after, now)
+            after = self._on_finish(conn, before, after)
+            if isinstance(result, AnswerResult) and result.finished:
+                result = replace(result, new_badges=after.badges)
+            self.save_run(conn, before, after, now)
             return after, result
 
         outcome = await self.db.transact(work)
@@ -319,14 +337,33 @@ class GameService:
             raise outcome
         return outcome
 
-    def _load(self, conn: sqlite3.Connection, session_id: str) -> SessionState:
+    def _on_finish(
+        self, conn: sqlite3.Connection, before: SessionState, after: SessionState
+    ) -> SessionState:
+        """A daily challenge run that just ended may reach a streak milestone badge."""
+        if not after.is_finished or before.is_finished:
+            return after
+        daily = daily_of_session(conn, after.id)
+        if daily is None or not all(q.outcome not in (None, "skipped") for q in after.questions):
+            return after
+        days = {
+            date.fromisoformat(d)
+            for d in completed_days(conn, after.player_id, daily.platform, daily.workspace)
+        }
+        today = date.fromisoformat(daily.local_date)
+        reached = streak(days | {today}, today)
+        return game.add_badges(after, streak_badges(reached, self.pack(after.pack_id)))
+
+    def load_run(self, conn: sqlite3.Connection, session_id: str) -> SessionState:
+        """A run, read inside the caller's database work (cached per connection)."""
         return load_session(conn, session_id, self.db.session_cache)
 
-    def _save(
+    def save_run(
         self,
         conn: sqlite3.Connection,
         before: SessionState | None,
         after: SessionState,
         now: float,
     ) -> None:
+        """Persist a run's transition inside the caller's transaction."""
         save_session(conn, before, after, now, self.db.session_cache)

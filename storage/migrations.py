@@ -24,7 +24,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
-        "users, runs, questions, attempts, hints, live questions, scores, badges, message refs",
+        "players, runs, live questions, scores, badges, schedules, dailies and settings",
         """
         CREATE TABLE users (
             id INTEGER PRIMARY KEY,
@@ -158,6 +158,60 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX leaderboard_rank ON leaderboard_totals(
             platform, workspace, period, period_start,
             points DESC, correct DESC, answered ASC, user_id ASC
+        );
+        CREATE TABLE schedules (
+            id TEXT PRIMARY KEY,
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            time_of_day TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            weekdays TEXT NOT NULL,
+            pack_id TEXT NOT NULL,
+            format TEXT NOT NULL CHECK (format IN ('card', 'live')),
+            paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+            created_by INTEGER REFERENCES users(id),
+            created_at REAL NOT NULL
+        );
+        -- One row per occurrence ever considered: the primary key is the exactly-once claim.
+        CREATE TABLE schedule_runs (
+            schedule_id TEXT NOT NULL,
+            local_date TEXT NOT NULL,
+            due_at REAL NOT NULL,
+            claimed_at REAL NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('firing', 'posted', 'failed', 'skipped')),
+            detail TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (schedule_id, local_date)
+        );
+        CREATE TABLE dailies (
+            id TEXT PRIMARY KEY,
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            local_date TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            pack_id TEXT NOT NULL,
+            problem_ids TEXT NOT NULL,
+            cycle INTEGER NOT NULL,
+            schedule_id TEXT,
+            posted_at REAL NOT NULL,
+            ends_at REAL NOT NULL,
+            closed_at REAL,
+            UNIQUE (platform, workspace, channel_id, local_date)
+        );
+        CREATE INDEX dailies_open ON dailies(ends_at) WHERE closed_at IS NULL;
+        CREATE TABLE daily_entries (
+            daily_id TEXT NOT NULL REFERENCES dailies(id),
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            session_id TEXT NOT NULL UNIQUE REFERENCES sessions(id),
+            PRIMARY KEY (daily_id, user_id)
+        );
+        CREATE TABLE workspace_settings (
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            announce_badges INTEGER NOT NULL DEFAULT 0 CHECK (announce_badges IN (0, 1)),
+            announce_channel TEXT,
+            PRIMARY KEY (platform, workspace)
         );
         -- Where a front end posted something it must edit later (ids only, per platform).
         CREATE TABLE message_refs (

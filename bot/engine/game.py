@@ -46,17 +46,32 @@ def start(
 ) -> SessionState:
     """A new run with its problems chosen and the first question open."""
     problems = select_problems(mode, pack.problems, seed)
-    if not problems:
+    return start_with(session_id, player_id, mode, pack, [p.id for p in problems], now)
+
+
+def start_with(
+    session_id: str, player_id: int, mode: str, pack: Pack, problem_ids: list[str], now: float
+) -> SessionState:
+    """A new run over problems chosen elsewhere (a daily challenge), first question open."""
+    if not problem_ids:
         raise ValueError(f"pack {pack.id!r} has no problems for {mode} mode")
+    for problem_id in problem_ids:
+        pack.problem(problem_id)  # KeyError for a problem the pack no longer has
     session = SessionState(
         id=session_id,
         player_id=player_id,
         mode=mode,
         pack_id=pack.id,
-        problem_ids=tuple(p.id for p in problems),
+        problem_ids=tuple(problem_ids),
         started_at=now,
     )
     return _open_question(session, pack, 0, now)
+
+
+def add_badges(session: SessionState, badge_ids: tuple[str, ...]) -> SessionState:
+    """Badges earned outside the run's own rules (streaks), added once."""
+    extra = tuple(b for b in badge_ids if b not in session.badges)
+    return replace(session, badges=session.badges + extra) if extra else session
 
 
 def _open_question(session: SessionState, pack: Pack, index: int, now: float) -> SessionState:

@@ -1,0 +1,187 @@
+"""Daily challenges: one card per channel per day, each member's own timed run of it.
+
+The day's five problems are chosen from the date and channel, never repeating in that
+channel until the pack's timed pool is used up. A member may play the day's challenge
+once (an unfinished run resumes). The card closes at local midnight or when the next day's
+card is posted, and its summary is computed from the stored runs.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from dataclasses import dataclass, replace
+from datetime import date
+
+from bot.engine import game
+from bot.engine.daily import DailySummary, daily_seed, select_daily, streak, summarize
+from bot.engine.errors import GameError
+from bot.engine.schedule import end_of_local_day, local_date, parse_timezone
+from bot.engine.state import SessionState
+from bot.service import GameService
+from storage.dailies import (
+    Daily,
+    add_entry,
+    close_daily,
+    completed_days,
+    dailies_past_end,
+    daily_for_date,
+    entry_session,
+    entry_sessions,
+    get_daily,
+    insert_daily,
+    next_daily_end,
+    open_dailies_in_channel,
+    used_in_cycle,
+)
+
+
+class UnknownDaily(GameError):
+    def __init__(self) -> None:
+        super().__init__("This daily challenge no longer exists.")
+
+
+class DailyClosed(GameError):
+    def __init__(self) -> None:
+        super().__init__("This daily challenge has ended; a new one comes with the next day.")
+
+
+class AlreadyPlayedToday(GameError):
+    def __init__(self) -> None:
+        super().__init__("You already played today's challenge. Come back tomorrow!")
+
+
+@dataclass(frozen=True)
+class ClosedDaily:
+    daily: Daily
+    summary: DailySummary
+
+
+@dataclass(frozen=True)
+class DailyPosting:
+    """The day's card; `created` is False when it was already posted today."""
+
+    daily: Daily
+    created: bool
+    closed: list[ClosedDaily]
+
+
+class DailyChallenges:
+    def __init__(self, service: GameService) -> None:
+        self.service = service
+
+    async def post(
+        self,
+        platform: str,
+        workspace: str,
+        channel_id: str,
+        timezone: str,
+        pack_id: str | None = None,
+        schedule_id: str | None = None,
+    ) -> DailyPosting:
+        """Today's card for a channel; closes the channel's earlier open cards."""
+        parse_timezone(timezone)
+        pack = self.service.pack(pack_id)
+        now = self.service.clock.now()
+        today = local_date(now, timezone).isoformat()
+
+        def work(conn: sqlite3.Connection) -> DailyPosting:
+            existing = daily_for_date(conn, platform, workspace, channel_id, today)
+            if existing is not None:
+                return DailyPosting(existing, False, [])
+            closed = [
+                self._close(conn, earlier, now)
+                for earlier in open_dailies_in_channel(conn, platform, workspace, channel_id)
+            ]
+            cycle, used = used_in_cycle(conn, platform, workspace, channel_id)
+            seed = daily_seed(today, f"{platform}:{workspace}:{channel_id}")
+            problem_ids, new_cycle = select_daily(pack, used, seed)
+            daily = Daily(
+                id=secrets.token_hex(6),
+                platform=platform,
+                workspace=workspace,
+                channel_id=channel_id,
+                local_date=today,
+                timezone=timezone,
+                pack_id=pack.id,
+                problem_ids=tuple(problem_ids),
+                cycle=cycle + 1 if new_cycle else cycle,
+                schedule_id=schedule_id,
+                posted_at=now,
+                ends_at=end_of_local_day(now, timezone),
+                closed_at=None,
+            )
+            insert_daily(conn, daily)
+            return DailyPosting(daily, True, closed)
+
+        return await self.service.db.transact(work)
+
+    async def get(self, daily_id: str) -> Daily:
+        daily = await self.service.db.run(lambda conn: get_daily(conn, daily_id))
+        if daily is None:
+            raise UnknownDaily()
+        return daily
+
+    async def start(self, daily_id: str, player_id: int) -> SessionState:
+        """The member's run of this daily: new, or the unfinished one to resume."""
+        now = self.service.clock.now()
+
+        def work(conn: sqlite3.Connection) -> SessionState:
+            daily = get_daily(conn, daily_id)
+            if daily is None:
+                raise UnknownDaily()
+            entered = entry_session(conn, daily_id, player_id)
+            if entered is not None:
+                session = self.service.load_run(conn, entered)
+                if session.is_finished:
+                    raise AlreadyPlayedToday()
+                return session
+            if not daily.is_open or now >= daily.ends_at:
+                raise DailyClosed()
+            pack = self.service.pack(daily.pack_id)
+            session = game.start_with(
+                secrets.token_hex(6), player_id, "challenge", pack, list(daily.problem_ids), now
+            )
+            self.service.save_run(conn, None, session, now)
+            add_entry(conn, daily_id, player_id, session.id)
+            return session
+
+        return await self.service.db.transact(work)
+
+    async def summary(self, daily_id: str) -> DailySummary:
+        def read(conn: sqlite3.Connection) -> DailySummary:
+            daily = get_daily(conn, daily_id)
+            if daily is None:
+                raise UnknownDaily()
+            return self._summarize(conn, daily)
+
+        return await self.service.db.run(read)
+
+    async def close_due(self, platform: str | None = None) -> list[ClosedDaily]:
+        """Close every card whose local day has ended; each is returned once."""
+        now = self.service.clock.now()
+
+        def work(conn: sqlite3.Connection) -> list[ClosedDaily]:
+            return [self._close(conn, d, now) for d in dailies_past_end(conn, now, platform)]
+
+        return await self.service.db.transact(work)
+
+    async def next_end(self, platform: str | None = None) -> float | None:
+        return await self.service.db.run(lambda conn: next_daily_end(conn, platform))
+
+    async def streak(self, player_id: int, platform: str, workspace: str, timezone: str) -> int:
+        """Consecutive completed days up to today (or yesterday, if today isn't done yet)."""
+        today = local_date(self.service.clock.now(), timezone)
+        days = await self.service.db.run(
+            lambda conn: completed_days(conn, player_id, platform, workspace)
+        )
+        return streak({date.fromisoformat(d) for d in days}, today)
+
+    def _close(self, conn: sqlite3.Connection, daily: Daily, now: float) -> ClosedDaily:
+        close_daily(conn, daily.id, now)
+        closed = replace(daily, closed_at=now)
+        return ClosedDaily(closed, self._summarize(conn, closed))
+
+    def _summarize(self, conn: sqlite3.Connection, daily: Daily) -> DailySummary:
+        runs = [self.service.load_run(conn, sid) for sid in entry_sessions(conn, daily.id)]
+        return summarize(daily.problem_ids, runs)
