@@ -9,6 +9,7 @@ import getpass
 import importlib
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import AsyncIterator, Sequence
 
@@ -45,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     play.add_argument("--pack", default=None, help="pack id to play (default: lr-differential)")
     play.add_argument(
+        "--daily",
+        action="store_true",
+        help="play today's daily challenge instead (once a day; keeps a streak)",
+    )
+    play.add_argument(
         "--packs",
         nargs="+",
         metavar="PATH",
@@ -65,6 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--period", choices=PERIODS, default="all")
     board.add_argument("--json", action="store_true", help="machine-readable output")
     board.set_defaults(func=_leaderboard)
+
+    for name, func, text in (
+        ("stats", _stats, "your record: accuracy by kind and difficulty, points, streak, badges"),
+        ("badges", _badges, "the badges you have earned"),
+    ):
+        record = commands.add_parser(name, help=text)
+        record.add_argument("--user", default=None, help="player name (default: login name)")
+        record.add_argument("--db", default=None)
+        record.set_defaults(func=func)
 
     from problems.cli import register as register_problems
 
@@ -92,12 +107,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except (StorageError, PackError, ValueError, OSError) as error:
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        print(f"lrquiz: error: {message}", file=sys.stderr)
+        print(f"lrquiz: error: {_first_line(error)}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as error:
+        print(f"lrquiz: error: database: {_first_line(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("", file=sys.stderr)
         return 130
+    except Exception as error:  # last resort: one line for the user, the details on request
+        if os.environ.get("LRQUIZ_DEBUG"):
+            raise
+        print(
+            f"lrquiz: internal error: {type(error).__name__}: {_first_line(error)} "
+            "(set LRQUIZ_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
+        return 70
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error)
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _play(args: argparse.Namespace) -> int:
@@ -116,7 +147,10 @@ async def _play_async(args: argparse.Namespace) -> int:
             game = TerminalGame(
                 service, player_id, sys.stdout, LineReader(), runner, interactive=sys.stdin.isatty()
             )
-            await game.play(args.mode, args.pack)
+            if args.daily:
+                await game.play_daily(_local_zone(), args.pack)
+            else:
+                await game.play(args.mode, args.pack)
     finally:
         await service.db.close()
     return 0
@@ -143,6 +177,54 @@ def _login_name() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "player"
+
+
+def _stats(args: argparse.Namespace) -> int:
+    return asyncio.run(_record_async(args, with_stats=True))
+
+
+def _badges(args: argparse.Namespace) -> int:
+    return asyncio.run(_record_async(args, with_stats=False))
+
+
+async def _record_async(args: argparse.Namespace, with_stats: bool) -> int:
+    from bot.dailies import DailyChallenges
+    from bot.terminal import render
+
+    service = await open_service(args.db)
+    try:
+        name = args.user or _login_name()
+        player_id = await service.find_player(*TERMINAL, name)
+        if player_id is None:
+            print(f"{name} has not played here yet. Start with: lrquiz play")
+            return 0
+        view = await service.stats(player_id)
+        if with_stats:
+            streak = await DailyChallenges(service).streak(player_id, *TERMINAL, _local_zone())
+            print(render.stats(view, streak))
+        else:
+            print(render.badges(view.badges))
+    finally:
+        await service.db.close()
+    return 0
+
+
+def _local_zone() -> str:
+    """This machine's IANA zone for terminal streaks ($TZ, /etc/timezone), else UTC."""
+    from bot.engine.schedule import ScheduleError, parse_timezone
+
+    for candidate in (os.environ.get("TZ", ""), _read("/etc/timezone")):
+        with contextlib.suppress(ScheduleError):
+            return parse_timezone(candidate.strip().lstrip(":"))
+    return "UTC"
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError:
+        return ""
 
 
 def _leaderboard(args: argparse.Namespace) -> int:

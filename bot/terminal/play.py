@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from bot.dailies import DailyChallenges
 from bot.engine.errors import GameError, QuestionClosed
 from bot.engine.modes import rules_for
 from bot.engine.state import SessionState
@@ -15,6 +16,8 @@ from . import render
 from .input import LineReader
 
 HELP = "Type A, B, C or D to answer, h for a hint, q to quit."
+# The terminal's daily challenges live in one pseudo-channel per database.
+TERMINAL_CHANNEL = ("terminal", "local", "terminal")
 
 
 class TerminalGame:
@@ -43,8 +46,28 @@ class TerminalGame:
         pack = self.service.pack(pack_id)
         if rules_for(mode).show_summary_first:
             self.say(render.learn_intro(pack))
-        session = await self.service.start(self.player_id, mode, pack.id)
-        while True:
+        return await self.run(await self.service.start(self.player_id, mode, pack.id))
+
+    async def play_daily(self, timezone: str, pack_id: str | None = None) -> SessionState | None:
+        """Today's daily challenge for this database: once a day, and it builds a streak."""
+        dailies = DailyChallenges(self.service)
+        posting = await dailies.post(*TERMINAL_CHANNEL, timezone, pack_id)
+        try:
+            session = await dailies.start(posting.daily.id, self.player_id)
+        except GameError as error:
+            self.say(str(error))
+            return None
+        self.say(f"📅 Daily challenge for {posting.daily.local_date}")
+        session = await self.run(session)
+        days = await dailies.streak(self.player_id, *TERMINAL_CHANNEL[:2], timezone)
+        self.say(f"🔥 Daily streak: {days} day{'s' if days != 1 else ''}")
+        return session
+
+    async def run(self, session: SessionState) -> SessionState:
+        """Ask each question of a started run, then show the summary."""
+        if session.current is not None and not session.current.is_open:
+            session = await self.service.advance(session.id, self.player_id)
+        while not session.is_finished:
             session, quit_requested = await self._ask(session)
             if quit_requested or session.is_finished:
                 break

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import textwrap
 
+from bot.engine.stats import StatsView
 from bot.engine.views import QuestionView, RevealView, SummaryView
 from bot.labels import KIND_LABELS, OUTCOME_LABELS, clock_text
 from bot.real_output import RealOutput
-from problems.model import Pack
+from problems.model import Badge, Pack
 
 RULE = "─" * 64
 
@@ -97,3 +98,37 @@ def summary(view: SummaryView) -> str:
 
 def learn_intro(pack: Pack) -> str:
     return "\n".join([RULE, f"📘 {pack.title}", "", pack.summary.strip(), ""])
+
+
+def stats(view: StatsView, streak: int | None = None) -> str:
+    """A player's record: points, accuracy by kind and by difficulty, streak and badges."""
+    lines = [
+        RULE,
+        f"📊 {view.name}: {view.points} points, "
+        f"{view.overall.correct}/{view.overall.answered} correct "
+        f"({view.overall.ratio:.0%})",
+    ]
+    if streak is not None:
+        lines.append(f"🔥 Daily streak: {streak} day{'s' if streak != 1 else ''}")
+    lines.append("By kind:")
+    lines += [
+        f"  {KIND_LABELS[kind]:<22} {acc.correct}/{acc.answered}"
+        for kind, acc in view.by_kind.items()
+    ]
+    lines.append("By difficulty:")
+    lines += [
+        f"  {difficulty:<22} {acc.correct}/{acc.answered}"
+        for difficulty, acc in view.by_difficulty.items()
+    ]
+    lines.append(badges(view.badges))
+    return "\n".join(lines)
+
+
+def badges(earned: tuple[tuple[Badge, int], ...]) -> str:
+    if not earned:
+        return "No badges yet. A perfect challenge earns the first one."
+    lines = ["Badges:"]
+    for badge, times in earned:
+        extra = f" ×{times}" if times > 1 else ""
+        lines.append(f"  {badge.emoji} {badge.name}{extra} — {badge.description}")
+    return "\n".join(lines)
