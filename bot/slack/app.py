@@ -1,8 +1,9 @@
 """Build the Bolt app around the game service, and run it in Socket Mode or HTTP mode.
 
-`SlackBot` owns the AsyncApp, the adapter and the DeadlineWatcher. `start()` sweeps first,
-so deadlines that passed while the app was down are closed (and their messages updated)
-before Slack sends the first event.
+`SlackBot` owns the AsyncApp, the adapter, the DeadlineWatcher and the Scheduler. `start()`
+sweeps first, so deadlines that passed while the app was down are closed (and their messages
+updated) before Slack sends the first event; then the scheduler posts what is due (late, once,
+within the grace window `LRQUIZ_SCHEDULE_GRACE_S`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.deadlines import DeadlineWatcher
 from bot.real_output import Runner
+from bot.scheduler import Scheduler
 from bot.service import GameService
 
 from .admins import AdminCheck, admins_from_env
@@ -25,6 +27,22 @@ from .handlers import PLATFORM, SlackFrontEnd
 from .transport import web_client
 
 EVENTS_PATH = "/slack/events"
+GRACE_ENV = "LRQUIZ_SCHEDULE_GRACE_S"
+DEFAULT_GRACE_S = 900.0
+
+
+def grace_from_env(value: str | None = None) -> float:
+    """Seconds a missed schedule may still post late; ValueError naming a bad value."""
+    raw = (os.environ.get(GRACE_ENV, "") if value is None else value).strip()
+    if not raw:
+        return DEFAULT_GRACE_S
+    try:
+        grace = float(raw)
+    except ValueError:
+        grace = -1.0
+    if not grace >= 0:  # also refuses nan
+        raise ValueError(f"{GRACE_ENV} must be a number of seconds (0 or more), not {raw!r}")
+    return grace
 
 
 @dataclass(frozen=True)
@@ -34,6 +52,7 @@ class SlackSettings:
     app_token: str = ""
     api_url: str | None = None
     admins: frozenset[str] = frozenset()
+    schedule_grace_s: float = DEFAULT_GRACE_S
 
     @classmethod
     def from_env(cls, http: bool) -> SlackSettings:
@@ -56,6 +75,7 @@ class SlackSettings:
             app_token=os.environ.get("SLACK_APP_TOKEN", "").strip(),
             api_url=os.environ.get("SLACK_API_URL") or None,
             admins=admins_from_env(),
+            schedule_grace_s=grace_from_env(),
         )
 
 
@@ -84,21 +104,31 @@ class SlackBot:
             self.front_end.on_live_closed,
             max_sleep_s=max_sleep_s,
             platform=PLATFORM,
+            on_daily_closed=self.front_end.on_daily_closed,
+        )
+        self.scheduler = Scheduler(
+            service, PLATFORM, self.front_end.fire_schedule, grace_s=settings.schedule_grace_s
         )
         self.front_end.poke = self.watcher.poke
-        self._watch: asyncio.Task[None] | None = None
+        self.front_end.poke_scheduler = self.scheduler.poke
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        """Close what fell due while we were down, then keep closing deadlines as they come."""
+        """Close what fell due while we were down, then keep closing deadlines and posting
+        scheduled challenges as they come (the scheduler's first tick posts missed ones)."""
         await self.watcher.sweep()
-        self._watch = asyncio.create_task(self.watcher.run_forever())
+        self._tasks = [
+            asyncio.create_task(self.watcher.run_forever()),
+            asyncio.create_task(self.scheduler.run_forever()),
+        ]
 
     async def stop(self) -> None:
-        if self._watch is not None:
-            self._watch.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._watch
-            self._watch = None
+                await task
+        self._tasks = []
 
     def web_app(self) -> web.Application:
         """HTTP mode: Slack's requests at /slack/events, verified by Bolt's signature check."""

@@ -11,15 +11,20 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from bot.engine.daily import DailySummary
 from bot.engine.live import LiveResults, LiveState
+from bot.engine.schedule import EVERY_DAY, WEEKDAY_NAMES
 from bot.engine.stats import Accuracy, StatsView
 from bot.engine.views import QuestionView, RevealView, SummaryView
 from bot.labels import KIND_LABELS, OUTCOME_LABELS, PERIOD_TITLES, clock_text
 from bot.real_output import RealOutput
 from problems.model import Badge, Pack, Problem
+from storage.dailies import Daily
 from storage.leaderboard import LeaderboardRow
+from storage.schedules import StoredSchedule
 
 from . import ids
 
@@ -55,6 +60,10 @@ def date_token(ts: float, fmt: str = "{time_secs}") -> str:
 
 def mention(user_id: str) -> str:
     return f"<@{user_id}>"
+
+
+def channel_link(channel_id: str) -> str:
+    return f"<#{channel_id}>"
 
 
 def _split(text: str, limit: int) -> list[str]:
@@ -330,13 +339,20 @@ def leaderboard(
     period: str,
     rows: Iterable[tuple[LeaderboardRow, str]],
     own: tuple[LeaderboardRow, str] | None,
+    me_listed: bool = True,
 ) -> Message:
-    """`rows` pairs each row with how to show the player (a mention or escaped name)."""
+    """`rows` pairs each row with how to show the player (a mention or escaped name).
+
+    `own` is the caller's row when they rank below the listed rows; `me_listed` False (and
+    no `own`) says the caller has no points in the period yet.
+    """
     lines = [f"🏆 *Leaderboard — {PERIOD_TITLES[period]}*"]
     listed = [_row(row, who) for row, who in rows]
     lines += listed or ["No answers yet. Start with `/lrquiz challenge`."]
     if own is not None:
         lines += ["", "*You:* " + _row(*own)]
+    elif not me_listed:
+        lines += ["", "*You:* no points in this period yet."]
     return Message(f"Leaderboard — {PERIOD_TITLES[period]}", sections("\n".join(lines)))
 
 
@@ -346,8 +362,17 @@ def _accuracy(label: str, acc: Accuracy) -> str | None:
     return f"{label}: {acc.correct}/{acc.answered} ({acc.ratio:.0%})"
 
 
-def stats(view: StatsView, who: str) -> Message:
+def streak_text(days: int) -> str:
+    if not days:
+        return "Daily streak: none yet — play today's daily challenge to start one."
+    noun = "day" if days == 1 else "days"
+    return f"🔥 Daily streak: *{days}* {noun} in a row"
+
+
+def stats(view: StatsView, who: str, streak: int | None = None) -> Message:
     lines = [f"📊 *Stats for {who}*"]
+    if streak is not None:
+        lines.append(streak_text(streak))
     if not view.overall.answered:
         lines.append("No answers yet.")
     else:
@@ -365,8 +390,12 @@ def stats(view: StatsView, who: str) -> Message:
     return Message(f"Stats for {who}", sections("\n".join(lines)))
 
 
-def badges(earned: Sequence[tuple[Badge, int]], available: Sequence[Badge]) -> Message:
+def badges(
+    earned: Sequence[tuple[Badge, int]], available: Sequence[Badge], streak: int | None = None
+) -> Message:
     lines = ["🎖️ *Your badges*"]
+    if streak is not None:
+        lines.append(streak_text(streak))
     if earned:
         lines += [f"{b.emoji} *{esc(b.name)}* ×{n} — {esc(b.description)}" for b, n in earned]
     else:
@@ -385,13 +414,20 @@ HELP = """*lrquiz* — timed PyTorch quizzes on learning-rate differentials
 • `/lrquiz practice` — 5 untimed problems with full solutions, no points
 • `/lrquiz learn` — the concept first, then practice
 • `/lrquiz leaderboard [day|week|month|all]` — who leads this workspace
-• `/lrquiz stats [@user]` — points and accuracy by kind and difficulty
-• `/lrquiz badges` — badges you have earned
+• `/lrquiz stats [@user]` — points, accuracy by kind and difficulty, daily streak
+• `/lrquiz badges` — badges you have earned and still can
 • `/lrquiz help` — this message"""
 
 ADMIN_HELP = """*Admin*
 • `/lrquiz admin post [problem-id] now` — post a live question in this channel \
-(one answer each, revealed at the deadline)"""
+(one answer each, revealed at the deadline)
+• `/lrquiz admin post daily [#channel] [time-zone]` — post today's daily challenge card now
+• `/lrquiz admin schedule add <HH:MM> <time-zone> <#channel> [weekdays] [pack] [card|live]` \
+— e.g. `schedule add 09:00 Europe/Berlin #quiz mon-fri`; weekdays: `daily` (default), \
+`weekdays`, `weekends`, `mon,wed,fri`, `mon-fri`
+• `/lrquiz admin schedule list` · `schedule pause ID` · `resume ID` · `remove ID`
+• `/lrquiz admin announce on|off [#channel]` — announce badges in a channel \
+(default: where they were earned)"""
 
 
 def help_message(note: str | None = None, admin: bool = False) -> Message:
@@ -399,3 +435,134 @@ def help_message(note: str | None = None, admin: bool = False) -> Message:
     if note:
         text = esc(note) + "\n\n" + text
     return Message("lrquiz help", sections(text))
+
+
+# --- daily challenges -------------------------------------------------------------------
+
+
+def _day_title(daily: Daily) -> str:
+    day = date.fromisoformat(daily.local_date)
+    return f"{day:%A}, {day.day} {day:%B %Y}"
+
+
+def _rules_line(problems: Sequence[Problem]) -> str:
+    limits = sorted({p.time_limit_s for p in problems})
+    tries = sorted({p.attempts for p in problems})
+    per = clock_text(limits[0]) if len(limits) == 1 else "timed"
+    attempts = f"{tries[0]} attempts" if len(tries) == 1 else "several attempts"
+    return f"⏱ {per} per question · {attempts} · 💡 hints (half points) · one run each"
+
+
+def _daily_problems(problems: Sequence[Problem]) -> str:
+    lines = []
+    for number, problem in enumerate(problems, start=1):
+        level = problem.level or problem.difficulty
+        title = f" — {esc(problem.title)}" if problem.title else ""
+        lines.append(f"{number}. {KIND_LABELS[problem.kind]} · {level}{title}")
+    return "\n".join(lines)
+
+
+def daily_card(daily: Daily, pack: Pack) -> Message:
+    """The public card: the day's problems, the rules, Start and Leaderboard."""
+    problems = [pack.problem(pid) for pid in daily.problem_ids]
+    blocks: list[Block] = sections(
+        f"📅 *Daily challenge — {_day_title(daily)}*\n"
+        f"Today's {len(problems)} problems from _{esc(pack.title)}_:\n{_daily_problems(problems)}"
+    )
+    blocks.append(
+        context(
+            _rules_line(problems),
+            f"closes {date_token(daily.ends_at, '{date_short_pretty} {time}')}",
+        )
+    )
+    blocks.append(
+        actions(
+            [
+                button("▶ Start", ids.DAILY_START, daily.id, style="primary"),
+                button("🏆 Leaderboard", ids.DAILY_BOARD, daily.id),
+            ]
+        )
+    )
+    return Message(f"Daily challenge — {_day_title(daily)}: {len(problems)} problems", blocks)
+
+
+def daily_closed(
+    daily: Daily, pack: Pack, summary: DailySummary, hardest: Problem | None
+) -> Message:
+    """The same card once the day is over: who played, perfect runs, badges, hardest one."""
+    problems = [pack.problem(pid) for pid in daily.problem_ids]
+    blocks: list[Block] = sections(
+        f"📅 *Daily challenge — {_day_title(daily)}* (closed)\n"
+        f"The {len(problems)} problems from _{esc(pack.title)}_:\n{_daily_problems(problems)}"
+    )
+    closed_at = daily.closed_at if daily.closed_at is not None else daily.ends_at
+    blocks.append(context(f"closed {date_token(closed_at, '{date_short_pretty} {time}')}"))
+    blocks.append(divider())
+    if not summary.participants:
+        lines = ["*Summary:* nobody played this one."]
+    else:
+        people = "player" if summary.participants == 1 else "players"
+        lines = [
+            f"*Summary:* {summary.participants} {people} · {summary.completed} finished · "
+            f"🎯 {summary.perfect} perfect",
+            f"🎖️ Badges earned: {summary.badges}",
+        ]
+        if hardest is not None and summary.hardest_correct_rate is not None:
+            name = esc(hardest.title) if hardest.title else esc(_short(hardest.prompt))
+            number = daily.problem_ids.index(hardest.id) + 1
+            lines.append(
+                f"🧗 Hardest question: #{number} {KIND_LABELS[hardest.kind]} — {name} "
+                f"({summary.hardest_correct_rate:.0%} got it right)"
+            )
+    lines.append("A new challenge comes with the next scheduled day.")
+    blocks += sections("\n".join(lines))
+    blocks.append(actions([button("🏆 Leaderboard", ids.DAILY_BOARD, daily.id)]))
+    text = f"Daily challenge — {_day_title(daily)} (closed): {summary.participants} played"
+    return Message(text, blocks)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def badge_announcement(who: str, earned: Sequence[Badge]) -> Message:
+    """A public line in the channel: `who` is a mention built by the caller."""
+    names = ", ".join(f"{b.emoji} *{esc(b.name)}*" for b in earned)
+    text = f"🎉 {who} earned {names}!"
+    details = "\n".join(f"{b.emoji} {esc(b.name)} — {esc(b.description)}" for b in earned)
+    return Message(text, [*sections(text), context(details)])
+
+
+# --- schedules --------------------------------------------------------------------------
+
+
+def describe_schedule(schedule: StoredSchedule) -> str:
+    spec = schedule.spec
+    days = (
+        "every day"
+        if spec.weekdays == EVERY_DAY
+        else ",".join(WEEKDAY_NAMES[d] for d in spec.weekdays)
+    )
+    what = "daily challenge card" if spec.format == "card" else "live question"
+    return (
+        f"{what} in {channel_link(schedule.channel_id)} at {spec.time_of_day} "
+        f"{esc(spec.timezone)}, {days}, pack `{esc(spec.pack_id)}`"
+    )
+
+
+def schedule_list(schedules: Sequence[tuple[StoredSchedule, float | None]]) -> Message:
+    """Each schedule with its id and, unless paused, when it fires next."""
+    lines = ["🗓️ *Schedules in this workspace*"]
+    if not schedules:
+        lines.append(
+            "None yet. Add one with `/lrquiz admin schedule add 09:00 Europe/Berlin #channel`."
+        )
+    for schedule, next_at in schedules:
+        state = (
+            "⏸ paused"
+            if schedule.paused or next_at is None
+            else f"next {date_token(next_at, '{date_short_pretty} {time}')}"
+        )
+        lines.append(f"• `{schedule.id}` — {describe_schedule(schedule)} · {state}")
+    return Message("Schedules", sections("\n".join(lines)))

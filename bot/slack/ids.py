@@ -14,6 +14,8 @@ NEXT = "lrquiz_next"  # value "<session id>"
 QUIT = "lrquiz_quit"  # value "<session id>"
 LIVE_ANSWER = "lrquiz_live_"  # + letter; value "<live id>"
 LIVE_HINT = "lrquiz_livehint"  # value "<live id>"
+DAILY_START = "lrquiz_daily_start"  # value "<daily id>"
+DAILY_BOARD = "lrquiz_daily_board"  # value "<daily id>"
 
 ANSWER_RE = re.compile(r"^lrquiz_answer_([A-D])$")
 LIVE_ANSWER_RE = re.compile(r"^lrquiz_live_([A-D])$")

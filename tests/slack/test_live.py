@@ -64,7 +64,7 @@ async def test_env_listed_admin_needs_no_users_info(listed: Harness) -> None:
 async def test_admin_post_usage_errors(slack: Harness) -> None:
     slack.fake.users["U1"] = {"is_admin": True}
     later = all_text(await slack.command(f"admin post {PROBLEM} tomorrow"))
-    assert "Scheduling is not available yet" in later
+    assert "post later with `/lrquiz admin schedule add" in later
     unknown = all_text(await slack.command("admin post no-such-problem now"))
     assert "has no problem 'no-such-problem'" in unknown
     assert slack.fake.of("chat.postMessage") == []

@@ -133,7 +133,10 @@ async def test_perfect_challenge_earns_the_badge(slack: Harness) -> None:
 
     badges = all_text(await slack.command("badges"))
     assert "🎖️ *Learning Rate Differential Master* ×1" in badges
-    assert "Still to earn" not in badges
+    earned, _, missing = badges.partition("Still to earn")
+    assert "✨ *Flawless* ×1" in earned  # built-in: first try, no hints
+    assert "Learning Rate Differential Master" not in missing
+    assert "🔒 On a Roll — Daily challenges 3 days in a row." in missing  # streak built-ins
     stats = all_text(await slack.command("stats"))
     assert "accuracy 5/5 (100%)" in stats and "×1" in stats
 
