@@ -17,6 +17,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 TOKEN_ENV = "DISCORD_TOKEN"
+# How late (seconds) a schedule may still post after its time, e.g. when the bot was down.
+GRACE_ENV = "LRQUIZ_SCHEDULE_GRACE_S"
+DEFAULT_GRACE_S = 900.0
 # Base URL of Discord's REST API, for a proxy or an offline test double.
 API_ENV = "DISCORD_API_URL"
 NO_TOKEN = (
@@ -90,10 +93,31 @@ def _fail(message: str) -> int:
     return 1
 
 
+def _grace() -> float | None:
+    raw = os.environ.get(GRACE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_GRACE_S
+    try:
+        grace = float(raw)
+    except ValueError:
+        grace = -1.0
+    if not grace >= 0:  # also NaN
+        print(
+            f"lrquiz: error: {GRACE_ENV}={raw!r} is not a number of seconds (e.g. 900)",
+            file=sys.stderr,
+        )
+        return None
+    return grace
+
+
 def _run(args: argparse.Namespace) -> int:
     token = _token()
     if token is None:
         return 1
+    grace = _grace()
+    if grace is None:
+        return 1
+    args.schedule_grace_s = grace
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -113,7 +137,7 @@ async def _run_async(args: argparse.Namespace, token: str) -> int:
     service = await open_service(args.db)
     try:
         async with _runner(args.runner) as runner:
-            bot = LrquizBot(service, runner)
+            bot = LrquizBot(service, runner, schedule_grace_s=args.schedule_grace_s)
             try:
                 async with bot:
                     await bot.start(token)

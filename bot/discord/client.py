@@ -1,8 +1,9 @@
-"""The Discord client: wiring of commands, buttons and the deadline watcher, nothing else.
+"""The Discord client: wiring of commands, buttons, the deadline watcher and the scheduler.
 
 No privileged intents: everything arrives as interactions. On start-up (`setup_hook`, after
 login and before the gateway connects) the bot registers its DynamicItem buttons and sweeps
-deadlines that passed while it was down, then keeps a watcher closing questions on time.
+deadlines that passed while it was down (questions, and daily cards whose day ended), then
+keeps a watcher closing them on time and a scheduler posting scheduled cards and questions.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from discord import app_commands
 
 from bot.deadlines import DeadlineWatcher
 from bot.real_output import Runner
+from bot.scheduler import DEFAULT_GRACE_S, Scheduler
 from bot.service import GameService
 from storage.refs import MessageRef
 
 from . import commands, components
+from .admin import AdminFlow
+from .daily import DailyFlow
 from .live import LiveFlow
 from .render import Screen
 from .runs import PLATFORM, RunFlow
@@ -63,6 +67,7 @@ class LrquizBot(discord.Client):
         runner: Runner | None = None,
         *,
         watch_deadlines: bool = True,
+        schedule_grace_s: float = DEFAULT_GRACE_S,
         **options: Any,
     ) -> None:
         intents = discord.Intents.none()
@@ -75,12 +80,16 @@ class LrquizBot(discord.Client):
         commands.install(self.tree)
         self.runs = RunFlow(self)
         self.lives = LiveFlow(self)
+        self.dailies = DailyFlow(self)
+        self.admin = AdminFlow(self)
         self.watcher = DeadlineWatcher(
             service,
             self.runs.closed_by_deadline,
             self.lives.closed_by_deadline,
             platform=PLATFORM,
+            on_daily_closed=self.dailies.closed_by_day_end,
         )
+        self.scheduler = Scheduler(service, PLATFORM, self.dailies.fire, grace_s=schedule_grace_s)
         self.in_flight = 0
         self._background: set[asyncio.Task[Any]] = set()
 
@@ -90,8 +99,10 @@ class LrquizBot(discord.Client):
         closed = await self.watcher.sweep()
         if closed:
             log.info("closed %d question(s) whose deadline passed while the bot was down", closed)
-        if self.watch_deadlines:
+        if self.watch_deadlines:  # tests drive sweep() and tick() themselves
             self._spawn(self.watcher.run_forever())
+            # Its first tick posts what fell due while the bot was down (within the grace).
+            self._spawn(self.scheduler.run_forever())
 
     async def on_ready(self) -> None:
         log.info(

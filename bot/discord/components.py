@@ -164,6 +164,54 @@ class LiveHint(discord.ui.DynamicItem[Button], template=ids.LIVE_HINT):
         await _bot(interaction).lives.hint(interaction, self.live_id)
 
 
+class DailyStart(discord.ui.DynamicItem[Button], template=ids.DAILY_START):
+    """On the public daily card: opens (or resumes) the clicker's own timed run of the day."""
+
+    def __init__(self, daily_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Start",
+                emoji="▶️",
+                style=discord.ButtonStyle.success,
+                custom_id=ids.daily_start(daily_id),
+            )
+        )
+        self.daily_id = daily_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: Button, match: re.Match[str], /
+    ) -> DailyStart:
+        return cls(match["daily"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _bot(interaction).dailies.start(interaction, self.daily_id)
+
+
+class DailyBoard(discord.ui.DynamicItem[Button], template=ids.DAILY_BOARD):
+    """On the public daily card: today's leaderboard, for the clicker only."""
+
+    def __init__(self, daily_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Leaderboard",
+                emoji="🏆",
+                style=discord.ButtonStyle.secondary,
+                custom_id=ids.daily_board(daily_id),
+            )
+        )
+        self.daily_id = daily_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: Button, match: re.Match[str], /
+    ) -> DailyBoard:
+        return cls(match["daily"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _bot(interaction).dailies.leaderboard(interaction, self.daily_id)
+
+
 ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     RunAnswer,
     RunHint,
@@ -171,6 +219,8 @@ ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     RunQuit,
     LiveAnswer,
     LiveHint,
+    DailyStart,
+    DailyBoard,
 )
 
 

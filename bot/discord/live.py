@@ -28,6 +28,13 @@ DENIED = "🔒 Only members with the **Manage Server** permission can use `/lrqu
 NO_GUILD = "Admin commands work in a server, not in direct messages."
 
 
+def cannot_post(channel_id: int | str) -> str:
+    return (
+        f"⚠️ I can't post in <#{channel_id}>: I need **View Channel**, "
+        "**Send Messages** and **Embed Links** there."
+    )
+
+
 def may_manage(interaction: discord.Interaction) -> bool:
     """Runtime check behind `default_permissions`, which a server can override per channel."""
     return interaction.guild_id is not None and interaction.permissions.manage_guild
@@ -56,32 +63,43 @@ class LiveFlow:
             assert target is not None
             poster = await self.service.player_id(player_ref(interaction))
             try:
-                state = await self.service.post_live(
-                    PLATFORM, workspace_of(interaction), poster, None, problem_id
+                state = await self.publish(
+                    workspace_of(interaction),
+                    target,
+                    poster,
+                    problem_id=problem_id,
+                    mention=interaction.user.mention,
                 )
             except ValueError as error:  # an unknown problem id
                 await reply.say(f"⚠️ {error}")
                 return
-            pack = self.service.pack(state.pack_id)
-            screen = render.live_question(state, pack, interaction.user.mention)
-            try:
-                message = await self.bot.get_partial_messageable(target).send(
-                    **screen.send_kwargs()
-                )
             except discord.Forbidden:
-                await reply.say(
-                    f"⚠️ I can't post in <#{target}>: I need **View Channel**, "
-                    "**Send Messages** and **Embed Links** there."
-                )
+                await reply.say(cannot_post(target))
                 return
-            await self.service.remember_message(
-                PLATFORM, "live", state.id, MessageRef(str(target), str(message.id))
-            )
-            self.bot.watcher.poke()
             await reply.say(
                 f"📣 Posted a live question in <#{target}>; it closes "
                 f"{render.stamp(state.deadline)}."
             )
+
+    async def publish(
+        self,
+        workspace: str,
+        channel_id: int,
+        poster: int | None = None,
+        pack_id: str | None = None,
+        problem_id: str | None = None,
+        mention: str | None = None,
+    ) -> LiveState:
+        """Open a live question and post it (also for schedules); raises discord.Forbidden."""
+        state = await self.service.post_live(PLATFORM, workspace, poster, pack_id, problem_id)
+        pack = self.service.pack(state.pack_id)
+        screen = render.live_question(state, pack, mention)
+        message = await self.bot.get_partial_messageable(channel_id).send(**screen.send_kwargs())
+        await self.service.remember_message(
+            PLATFORM, "live", state.id, MessageRef(str(channel_id), str(message.id))
+        )
+        self.bot.watcher.poke()
+        return state
 
     async def answer(self, interaction: discord.Interaction, live_id: str, letter: str) -> None:
         async with Reply(interaction) as reply:

@@ -11,13 +11,18 @@ from dataclasses import dataclass, field
 
 import discord
 
+from bot.engine.daily import DailySummary
 from bot.engine.live import LiveResults, LiveState
+from bot.engine.modes import rules_for
+from bot.engine.schedule import next_occurrence
 from bot.engine.stats import Accuracy, StatsView
 from bot.engine.views import QuestionView, RevealView, SummaryView
-from bot.labels import KIND_LABELS, OUTCOME_LABELS, PERIOD_TITLES
+from bot.labels import KIND_LABELS, OUTCOME_LABELS, PERIOD_TITLES, clock_text
 from bot.real_output import RealOutput
 from bot.service import Leaderboard
 from problems.model import Badge, Pack, Problem
+from storage.dailies import Daily
+from storage.schedules import StoredSchedule
 
 from . import components
 
@@ -303,7 +308,10 @@ def leaderboard(board: Leaderboard, me: int | None) -> discord.Embed:
         lines.append("No answers yet. Start with `/lrquiz challenge`.")
     own = board.own
     if own is not None and all(row.user_id != own.user_id for row in board.rows):
-        lines.append(f"…\n`{own.rank:>2}.` **{own.name}** — {own.points} pts (you)")
+        lines.append(
+            f"…\n`{own.rank:>2}.` **{own.name}** — {own.points} pts · "
+            f"{own.correct}/{own.answered} ({own.accuracy:.0%}) (you)"
+        )
     return discord.Embed(
         title=f"🏆 Leaderboard — {PERIOD_TITLES[board.period]}",
         description="\n".join(lines),
@@ -315,12 +323,15 @@ def _accuracy(acc: Accuracy) -> str:
     return f"{acc.correct}/{acc.answered} ({acc.ratio:.0%})" if acc.answered else "—"
 
 
-def stats(view: StatsView) -> discord.Embed:
-    embed = discord.Embed(
-        title=f"📊 {view.name}",
-        description=f"**{view.points}** points · {_accuracy(view.overall)} correct overall",
-        colour=BLURPLE,
-    )
+def streak_text(days: int) -> str:
+    return f"🔥 {plural(days, 'day')}" if days else "No current streak"
+
+
+def stats(view: StatsView, streak: int | None = None) -> discord.Embed:
+    description = f"**{view.points}** points · {_accuracy(view.overall)} correct overall"
+    if streak is not None:
+        description += f"\n**Daily streak:** {streak_text(streak)}"
+    embed = discord.Embed(title=f"📊 {view.name}", description=description, colour=BLURPLE)
     embed.add_field(
         name="By kind",
         value="\n".join(f"{KIND_LABELS[k]}: {_accuracy(a)}" for k, a in view.by_kind.items()),
@@ -340,13 +351,123 @@ def badge_lines(earned: Iterable[tuple[Badge, int]]) -> str:
     )
 
 
-def badges(earned: list[tuple[Badge, int]], available: list[Badge]) -> discord.Embed:
+def badges(
+    earned: list[tuple[Badge, int]], available: list[Badge], streak: int | None = None
+) -> discord.Embed:
     have = {b.id for b, _ in earned}
     embed = discord.Embed(title="🎖️ Badges", colour=GOLD)
+    if streak is not None:
+        embed.description = f"**Daily streak:** {streak_text(streak)}"
     embed.add_field(name="Earned", value=badge_lines(earned) or "None yet.", inline=False)
     todo = [f"{b.emoji} **{b.name}** — {b.description}" for b in available if b.id not in have]
     if todo:
         embed.add_field(name="Still to earn", value=clip("\n".join(todo), FIELD_MAX), inline=False)
+    return embed
+
+
+# --- daily challenges -----------------------------------------------------------------------
+
+
+def daily_rules(pack: Pack, daily: Daily) -> str:
+    """The challenge rules as they apply to the day's problems (from the engine's rules)."""
+    rules = rules_for("challenge")
+    problems = [pack.problem(pid) for pid in daily.problem_ids]
+    limits = sorted({p.time_limit_s for p in problems})
+    tries = sorted({rules.attempts or p.attempts for p in problems})
+    parts = []
+    if rules.timed:
+        time = clock_text(limits[0]) if len(limits) == 1 else f"up to {clock_text(limits[-1])}"
+        parts.append(f"⏱ {time} per question")
+    parts.append(plural(tries[-1], "attempt") if len(tries) == 1 else f"up to {tries[-1]} attempts")
+    if rules.hints:
+        parts.append("💡 hints (halve the points)")
+    parts.append("one run per member")
+    return " · ".join(parts)
+
+
+def _daily_lines(daily: Daily, pack: Pack) -> str:
+    lines = []
+    for n, problem_id in enumerate(daily.problem_ids, start=1):
+        problem = pack.problem(problem_id)
+        title = f" — {problem.title}" if problem.title else ""
+        lines.append(f"`{n}.` {heading(problem)}{title}")
+    return clip("\n".join(lines), FIELD_MAX)
+
+
+def daily_card(daily: Daily, pack: Pack) -> Screen:
+    """The public card: the day's problems (headings only), the rules, Start and Leaderboard."""
+    embed = discord.Embed(
+        title=f"📅 Daily challenge · {daily.local_date}",
+        description=(
+            f"Today's {plural(len(daily.problem_ids), 'problem')} from **{pack.title}**. "
+            "Press **Start** for your own timed run; only you see it."
+        ),
+        colour=BLURPLE,
+    )
+    embed.add_field(name="Problems", value=_daily_lines(daily, pack), inline=False)
+    embed.add_field(name="🎯 Rules", value=daily_rules(pack, daily), inline=False)
+    embed.add_field(name="⏳ Closes", value=f"{stamp(daily.ends_at)} ({stamp(daily.ends_at, 'f')})")
+    embed.set_footer(text=f"Midnight {daily.timezone} ends the day · streaks count daily runs")
+    return Screen(
+        embeds=[embed],
+        buttons=[components.DailyStart(daily.id), components.DailyBoard(daily.id)],
+    )
+
+
+def daily_closed(daily: Daily, pack: Pack, summary: DailySummary) -> Screen:
+    """The card once the day is over: who played, perfect runs, badges, the hardest question."""
+    embed = discord.Embed(
+        title=f"📅 Daily challenge · {daily.local_date} · closed",
+        description=f"The day's problems from **{pack.title}**, and how the server did.",
+        colour=GREEN if summary.participants else GREY,
+    )
+    embed.add_field(name="Problems", value=_daily_lines(daily, pack), inline=False)
+    played = f"{summary.participants} ({summary.completed} finished)"
+    embed.add_field(name="👥 Participants", value=played if summary.participants else "Nobody")
+    embed.add_field(name="💯 Perfect runs", value=str(summary.perfect))
+    embed.add_field(name="🎖️ Badges earned", value=str(summary.badges))
+    if summary.hardest_problem_id is not None:
+        problem = pack.problem(summary.hardest_problem_id)
+        number = daily.problem_ids.index(problem.id) + 1
+        rate = summary.hardest_correct_rate or 0.0
+        embed.add_field(
+            name="🧗 Hardest question",
+            value=(
+                f"`{number}.` {heading(problem)}"
+                + (f" — {problem.title}" if problem.title else "")
+                + f"\n{rate:.0%} got it right · answer **{problem.answer}**: "
+                + clip(problem.answer_text, 300)
+            ),
+            inline=False,
+        )
+    embed.set_footer(text="Closed · points count on the leaderboard · a new card comes tomorrow")
+    return Screen(embeds=[embed], buttons=[])
+
+
+def daily_start_note(daily: Daily, resumed: bool) -> str:
+    if resumed:
+        return f"📅 Daily challenge · {daily.local_date} — resuming your run."
+    return f"📅 Daily challenge · {daily.local_date} — good luck!"
+
+
+def badge_announcement(mention: str, earned: Iterable[Badge]) -> str:
+    return "\n".join(f"🎖️ {mention} earned {b.emoji} **{b.name}** — {b.description}" for b in earned)
+
+
+# --- admin ----------------------------------------------------------------------------------
+
+
+def schedules(items: list[StoredSchedule], now: float) -> discord.Embed:
+    embed = discord.Embed(title="🗓️ Schedules", colour=BLURPLE)
+    lines = []
+    for item in items:
+        state = "⏸️ paused" if item.paused else f"next {stamp(next_occurrence(item.spec, now).at)}"
+        lines.append(f"`{item.id}` · <#{item.channel_id}> · {item.spec.describe()} · {state}")
+    embed.description = (
+        clip("\n".join(lines), DESCRIPTION_MAX)
+        if lines
+        else ("No schedules yet. Add one with `/lrquiz-admin schedule add`.")
+    )
     return embed
 
 
@@ -368,7 +489,10 @@ Timed multiple-choice PyTorch problems on **learning-rate differentials** \
 Answer with the **A–D** buttons; **💡 Hint** halves the points of that question. \
 Every question closes with the answer and a step-by-step solution; predict-output \
 problems also show the real output of the code, run with PyTorch.
-Admins: `/lrquiz-admin post` posts a live question everyone can answer."""
+The **daily challenge** card (when your server schedules one) has a **Start** button: \
+the day's 5 problems, once per member; days in a row make a streak.
+Admins: `/lrquiz-admin post` posts a live question everyone can answer, \
+`/lrquiz-admin schedule add` posts daily cards or live questions on a schedule."""
 
 
 def help_embed() -> discord.Embed:

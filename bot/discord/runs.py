@@ -56,7 +56,7 @@ class RunFlow:
             if session.mode == "learn":
                 screen.embeds.insert(0, render.learn_intro(self.service.pack(session.pack_id)))
             await reply.show(screen)
-            await self._remember(interaction, reply, session.id)
+            await self.remember(interaction, reply, session.id)
 
     async def answer(
         self, interaction: discord.Interaction, session_id: str, index: int, letter: str
@@ -64,28 +64,46 @@ class RunFlow:
         async with Reply(interaction, update=True) as reply:
             player = await self.service.player_id(player_ref(interaction))
             note = None
+            earned: tuple[str, ...] = ()
             try:
                 session, result = await self.service.answer(session_id, player, letter, index)
                 if not result.closed:
                     note = render.wrong_note(result.letter, result.attempts_left)
+                if result.finished:
+                    earned = result.new_badges
             except QuestionClosed as closed:
                 # Time ran out (now stored as expired) or it closed meanwhile: show where
                 # the run really is. A click from an earlier question is only explained.
                 if closed.reason == "stale":
                     raise
                 session = await self.service.session(session_id)
+                earned = session.badges if session.is_finished else ()
             await self._show(interaction, reply, session, note)
+            await self.announce(
+                workspace_of(interaction),
+                str(interaction.channel_id or ""),
+                player_ref(interaction),
+                earned,
+            )
 
     async def hint(self, interaction: discord.Interaction, session_id: str, index: int) -> None:
         async with Reply(interaction, update=True) as reply:
             player = await self.service.player_id(player_ref(interaction))
+            earned: tuple[str, ...] = ()
             try:
                 session, _ = await self.service.hint(session_id, player, index)
             except QuestionClosed as closed:
                 if closed.reason == "stale":
                     raise
                 session = await self.service.session(session_id)
+                earned = session.badges if session.is_finished else ()  # ended by the deadline
             await self._show(interaction, reply, session)
+            await self.announce(
+                workspace_of(interaction),
+                str(interaction.channel_id or ""),
+                player_ref(interaction),
+                earned,
+            )
 
     async def next(self, interaction: discord.Interaction, session_id: str) -> None:
         async with Reply(interaction, update=True) as reply:
@@ -106,6 +124,11 @@ class RunFlow:
     async def closed_by_deadline(self, session: SessionState) -> None:
         """The watcher closed a question nobody answered in time: reveal it in place."""
         ref = await self.service.message_ref(PLATFORM, "run", session.id)
+        if session.is_finished and session.badges:  # e.g. a streak kept by a timed-out last one
+            player = await self.service.player(session.player_id)
+            if player is not None and player.platform == PLATFORM:
+                channel = ref.channel_id if ref is not None else ""
+                await self.announce(player.workspace, channel, player, session.badges)
         if ref is None:
             return  # not a Discord run (another front end shares the database)
         if self.service.clock.now() - float(ref.data.get("at", 0)) > TOKEN_TTL_S:
@@ -113,6 +136,25 @@ class RunFlow:
             return
         screen = await self.screen(session)
         await self.bot.edit_original(ref, screen)
+
+    async def announce(
+        self, workspace: str, channel_id: str, player: PlayerRef, badge_ids: tuple[str, ...]
+    ) -> None:
+        """Badges a finished run earned, in the server's channel if the server opted in."""
+        if not badge_ids or workspace == "dm":
+            return
+        try:
+            settings = await self.service.settings(PLATFORM, workspace)
+            target = settings.announce_channel or channel_id
+            if not settings.announce_badges or not target:
+                return
+            earned = [b for i in badge_ids if (b := self.service.badge(i)) is not None]
+            await self.bot.get_partial_messageable(int(target)).send(
+                render.badge_announcement(f"<@{player.external_id}>", earned),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except Exception:  # the player already has their result; an announcement is extra
+            log.exception("announcing badges %s in %s failed", badge_ids, workspace)
 
     async def screen(self, session: SessionState, reply: Reply | None = None) -> render.Screen:
         """The run as it stands: the open question, or the reveal (and summary at the end)."""
@@ -140,9 +182,9 @@ class RunFlow:
         if note is not None:
             screen.content = note
         await reply.show(screen)
-        await self._remember(interaction, reply, session.id)
+        await self.remember(interaction, reply, session.id)
 
-    async def _remember(self, interaction: discord.Interaction, reply: Reply, run: str) -> None:
+    async def remember(self, interaction: discord.Interaction, reply: Reply, run: str) -> None:
         """Keep this interaction's token: it can edit the run's message for 15 minutes."""
         if not reply.showed:
             return

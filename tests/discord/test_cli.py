@@ -72,7 +72,30 @@ async def test_sync_to_one_server_registers_both_groups(tmp_path: Path, api: Fak
     admin = commands["lrquiz-admin"]
     assert int(admin["default_member_permissions"]) == 1 << 5  # Manage Server
     assert admin["contexts"] == [0]  # servers only, never DMs
-    assert [o["name"] for o in admin["options"]] == ["post"]
+    options = {o["name"]: o for o in admin["options"]}
+    assert list(options) == ["post", "post-daily", "announce", "schedule"]
+    schedule = options["schedule"]
+    assert schedule["type"] == 2  # a subcommand group
+    assert [o["name"] for o in schedule["options"]] == ["add", "list", "remove", "pause", "resume"]
+    add = {o["name"]: o for o in schedule["options"][0]["options"]}
+    assert [o["name"] for o in schedule["options"][0]["options"]] == [
+        "time",
+        "timezone",
+        "channel",
+        "weekdays",
+        "pack",
+        "format",
+    ]
+    assert add["channel"]["type"] == 7 and add["channel"]["channel_types"] == [0, 5]
+    assert add["timezone"]["autocomplete"] is True
+    assert [c["value"] for c in add["format"]["choices"]] == ["card", "live"]
+    period = next(o for o in commands["lrquiz"]["options"] if o["name"] == "leaderboard")
+    assert [(c["name"], c["value"]) for c in period["options"][0]["choices"]] == [
+        ("today", "day"),
+        ("this week", "week"),
+        ("this month", "month"),
+        ("all time", "all"),
+    ]
 
     code, out, err = await lrquiz(tmp_path, "discord", "sync", **env)
     assert code == 0, err
