@@ -514,7 +514,6 @@ def daily_closed(
                 f"🧗 Hardest question: #{number} {KIND_LABELS[hardest.kind]} — {name} "
                 f"({summary.hardest_correct_rate:.0%} got it right)"
             )
-    lines.append("A new challenge comes with the next scheduled day.")
     blocks += sections("\n".join(lines))
     blocks.append(actions([button("🏆 Leaderboard", ids.DAILY_BOARD, daily.id)]))
     text = f"Daily challenge — {_day_title(daily)} (closed): {summary.participants} played"

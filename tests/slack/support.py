@@ -145,6 +145,13 @@ def action_ids(message: dict[str, Any]) -> list[str]:
     return [b["action_id"] for b in buttons(message)]
 
 
+def cards(fake: FakeSlack) -> list[dict[str, Any]]:
+    """Every daily challenge card posted with chat.postMessage, oldest first."""
+    return [
+        c.args for c in fake.of("chat.postMessage") if "lrquiz_daily_start" in action_ids(c.args)
+    ]
+
+
 # --- the app under test ------------------------------------------------------------------
 
 
@@ -195,6 +202,26 @@ class Harness:
         right = await self.right_letter(message)
         return next(letter for letter in "ABCD" if letter != right)
 
+    async def admin(self, text: str, user: str = "UADMIN", **who: Any) -> dict[str, Any]:
+        """`/lrquiz admin text` as a workspace admin (users.info says so)."""
+        self.fake.users[user] = {"is_admin": True}
+        return await self.command(f"admin {text}", user=user, name="boss", **who)
+
+    async def play(self, message: dict[str, Any], right: bool = True, **who: Any) -> dict[str, Any]:
+        """Answer every question of the run shown in `message`; returns the final summary.
+
+        `right` answers each question correctly at once; otherwise wrongly twice.
+        """
+        while True:
+            for _ in range(1 if right else 2):
+                if "lrquiz_quit" not in action_ids(message):
+                    break
+                letter = await (self.right_letter if right else self.wrong_letter)(message)
+                message = await self.press(message, f"lrquiz_answer_{letter}", **who)
+            if "lrquiz_next" not in action_ids(message):
+                return message
+            message = await self.press(message, "lrquiz_next", **who)
+
     async def close(self) -> None:
         await self.bot.stop()
         await self.service.db.close()
@@ -207,6 +234,7 @@ async def make_bot(
     packs: Sequence[Pack],
     runner: Runner | None = None,
     admins: Sequence[str] = (),
+    grace_s: float = 900.0,
 ) -> SlackBot:
     service = GameService(await Database.open(db_path), packs, clock)
     settings = SlackSettings(
@@ -214,5 +242,6 @@ async def make_bot(
         signing_secret=SECRET,
         api_url=fake.api_url,
         admins=frozenset(admins),
+        schedule_grace_s=grace_s,
     )
     return SlackBot(service, settings, runner)

@@ -52,6 +52,24 @@ def test_missing_token_is_one_line_naming_it(
     assert not (tmp_path / "xdg").exists()  # failed before opening a database
 
 
+def test_bad_schedule_grace_is_one_line_naming_it(tmp_path: Path) -> None:
+    env = clean_env(
+        tmp_path, SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1", LRQUIZ_SCHEDULE_GRACE_S="soon"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "slack"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "lrquiz: error: LRQUIZ_SCHEDULE_GRACE_S must be a number of seconds (0 or more), not 'soon'"
+    ]
+
+
 async def test_http_mode_process_end_to_end(tmp_path: Path, fake: FakeSlack) -> None:
     env = clean_env(
         tmp_path,

@@ -106,3 +106,40 @@ async def test_badges_before_any(slack: Harness) -> None:
     text = all_text(await slack.command("badges"))
     assert "Your badges" in text and "None yet." in text
     assert "🔒 Learning Rate Differential Master" in text
+
+
+async def test_own_rank_below_the_top_ten_in_every_period(slack: Harness) -> None:
+    """Eleven players right on one question each; the caller got theirs wrong."""
+    from storage.users import PlayerRef
+
+    service = slack.service
+    for n in range(11):
+        player = await service.player_id(PlayerRef("slack", "T1", f"U{100 + n}", f"p{n}"))
+        run = await service.start(player, "challenge", seed=7)
+        problem = service.pack(run.pack_id).problem(run.problem_ids[0])
+        await service.answer(run.id, player, problem.answer)
+    me = await service.player_id(PlayerRef("slack", "T1", "U1", "ann"))
+    run = await service.start(me, "challenge", seed=7)
+    problem = service.pack(run.pack_id).problem(run.problem_ids[0])
+    wrong = next(x for x in "ABCD" if x != problem.answer)
+    for letter in (wrong, next(x for x in "ABCD" if x not in (wrong, problem.answer))):
+        await service.answer(run.id, me, letter)
+
+    boards = {}
+    for period, title in (
+        ("day", "today"),
+        ("week", "this week"),
+        ("month", "this month"),
+        ("all", "all time"),
+    ):
+        board = all_text(await slack.command(f"leaderboard {period}"))
+        assert f"Leaderboard — {title}" in board
+        assert board.count(" pts · ") == 11  # ten rows and the caller's own line
+        assert "*You:* 12. <@U1> — *0* pts · 0/1 correct (0%)" in board
+        boards[period] = board
+    # Equal points and accuracy: a deterministic order, the same every time.
+    assert all_text(await slack.command("leaderboard")) == boards["all"]
+    assert " 1. <@U100>" in boards["all"] and "10. <@U109>" in boards["all"]
+    # Someone with no points in the period gets a line saying so.
+    stranger = all_text(await slack.command("leaderboard week", user="U9", name="zed"))
+    assert "*You:* no points in this period yet." in stranger
