@@ -7,6 +7,7 @@ the database.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, cast
 from zoneinfo import available_timezones
 
@@ -45,10 +46,15 @@ async def _streak(interaction: discord.Interaction, player: int) -> int | None:
     return await _bot(interaction).dailies.streak(player, workspace_of(interaction))
 
 
+@cache
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
 async def timezone_choices(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
     """IANA names containing what was typed (Discord shows at most 25)."""
     typed = current.strip().lower().replace(" ", "_")
-    names = sorted(n for n in available_timezones() if typed in n.lower())
+    names = [n for n in _zones() if typed in n.lower()]
     names.sort(key=lambda n: (not n.lower().startswith(typed), n))
     return [Choice(name=n, value=n) for n in names[:AUTOCOMPLETE_MAX]]
 

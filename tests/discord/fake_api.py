@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 APP_ID = 1_111_111_111_111_111_111
+GUILD_ID = 4_444_444_444_444_444_444
 BOT_ID = 2_222_222_222_222_222_222
 API_PREFIX = "/api/v10"
 
@@ -124,6 +125,8 @@ class FakeDiscord:
         self.interactions: dict[str, Pending] = {}
         self.valid_token = "good-token"
         self.deny_channels: set[int] = set()
+        # GET /channels/{id}: a text channel of GUILD_ID unless overridden here.
+        self.channel_overrides: dict[int, dict[str, Any]] = {}
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -171,6 +174,12 @@ class FakeDiscord:
             if c.method == "POST" and c.path == f"/channels/{channel_id}/messages"
         ]
 
+    def channel_messages(self, channel_id: int) -> list[Message]:
+        """The messages in a channel as they look now (not ephemeral ones), oldest first."""
+        return [
+            m for m in self.messages.values() if m.channel_id == channel_id and not m.flags & 64
+        ]
+
     def edits_of(self, message_id: int) -> list[Call]:
         return [c for c in self.calls if c.method == "PATCH" and c.path.endswith(f"/{message_id}")]
 
@@ -203,6 +212,8 @@ class FakeDiscord:
             pending = self.interactions[m[1]]
             message = self._create(pending.channel_id, body)
             return _json(message.payload())
+        if method == "GET" and (m := re.fullmatch(r"/channels/(\d+)", path)):
+            return self._channel(int(m[1]))
         if m := re.fullmatch(r"/channels/(\d+)/messages", path):
             channel = int(m[1])
             if channel in self.deny_channels:
@@ -228,6 +239,24 @@ class FakeDiscord:
                 ]
             )
         return _json({"message": f"404: no fake for {method} {path}", "code": 0}, 404)
+
+    def _channel(self, channel_id: int) -> web.Response:
+        if channel_id in self.deny_channels:
+            return _json({"message": "Missing Access", "code": 50001}, 403)
+        data: dict[str, Any] = {
+            "id": str(channel_id),
+            "type": 0,
+            "guild_id": str(GUILD_ID),
+            "name": f"channel-{channel_id % 1000}",
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+        }
+        data.update(self.channel_overrides.get(channel_id, {}))
+        if data.get("missing"):
+            return _json({"message": "Unknown Channel", "code": 10003}, 404)
+        return _json(data)
 
     def _create(self, channel_id: int, data: dict[str, Any]) -> Message:
         message = Message(self.new_id(), channel_id)

@@ -23,9 +23,8 @@ from bot.real_output import Runner
 from bot.service import GameService
 from problems.model import Problem
 
-from .fake_api import APP_ID, Call, FakeDiscord, Message
+from .fake_api import APP_ID, GUILD_ID, Call, FakeDiscord, Message
 
-GUILD_ID = 4_444_444_444_444_444_444
 CHANNEL_ID = 5_555_555_555_555_555_555
 OTHER_CHANNEL_ID = 5_555_555_555_555_555_556
 MANAGE_GUILD = 1 << 5
@@ -156,14 +155,16 @@ class Harness:
         options: list[dict[str, Any]] | None = None,
         resolved: dict[str, Any] | None = None,
         dm: bool = False,
+        subgroup: str | None = None,
+        autocomplete: bool = False,
     ) -> Sent:
-        payload = self._base(user, 2, dm=dm)
-        payload["data"] = {
-            "id": "7000",
-            "name": group,
-            "type": 1,
-            "options": [{"type": 1, "name": name, "options": options or []}],
-        }
+        """`/group [subgroup] name options…`; `autocomplete` sends the typing of the option
+        marked `"focused": True` instead (type 4), whose answer is a type 8 callback."""
+        payload = self._base(user, 4 if autocomplete else 2, dm=dm)
+        command: list[dict[str, Any]] = [{"type": 1, "name": name, "options": options or []}]
+        if subgroup is not None:
+            command = [{"type": 2, "name": subgroup, "options": command}]
+        payload["data"] = {"id": "7000", "name": group, "type": 1, "options": command}
         if resolved:
             payload["data"]["resolved"] = resolved
         return await self.inject(payload, None)
@@ -217,6 +218,40 @@ class Harness:
         assert followups, "expected a follow-up or an edit"
         return followups[-1].body.get("content", "")
 
+    async def admin(
+        self,
+        user: User,
+        name: str,
+        subgroup: str | None = None,
+        channel: int | None = None,
+        **values: str,
+    ) -> Sent:
+        """`/lrquiz-admin [subgroup] name` with string options and an optional channel."""
+        options: list[dict[str, Any]] = [
+            {"type": 3, "name": key, "value": value} for key, value in values.items()
+        ]
+        resolved = None
+        if channel is not None:
+            option, resolved = channel_option("channel", channel)
+            options.append(option)
+        return await self.slash(
+            user, name, "lrquiz-admin", options, resolved=resolved, subgroup=subgroup
+        )
+
+    def messages_in(self, channel_id: int = CHANNEL_ID) -> list[Message]:
+        return self.api.channel_messages(channel_id)
+
+    async def play(self, user: User, message: Message, right: bool = True) -> None:
+        """Answer every remaining question of the run in `message`: all right, or all wrong."""
+        while True:
+            problem = await self.current_problem(message)
+            wrong = iter(wrong_letters(problem))
+            while _has(message, problem.answer):  # the question is still open
+                await self.click(user, message, problem.answer if right else next(wrong))
+            if not _has(message, "Next ▶"):
+                return
+            await self.click(user, message, "Next ▶")
+
     async def start_run(self, user: User, mode: str) -> tuple[Sent, Message]:
         sent = await self.slash(user, mode)
         return sent, self.original(sent)
@@ -228,6 +263,27 @@ class Harness:
         question = session.current
         assert question is not None
         return self.service.pack(session.pack_id).problem(question.problem_id)
+
+
+def _has(message: Message, label: str) -> bool:
+    return any(b.get("label") == label for row in message.components for b in row["components"])
+
+
+def channel_option(name: str, channel_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A channel option and the `resolved` data Discord sends with it."""
+    option = {"type": 7, "name": name, "value": str(channel_id)}
+    resolved = {
+        "channels": {
+            str(channel_id): {
+                "id": str(channel_id),
+                "type": 0,
+                "name": "announcements",
+                "permissions": "0",
+                "guild_id": str(GUILD_ID),
+            }
+        }
+    }
+    return option, resolved
 
 
 def wrong_letters(problem: Problem) -> list[str]:
