@@ -421,7 +421,7 @@ HELP = """*lrquiz* — timed PyTorch quizzes on learning-rate differentials
 ADMIN_HELP = """*Admin*
 • `/lrquiz admin post [problem-id] now` — post a live question in this channel \
 (one answer each, revealed at the deadline)
-• `/lrquiz admin post daily [#channel] [time-zone]` — post today's daily challenge card now
+• `/lrquiz admin post daily [#channel] [time-zone] [pack]` — post today's daily challenge card now
 • `/lrquiz admin schedule add <HH:MM> <time-zone> <#channel> [weekdays] [pack] [card|live]` \
 — e.g. `schedule add 09:00 Europe/Berlin #quiz mon-fri`; weekdays: `daily` (default), \
 `weekdays`, `weekends`, `mon,wed,fri`, `mon-fri`

@@ -22,3 +22,4 @@ def test_manifest_has_command_interactivity_and_scopes() -> None:
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "chat:write.public", "users:read"} <= scopes
     assert manifest["features"]["bot_user"]["display_name"]
+    assert "admin" in command["usage_hint"]
