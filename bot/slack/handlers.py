@@ -35,7 +35,7 @@ from bot.engine.views import question_view, reveal_view, summary_view
 from bot.real_output import Runner, fetch_real_output
 from bot.scheduler import Schedules
 from bot.service import GameService
-from problems.model import Badge
+from problems.model import Badge, Problem
 from storage.refs import MessageRef
 from storage.schedules import StoredSchedule
 from storage.settings import WorkspaceSettings
@@ -329,7 +329,7 @@ class SlackFrontEnd:
         poster: int | None,
         pack_id: str | None,
         problem_id: str | None,
-    ) -> tuple[LiveState, Any]:
+    ) -> tuple[LiveState, Problem]:
         """Open a live question and post it publicly; SlackApiError if Slack refuses."""
         state = await self.service.post_live(PLATFORM, team, poster, pack_id, problem_id)
         problem = self.service.pack(state.pack_id).problem(state.problem_id)
