@@ -440,7 +440,7 @@ def daily_closed(daily: Daily, pack: Pack, summary: DailySummary) -> Screen:
             ),
             inline=False,
         )
-    embed.set_footer(text="Closed · points count on the leaderboard · a new card comes tomorrow")
+    embed.set_footer(text="Closed · points count on the leaderboard")
     return Screen(embeds=[embed], buttons=[])
 
 

@@ -109,3 +109,12 @@ async def test_sync_to_one_server_registers_both_groups(tmp_path: Path, api: Fak
     assert out == "Removed lrquiz's slash commands in server 123\n"
     last = [c for c in api.calls if c.method == "PUT"][-1]
     assert (last.path, last.body) == (f"/applications/{APP_ID}/guilds/123/commands", [])
+
+
+async def test_a_bad_schedule_grace_is_a_one_line_error(tmp_path: Path) -> None:
+    env = {"DISCORD_TOKEN": "any", "LRQUIZ_SCHEDULE_GRACE_S": "15min"}
+    code, _, err = await lrquiz(tmp_path, "run", "discord", "--runner", "off", **env)
+    assert code == 1
+    assert err == (
+        "lrquiz: error: LRQUIZ_SCHEDULE_GRACE_S='15min' is not a number of seconds (e.g. 900)\n"
+    )
