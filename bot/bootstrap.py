@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from bot.engine.clock import Clock
+from bot.real_output import Runner
 from bot.service import GameService
 from problems.loader import default_packs, load_packs
 from storage.database import Database
@@ -31,3 +35,20 @@ async def open_service(
         raise StorageError("the database path is empty; give a file path or leave it out")
     db = await Database.open(db_path or default_db_path())
     return GameService(db, packs, clock)
+
+
+@contextlib.asynccontextmanager
+async def open_runner(url: str | None) -> AsyncIterator[Runner | None]:
+    """The runner client for real output: `url`, else $LRQUIZ_RUNNER_URL, else a local
+    runner started in the background; None when switched off ('off') or not installed."""
+    url = url or os.environ.get("LRQUIZ_RUNNER_URL") or None
+    if url == "off":
+        yield None
+        return
+    try:
+        from runner.local import runner_client
+    except ImportError:
+        yield None
+        return
+    async with runner_client(url) as client:
+        yield client

@@ -11,15 +11,14 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
 from dotenv import load_dotenv
 
-from bot.bootstrap import open_service
+from bot.bootstrap import open_runner, open_service
 from bot.engine.modes import MODES
 from bot.engine.periods import PERIODS
 from bot.labels import PERIOD_TITLES
-from bot.real_output import Runner
 from bot.service import GameService, Leaderboard
 from problems.errors import PackError
 from storage.errors import StorageError
@@ -143,7 +142,7 @@ async def _play_async(args: argparse.Namespace) -> int:
     try:
         name = args.user or _login_name()
         player_id = await service.player_id(PlayerRef(*TERMINAL, name, name))
-        async with _runner(args.runner) as runner:
+        async with open_runner(args.runner) as runner:
             game = TerminalGame(
                 service, player_id, sys.stdout, LineReader(), runner, interactive=sys.stdin.isatty()
             )
@@ -154,22 +153,6 @@ async def _play_async(args: argparse.Namespace) -> int:
     finally:
         await service.db.close()
     return 0
-
-
-@contextlib.asynccontextmanager
-async def _runner(url: str | None) -> AsyncIterator[Runner | None]:
-    """The runner client for real output; None when switched off or not installed."""
-    url = url or os.environ.get("LRQUIZ_RUNNER_URL") or None
-    if url == "off":
-        yield None
-        return
-    try:
-        from runner.local import runner_client
-    except ImportError:
-        yield None
-        return
-    async with runner_client(url) as client:
-        yield client
 
 
 def _login_name() -> str:

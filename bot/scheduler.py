@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -43,7 +44,8 @@ from storage.schedules import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_GRACE_S = 15 * 60
+DEFAULT_GRACE_S = 15 * 60.0
+GRACE_ENV = "LRQUIZ_SCHEDULE_GRACE_S"
 Fire = Callable[[StoredSchedule, Occurrence], Awaitable[None]]
 
 
@@ -52,6 +54,23 @@ class FireResult:
     schedule_id: str
     local_date: str
     status: str  # posted | failed | skipped
+
+
+def grace_from_env(value: str | None = None) -> float:
+    """Seconds a missed occurrence may still post late ($LRQUIZ_SCHEDULE_GRACE_S).
+
+    ValueError, naming the variable and the value, for anything but a number >= 0.
+    """
+    raw = (os.environ.get(GRACE_ENV, "") if value is None else value).strip()
+    if not raw:
+        return DEFAULT_GRACE_S
+    try:
+        grace = float(raw)
+    except ValueError:
+        grace = -1.0
+    if not grace >= 0:  # also refuses nan
+        raise ValueError(f"{GRACE_ENV} must be a number of seconds (0 or more), not {raw!r}")
+    return grace
 
 
 class Schedules:

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator
 from typing import Any
 
 TOKEN_ENV = "DISCORD_TOKEN"
 # How late (seconds) a schedule may still post after its time, e.g. when the bot was down.
-GRACE_ENV = "LRQUIZ_SCHEDULE_GRACE_S"
-DEFAULT_GRACE_S = 900.0
 # Base URL of Discord's REST API, for a proxy or an offline test double.
 API_ENV = "DISCORD_API_URL"
 NO_TOKEN = (
@@ -93,31 +89,16 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _grace() -> float | None:
-    raw = os.environ.get(GRACE_ENV, "").strip()
-    if not raw:
-        return DEFAULT_GRACE_S
-    try:
-        grace = float(raw)
-    except ValueError:
-        grace = -1.0
-    if not grace >= 0:  # also NaN
-        print(
-            f"lrquiz: error: {GRACE_ENV}={raw!r} is not a number of seconds (e.g. 900)",
-            file=sys.stderr,
-        )
-        return None
-    return grace
-
-
 def _run(args: argparse.Namespace) -> int:
     token = _token()
     if token is None:
         return 1
-    grace = _grace()
-    if grace is None:
-        return 1
-    args.schedule_grace_s = grace
+    from bot.scheduler import grace_from_env
+
+    try:
+        args.schedule_grace_s = grace_from_env()
+    except ValueError as error:
+        return _fail(str(error))
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -129,14 +110,14 @@ async def _run_async(args: argparse.Namespace, token: str) -> int:
     import aiohttp
     import discord
 
-    from bot.bootstrap import open_service
+    from bot.bootstrap import open_runner, open_service
 
     from .client import LrquizBot
 
     _prepare_discord()
     service = await open_service(args.db)
     try:
-        async with _runner(args.runner) as runner:
+        async with open_runner(args.runner) as runner:
             bot = LrquizBot(service, runner, schedule_grace_s=args.schedule_grace_s)
             try:
                 async with bot:
@@ -203,19 +184,3 @@ async def _sync_async(args: argparse.Namespace, token: str) -> int:
     names = ", ".join(f"/{command.name}" for command in synced)
     print(f"Synced {len(synced)} command groups {scope}, available {when}: {names}")
     return 0
-
-
-@contextlib.asynccontextmanager
-async def _runner(url: str | None) -> AsyncIterator[Any]:
-    """The runner client for real output; None when switched off or not installed."""
-    url = url or os.environ.get("LRQUIZ_RUNNER_URL") or None
-    if url == "off":
-        yield None
-        return
-    try:
-        from runner.local import runner_client
-    except ImportError:
-        yield None
-        return
-    async with runner_client(url) as client:
-        yield client

@@ -19,7 +19,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.deadlines import DeadlineWatcher
 from bot.real_output import Runner
-from bot.scheduler import Scheduler
+from bot.scheduler import DEFAULT_GRACE_S, Scheduler, grace_from_env
 from bot.service import GameService
 
 from .admins import AdminCheck, admins_from_env
@@ -27,22 +27,6 @@ from .handlers import PLATFORM, SlackFrontEnd
 from .transport import web_client
 
 EVENTS_PATH = "/slack/events"
-GRACE_ENV = "LRQUIZ_SCHEDULE_GRACE_S"
-DEFAULT_GRACE_S = 900.0
-
-
-def grace_from_env(value: str | None = None) -> float:
-    """Seconds a missed schedule may still post late; ValueError naming a bad value."""
-    raw = (os.environ.get(GRACE_ENV, "") if value is None else value).strip()
-    if not raw:
-        return DEFAULT_GRACE_S
-    try:
-        grace = float(raw)
-    except ValueError:
-        grace = -1.0
-    if not grace >= 0:  # also refuses nan
-        raise ValueError(f"{GRACE_ENV} must be a number of seconds (0 or more), not {raw!r}")
-    return grace
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from typing import Any
 
 DEFAULT_PORT = 3000
@@ -86,29 +85,14 @@ async def _until_signalled(work: Any) -> None:
         await task
 
 
-@contextlib.asynccontextmanager
-async def _runner(url: str | None) -> AsyncIterator[Any]:
-    url = url or os.environ.get("LRQUIZ_RUNNER_URL") or None
-    if url == "off":
-        yield None
-        return
-    try:
-        from runner.local import runner_client
-    except ImportError:
-        yield None
-        return
-    async with runner_client(url) as client:
-        yield client
-
-
 async def _serve(args: argparse.Namespace, settings: Any) -> None:
-    from bot.bootstrap import open_service
+    from bot.bootstrap import open_runner, open_service
 
     from .app import SlackBot
 
     service = await open_service(args.db)
     try:
-        async with _runner(args.runner) as runner:
+        async with open_runner(args.runner) as runner:
             bot = SlackBot(service, settings, runner)
             await bot.start()
             try:

@@ -116,5 +116,6 @@ async def test_a_bad_schedule_grace_is_a_one_line_error(tmp_path: Path) -> None:
     code, _, err = await lrquiz(tmp_path, "run", "discord", "--runner", "off", **env)
     assert code == 1
     assert err == (
-        "lrquiz: error: LRQUIZ_SCHEDULE_GRACE_S='15min' is not a number of seconds (e.g. 900)\n"
+        "lrquiz: error: LRQUIZ_SCHEDULE_GRACE_S must be a number of seconds (0 or more), "
+        "not '15min'\n"
     )

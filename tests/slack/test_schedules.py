@@ -15,7 +15,8 @@ import pytest
 
 from bot.dailies import DailyChallenges
 from bot.engine.clock import FakeClock
-from bot.slack.app import DEFAULT_GRACE_S, GRACE_ENV, SlackSettings, grace_from_env
+from bot.scheduler import DEFAULT_GRACE_S, GRACE_ENV, grace_from_env
+from bot.slack.app import SlackSettings
 from problems.model import Pack
 
 from .fake_slack import FakeSlack
