@@ -36,7 +36,7 @@ from storage.live import (
     next_live_deadline,
     save_live,
 )
-from storage.refs import MessageRef, get_ref, put_ref
+from storage.refs import MessageRef, claim_ref, get_ref, put_ref, release_claim
 from storage.sessions import (
     badge_counts,
     load_session,
@@ -291,6 +291,15 @@ class GameService:
 
     async def message_ref(self, platform: str, kind: str, key: str) -> MessageRef | None:
         return await self.db.run(lambda conn: get_ref(conn, platform, kind, key))
+
+    async def claim_message(self, platform: str, kind: str, key: str) -> bool:
+        """True for the one caller that may post the message stored under this key."""
+        now = self.clock.now()
+        return await self.db.transact(lambda conn: claim_ref(conn, platform, kind, key, now))
+
+    async def release_message(self, platform: str, kind: str, key: str) -> None:
+        """The claimed post failed: let a later attempt post instead."""
+        await self.db.transact(lambda conn: release_claim(conn, platform, kind, key))
 
     async def leaderboard(
         self,

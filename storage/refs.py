@@ -1,4 +1,9 @@
-"""Where a front end posted a message it must edit later, so a restart can still edit it."""
+"""Where a front end posted a message it must edit later, so a restart can still edit it.
+
+A front end that must post something at most once (a day's card) first claims the ref: a
+row whose message id is the `PENDING` marker. Only the claimer posts; a claim left behind
+by a process that died mid-post can be taken over once it is older than `STALE_CLAIM_S`.
+"""
 
 from __future__ import annotations
 
@@ -28,9 +33,36 @@ def put_ref(
 
 
 def get_ref(conn: sqlite3.Connection, platform: str, kind: str, key: str) -> MessageRef | None:
+    """The posted message, or None while nothing is posted (a pending claim included)."""
     row = conn.execute(
         "SELECT channel_id, message_id, data FROM message_refs "
-        "WHERE platform = ? AND kind = ? AND key = ?",
-        (platform, kind, key),
+        "WHERE platform = ? AND kind = ? AND key = ? AND message_id != ?",
+        (platform, kind, key, PENDING),
     ).fetchone()
     return MessageRef(row[0], row[1], json.loads(row[2])) if row else None
+
+
+STALE_CLAIM_S = 60.0
+PENDING = "\x00pending"  # never a real message id or ts on any platform
+
+
+def claim_ref(conn: sqlite3.Connection, platform: str, kind: str, key: str, now: float) -> bool:
+    """True for exactly one caller while nothing is posted under this key."""
+    return (
+        conn.execute(
+            "INSERT INTO message_refs(platform, kind, key, channel_id, message_id, updated_at) "
+            "VALUES (?, ?, ?, '', '', ?) ON CONFLICT(platform, kind, key) DO UPDATE SET "
+            "updated_at = excluded.updated_at "
+            "WHERE message_refs.message_id = '' AND message_refs.updated_at < ?",
+            (platform, kind, key, now, now - STALE_CLAIM_S),
+        ).rowcount
+        == 1
+    )
+
+
+def release_claim(conn: sqlite3.Connection, platform: str, kind: str, key: str) -> None:
+    """Give up a claim whose post failed, so a later attempt may post."""
+    conn.execute(
+        "DELETE FROM message_refs WHERE platform = ? AND kind = ? AND key = ? AND message_id = ''",
+        (platform, kind, key),
+    )

@@ -224,3 +224,30 @@ async def test_each_front_end_closes_only_its_own_platforms_questions(
     assert seen == [discord_run.id]
     assert await DeadlineWatcher(service, note, note, platform="slack").sweep() == 2
     assert sorted(seen[1:]) == sorted([slack_run.id, slack_live.id])
+
+
+async def test_only_one_of_two_racing_posters_may_post_a_card(
+    tmp_path: Path, services: Services, clock: FakeClock
+) -> None:
+    first = await services.open(tmp_path / "quiz.db")
+    second = await services.open(tmp_path / "quiz.db")
+    claims = await asyncio.gather(
+        *(s.claim_message("discord", "daily", "d1") for s in (first, second) * 3)
+    )
+    assert claims.count(True) == 1
+    assert await first.message_ref("discord", "daily", "d1") is None  # claimed, not posted
+    await second.release_message("discord", "daily", "d1")  # that post failed
+    assert await first.claim_message("discord", "daily", "d1")  # so another may try
+    await first.remember_message("discord", "daily", "d1", MessageRef("c1", "m1"))
+    assert await second.message_ref("discord", "daily", "d1") == MessageRef("c1", "m1")
+    assert not await second.claim_message("discord", "daily", "d1")  # posted: never again
+
+
+async def test_a_claim_left_by_a_dead_process_can_be_taken_over(
+    service: GameService, clock: FakeClock
+) -> None:
+    assert await service.claim_message("slack", "daily", "d1")
+    clock.advance(30)
+    assert not await service.claim_message("slack", "daily", "d1")
+    clock.advance(31)
+    assert await service.claim_message("slack", "daily", "d1")

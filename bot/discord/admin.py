@@ -164,7 +164,16 @@ class AdminFlow:
                 await reply.say(cannot_post(target))
                 return
             daily = posting.daily
-            link = f"https://discord.com/channels/{interaction.guild_id}/{ref.channel_id}/{ref.message_id}"
+            if ref is None:
+                await reply.say(
+                    f"📅 The daily challenge for {daily.local_date} is being posted in "
+                    f"<#{target}> right now."
+                )
+                return
+            link = (
+                f"https://discord.com/channels/{interaction.guild_id}/"
+                f"{ref.channel_id}/{ref.message_id}"
+            )
             if posted:
                 await reply.say(
                     f"📅 Posted the daily challenge for {daily.local_date} in <#{target}>; "

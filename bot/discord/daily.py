@@ -57,21 +57,30 @@ class DailyFlow:
         timezone: str,
         pack_id: str | None = None,
         schedule_id: str | None = None,
-    ) -> tuple[DailyPosting, MessageRef, bool]:
-        """Today's card in a channel: posted unless it already is. Returns (posting, where,
-        posted now). Earlier open cards of the channel are closed and show their summary.
+    ) -> tuple[DailyPosting, MessageRef | None, bool]:
+        """Today's card in a channel: posted unless it already is.
+
+        Returns (posting, where, posted now); where is None while another caller is still
+        posting it. Earlier open cards of the channel are closed and show their summary.
         Raises ValueError (ScheduleError) for a bad time zone or pack, discord.Forbidden
-        when the bot may not post there."""
+        when the bot may not post there.
+        """
         posting = await self.core.post(
             PLATFORM, workspace, channel_id, timezone, pack_id, schedule_id
         )
         daily = posting.daily
         ref = await self.service.message_ref(PLATFORM, "daily", daily.id)
-        posted = ref is None  # also re-posts a card whose first send failed
-        if ref is None:
+        # Only the one caller that claims the card posts it (a schedule and an admin may
+        # race); a card whose first send failed was released and is posted again.
+        posted = ref is None and await self.service.claim_message(PLATFORM, "daily", daily.id)
+        if posted:
             screen = render.daily_card(daily, self.service.pack(daily.pack_id))
             channel = self.bot.get_partial_messageable(int(channel_id))
-            message = await channel.send(**screen.send_kwargs())
+            try:
+                message = await channel.send(**screen.send_kwargs())
+            except BaseException:
+                await self.service.release_message(PLATFORM, "daily", daily.id)
+                raise
             ref = MessageRef(channel_id, str(message.id))
             await self.service.remember_message(PLATFORM, "daily", daily.id, ref)
             self.bot.watcher.poke()  # its end of day is the watcher's next wake-up

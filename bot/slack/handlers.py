@@ -397,8 +397,15 @@ class SlackFrontEnd:
         daily = posting.daily
         if await self.service.message_ref(PLATFORM, "daily", daily.id) is not None:
             return posting, False
+        # Only the one caller that claims the card posts it (a schedule and an admin may race).
+        if not await self.service.claim_message(PLATFORM, "daily", daily.id):
+            return posting, False
         message = blocks.daily_card(daily, self.service.pack(daily.pack_id))
-        posted = await self.client.chat_postMessage(channel=channel, **message.payload())
+        try:
+            posted = await self.client.chat_postMessage(channel=channel, **message.payload())
+        except BaseException:
+            await self.service.release_message(PLATFORM, "daily", daily.id)
+            raise
         ref = MessageRef(posted["channel"], posted["ts"])
         await self.service.remember_message(PLATFORM, "daily", daily.id, ref)
         self.poke()  # the card's end of day is a new deadline for the watcher
