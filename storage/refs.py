@@ -43,26 +43,24 @@ def get_ref(conn: sqlite3.Connection, platform: str, kind: str, key: str) -> Mes
 
 
 STALE_CLAIM_S = 60.0
-PENDING = "\x00pending"  # never a real message id or ts on any platform
+PENDING = "(pending)"  # never a real message id (Discord) or ts (Slack)
 
 
 def claim_ref(conn: sqlite3.Connection, platform: str, kind: str, key: str, now: float) -> bool:
     """True for exactly one caller while nothing is posted under this key."""
-    return (
-        conn.execute(
-            "INSERT INTO message_refs(platform, kind, key, channel_id, message_id, updated_at) "
-            "VALUES (?, ?, ?, '', '', ?) ON CONFLICT(platform, kind, key) DO UPDATE SET "
-            "updated_at = excluded.updated_at "
-            "WHERE message_refs.message_id = '' AND message_refs.updated_at < ?",
-            (platform, kind, key, now, now - STALE_CLAIM_S),
-        ).rowcount
-        == 1
-    )
+    claimed = conn.execute(
+        "INSERT INTO message_refs(platform, kind, key, channel_id, message_id, updated_at) "
+        "VALUES (?, ?, ?, '', ?, ?) ON CONFLICT(platform, kind, key) DO UPDATE SET "
+        "updated_at = excluded.updated_at "
+        "WHERE message_refs.message_id = ? AND message_refs.updated_at < ?",
+        (platform, kind, key, PENDING, now, PENDING, now - STALE_CLAIM_S),
+    ).rowcount
+    return claimed == 1
 
 
 def release_claim(conn: sqlite3.Connection, platform: str, kind: str, key: str) -> None:
     """Give up a claim whose post failed, so a later attempt may post."""
     conn.execute(
-        "DELETE FROM message_refs WHERE platform = ? AND kind = ? AND key = ? AND message_id = ''",
-        (platform, kind, key),
+        "DELETE FROM message_refs WHERE platform = ? AND kind = ? AND key = ? AND message_id = ?",
+        (platform, kind, key, PENDING),
     )
