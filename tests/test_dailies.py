@@ -38,13 +38,6 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def services(clock: FakeClock):
-    opened = Services(clock)
-    yield opened
-    await opened.aclose()
-
-
-@pytest.fixture
 async def service(tmp_path: Path, services: Services) -> GameService:
     return await services.open(tmp_path / "quiz.db", packs=[daily_pack()])
 

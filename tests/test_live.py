@@ -18,23 +18,6 @@ from storage.refs import MessageRef
 from tests.storage.support import T0, Services, query, ref, scalar
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
-
-
-@pytest.fixture
-async def services(clock: FakeClock):
-    opened = Services(clock)
-    yield opened
-    await opened.aclose()
-
-
-@pytest.fixture
-async def service(tmp_path: Path, services: Services) -> GameService:
-    return await services.open(tmp_path / "quiz.db")
-
-
 async def players(service: GameService, *names: str) -> list[int]:
     return [await service.player_id(ref(n, "discord", "guild-1")) for n in names]
 

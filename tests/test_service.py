@@ -24,28 +24,6 @@ from tests.storage.support import T0, Services, play_question, play_run, query, 
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "quiz.db"
-
-
-@pytest.fixture
-async def services(clock: FakeClock):
-    opened = Services(clock)
-    yield opened
-    await opened.aclose()
-
-
-@pytest.fixture
-async def service(db_path: Path, services: Services) -> GameService:
-    return await services.open(db_path)
-
-
-@pytest.fixture
 async def ada(service: GameService) -> int:
     return await service.player_id(ref("ada"))
 

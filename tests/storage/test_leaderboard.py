@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from bot.engine.clock import FakeClock
 from bot.service import GameService
 
-from .support import T0, Services, ref
+from .support import T0, ref
 
 
 def ts(*args: int) -> float:
@@ -37,11 +36,6 @@ async def score(
             service.clock.advance(0.01)
             await service.answer(run.id, player, letter)
     return player
-
-
-@pytest.fixture
-async def service(db_path: Path, services: Services) -> GameService:
-    return await services.open(db_path)
 
 
 async def test_ranks_break_ties_by_points_correct_answered_then_user_id(
