@@ -97,7 +97,10 @@ class Database:
                 continue
             units = [fn for fn, _ in batch]
             try:
-                outcomes = await self.run(functools.partial(self._run_batch, units=units))
+                # Straight to the thread: the batch revalidates the cache once it holds the lock.
+                outcomes = await self._conn._execute(
+                    functools.partial(self._run_batch, self._conn._conn, units)
+                )
             except Exception as exc:  # e.g. the write lock stayed busy past the timeout
                 outcomes = [(False, exc)] * len(batch)
             for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
@@ -108,10 +111,13 @@ class Database:
                 else:
                     future.set_exception(value)
 
-    def _run_batch(self, conn: sqlite3.Connection, units: list[Unit]) -> list[tuple[bool, Any]]:
+    def _begin(self, conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
         # Holding the write lock now, so nobody else can commit until we do.
         self.session_cache.revalidate(conn)
+
+    def _run_batch(self, conn: sqlite3.Connection, units: list[Unit]) -> list[tuple[bool, Any]]:
+        self._begin(conn)
         outcomes: list[tuple[bool, Any]] = []
         try:
             for unit in units:
@@ -132,8 +138,7 @@ class Database:
         return outcomes
 
     def _run_alone(self, conn: sqlite3.Connection, unit: Unit) -> tuple[bool, Any]:
-        conn.execute("BEGIN IMMEDIATE")
-        self.session_cache.revalidate(conn)
+        self._begin(conn)
         try:
             result = unit(conn)
         except Exception as exc:
