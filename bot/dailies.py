@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from dataclasses import dataclass, replace
-from datetime import date
 
 from bot.engine import game
 from bot.engine.daily import DailySummary, daily_seed, select_daily, streak, summarize
@@ -175,7 +174,7 @@ class DailyChallenges:
         days = await self.service.db.run(
             lambda conn: completed_days(conn, player_id, platform, workspace)
         )
-        return streak({date.fromisoformat(d) for d in days}, today)
+        return streak(days, today)
 
     def _close(self, conn: sqlite3.Connection, daily: Daily, now: float) -> ClosedDaily:
         close_daily(conn, daily.id, now)

@@ -152,10 +152,8 @@ class GameService:
             closed = []
             for session_id in sessions_past_deadline(conn, now, platform):
                 before = self.load_run(conn, session_id)
-                after = game.expire(before, self.pack(before.pack_id), now)
+                after = self._expire_in(conn, before, now)
                 if after != before:
-                    after = self._on_finish(conn, before, after)
-                    self.save_run(conn, before, after, now)
                     closed.append(after)
             return closed
 
@@ -332,8 +330,7 @@ class GameService:
                 after, result = operation(before, now)
             except QuestionClosed as closed:
                 if closed.reason == "expired":
-                    expired = game.expire(before, self.pack(before.pack_id), now)
-                    self.save_run(conn, before, self._on_finish(conn, before, expired), now)
+                    self._expire_in(conn, before, now)
                 return closed
             after = self._on_finish(conn, before, after)
             if isinstance(result, AnswerResult) and result.finished:
@@ -346,6 +343,16 @@ class GameService:
             raise outcome
         return outcome
 
+    def _expire_in(
+        self, conn: sqlite3.Connection, before: SessionState, now: float
+    ) -> SessionState:
+        """Close a run's question whose deadline passed, and save it (inside `conn`'s work)."""
+        after = game.expire(before, self.pack(before.pack_id), now)
+        if after != before:
+            after = self._on_finish(conn, before, after)
+            self.save_run(conn, before, after, now)
+        return after
+
     def _on_finish(
         self, conn: sqlite3.Connection, before: SessionState, after: SessionState
     ) -> SessionState:
@@ -355,11 +362,8 @@ class GameService:
         daily = daily_of_session(conn, after.id)
         if daily is None or not all(q.outcome not in (None, "skipped") for q in after.questions):
             return after
-        days = {
-            date.fromisoformat(d)
-            for d in completed_days(conn, after.player_id, daily.platform, daily.workspace)
-        }
         today = date.fromisoformat(daily.local_date)
+        days = completed_days(conn, after.player_id, daily.platform, daily.workspace)
         reached = streak(days | {today}, today)
         return game.add_badges(after, streak_badges(reached, self.pack(after.pack_id)))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -157,13 +158,13 @@ def daily_of_session(conn: sqlite3.Connection, session_id: str) -> Daily | None:
 
 def completed_days(
     conn: sqlite3.Connection, user_id: int, platform: str, workspace: str
-) -> list[str]:
+) -> set[date]:
     """Local dates of the dailies this player completed in one workspace (for streaks).
 
     Completed means every question was asked and closed; a run the player quit is not.
     """
-    return [
-        r[0]
+    return {
+        date.fromisoformat(r[0])
         for r in conn.execute(
             "SELECT DISTINCT d.local_date FROM daily_entries e "
             "JOIN dailies d ON d.id = e.daily_id JOIN sessions s ON s.id = e.session_id "
@@ -171,11 +172,10 @@ def completed_days(
             "AND s.finished_at IS NOT NULL "
             "AND (SELECT COUNT(*) FROM questions q WHERE q.session_id = s.id "
             "     AND q.outcome IS NOT NULL AND q.outcome != 'skipped') "
-            "    = json_array_length(s.problem_ids) "
-            "ORDER BY d.local_date",
+            "    = json_array_length(s.problem_ids)",
             (user_id, platform, workspace),
         )
-    ]
+    }
 
 
 def next_daily_end(conn: sqlite3.Connection, platform: str | None) -> float | None:
