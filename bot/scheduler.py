@@ -124,6 +124,12 @@ class Schedules:
             lambda conn: list_schedules(conn, self.platform, workspace)
         )
 
+    async def home_timezone(self, workspace: str) -> str:
+        """The zone a workspace's days are counted in (streaks, cards posted by hand): its
+        first schedule's, else UTC."""
+        schedules = await self.list(workspace)
+        return schedules[0].spec.timezone if schedules else "UTC"
+
     async def get(self, workspace: str, schedule_id: str) -> StoredSchedule:
         found = await self.service.db.run(
             lambda conn: get_schedule(conn, self.platform, workspace, schedule_id)

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEZONE = "UTC"
 
 
 class DailyFlow:
@@ -41,8 +40,7 @@ class DailyFlow:
 
     async def server_timezone(self, workspace: str) -> str:
         """The time zone of the server's first schedule, else UTC (streaks, post-daily)."""
-        schedules = await self.schedules.list(workspace)
-        return schedules[0].spec.timezone if schedules else DEFAULT_TIMEZONE
+        return await self.schedules.home_timezone(workspace)
 
     async def streak(self, player_id: int, workspace: str) -> int:
         timezone = await self.server_timezone(workspace)

@@ -56,7 +56,6 @@ MENTION_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
 CHANNEL_RE = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$")
 CHANNEL_ID_RE = re.compile(r"^[CG][A-Z0-9]{6,}$")
 HERE = ("here", "this")
-DEFAULT_TIMEZONE = "UTC"
 SCHEDULE_ADD_USAGE = (
     "`/lrquiz admin schedule add <HH:MM> <time-zone> <#channel> [weekdays] [pack] [card|live]`"
 )
@@ -243,8 +242,7 @@ class SlackFrontEnd:
 
     async def workspace_timezone(self, team: str) -> str:
         """Streaks count days in the workspace's first schedule's time zone, else UTC."""
-        schedules = await self.schedules.list(team)
-        return schedules[0].spec.timezone if schedules else DEFAULT_TIMEZONE
+        return await self.schedules.home_timezone(team)
 
     async def streak(self, player_id: int, team: str) -> int:
         timezone = await self.workspace_timezone(team)
