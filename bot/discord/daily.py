@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-
 class DailyFlow:
     def __init__(self, bot: LrquizBot) -> None:
         self.bot = bot
