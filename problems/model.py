@@ -59,6 +59,8 @@ class Problem:
     time_limit_s: int = DEFAULT_TIME_LIMIT_S
     attempts: int = DEFAULT_ATTEMPTS
     tags: tuple[str, ...] = ()
+    # The concept a problem drills, for mastery per topic; "" falls back to the kind.
+    topic: str = ""
     # How the runner checks the key (see runner verification); None derives it from kind.
     verify: Verify | None = None
     # The seed page's short headline for a challenge (e.g. "Why use different learning rates ...").
@@ -74,6 +76,11 @@ class Problem:
         if self.kind == "debug":
             return "exception"
         return "runs"
+
+    @property
+    def topic_name(self) -> str:
+        """The topic mastery is counted under: the author's `topic`, else the kind."""
+        return self.topic or self.kind
 
     @property
     def answer_text(self) -> str:

@@ -48,7 +48,7 @@ PROBLEM_REQUIRED = (
     "hint",
     "solution",
 )
-PROBLEM_OPTIONAL = ("title", "level", "code", "time_limit_s", "attempts", "tags", "verify")
+PROBLEM_OPTIONAL = ("title", "level", "code", "time_limit_s", "attempts", "tags", "topic", "verify")
 SOLUTION_REQUIRED = ("steps", "final")
 SOLUTION_OPTIONAL = ("quick_check", "common_mistakes")
 BADGE_REQUIRED = ("id", "name", "description", "rule")
@@ -155,6 +155,7 @@ def _problem(report: Report, item: Any, index: int, line: int) -> Problem | None
     time_limit = fields.positive_int("time_limit_s")
     attempts = fields.positive_int("attempts")
     tags = fields.text_list("tags", noun="tag")
+    topic = fields.text("topic", pattern=ID_PATTERN, what=ID_WHAT)
     choices = _choices(fields)
     answer = _answer(fields, choices)
     solution = _solution(report, fields, answer)
@@ -189,6 +190,7 @@ def _problem(report: Report, item: Any, index: int, line: int) -> Problem | None
         time_limit_s=time_limit or DEFAULT_TIME_LIMIT_S,
         attempts=attempts or DEFAULT_ATTEMPTS,
         tags=tags or (),
+        topic=topic or "",
         verify=cast(Verify | None, verify),
         title=title or "",
     )
