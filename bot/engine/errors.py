@@ -41,6 +41,14 @@ class NoAttemptsLeft(GameError):
         super().__init__("You have no attempts left on this question.")
 
 
+class AlreadyTried(GameError):
+    """A letter tried before on this question (a double click): refused, costs no attempt."""
+
+    def __init__(self, letter: str) -> None:
+        super().__init__(f"You already tried {letter} on this question; pick another letter.")
+        self.letter = letter
+
+
 class InvalidChoice(GameError):
     def __init__(self, letter: str, allowed: list[str]) -> None:
         super().__init__(f"{letter!r} is not a choice here; pick one of {', '.join(allowed)}.")

@@ -13,6 +13,7 @@ from problems.model import Pack
 
 from .badges import earned_badges
 from .errors import (
+    AlreadyTried,
     HintsNotAllowed,
     InvalidChoice,
     NoAttemptsLeft,
@@ -128,6 +129,8 @@ def answer(
     letter = letter.strip().upper()
     if letter not in problem.choices:
         raise InvalidChoice(letter, list(problem.choices))
+    if letter in question.attempts:
+        raise AlreadyTried(letter)
     if question.attempts_left <= 0:
         raise NoAttemptsLeft()
     attempts = (*question.attempts, letter)

@@ -6,6 +6,7 @@ import pytest
 
 from bot.engine import game
 from bot.engine.errors import (
+    AlreadyTried,
     HintsNotAllowed,
     InvalidChoice,
     NothingToAdvance,
@@ -92,6 +93,19 @@ def test_correct_answer_closes_the_question_and_another_click_is_refused(pack: P
     session, _ = game.answer(session, pack, PLAYER, "B", T0 + 1)
     with pytest.raises(QuestionClosed):
         game.answer(session, pack, PLAYER, "B", T0 + 2)
+
+
+def test_a_letter_tried_before_is_refused_and_costs_no_attempt(pack: Pack) -> None:
+    """A double click on the same wrong letter must not use up the second attempt."""
+    session = _start(pack)
+    session, _ = game.answer(session, pack, PLAYER, "A", T0 + 1)
+    with pytest.raises(AlreadyTried) as caught:
+        game.answer(session, pack, PLAYER, " a ", T0 + 2)
+    assert "already tried A" in str(caught.value)
+    assert session.current.attempts == ("A",)
+    assert question_view(session, pack).tried == ("A",)
+    session, result = game.answer(session, pack, PLAYER, "B", T0 + 3)
+    assert result.correct and result.attempt_no == 2
 
 
 @pytest.mark.parametrize("letter", ["E", "Z", "", "AB", "1"])
@@ -269,7 +283,7 @@ def test_mode_rules_match_the_seed_page() -> None:
 def test_summary_counts_points_and_results(pack: Pack) -> None:
     session = _start(pack)
     now = T0
-    for index, letters in enumerate([["B"], ["A", "B"], ["A", "A"], ["B"], ["B"]]):
+    for index, letters in enumerate([["B"], ["A", "B"], ["A", "C"], ["B"], ["B"]]):
         if index:
             session = game.advance(session, pack, PLAYER, now)
         for letter in letters:
