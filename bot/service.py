@@ -28,7 +28,7 @@ from bot.engine.stats import StatsView, build_stats
 from problems.model import Badge, Pack
 from storage.dailies import completed_days, daily_of_session
 from storage.database import Database
-from storage.leaderboard import LeaderboardRow, leaderboard, refresh_totals
+from storage.leaderboard import LeaderboardRow, leaderboard
 from storage.live import (
     insert_live,
     live_past_deadline,
@@ -309,11 +309,9 @@ class GameService:
     ) -> Leaderboard:
         start = period_key(period, self.clock.now())
 
-        def read(conn: sqlite3.Connection):
-            refresh_totals(conn)
-            return leaderboard(conn, platform, workspace, period, start, limit, me)
-
-        rows, own = await self.db.transact(read)
+        rows, own = await self.db.run(
+            lambda conn: leaderboard(conn, platform, workspace, period, start, limit, me)
+        )
         return Leaderboard(period, rows, own)
 
     async def _apply(self, session_id: str, operation: Operation[T]) -> tuple[SessionState, T]:

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from .errors import StorageError
+from .errors import StorageError, write_refused
+from .leaderboard import refresh_totals
 from .migrations import check_schema, migrate
 from .sessions import SessionCache
 
@@ -102,7 +103,7 @@ class Database:
                     functools.partial(self._run_batch, self._conn._conn, units)
                 )
             except Exception as exc:  # e.g. the write lock stayed busy past the timeout
-                outcomes = [(False, exc)] * len(batch)
+                outcomes = [(False, _refused(exc))] * len(batch)
             for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
                 if future.done():
                     continue
@@ -127,8 +128,8 @@ class Database:
                 except Exception as exc:
                     if conn.total_changes != changes:
                         raise _PartialWrite from exc
-                    outcomes.append((False, exc))
-            conn.execute("COMMIT")
+                    outcomes.append((False, _refused(exc)))
+            self._commit(conn)
         except _PartialWrite:
             self._rollback(conn)
             return [self._run_alone(conn, unit) for unit in units]
@@ -141,11 +142,20 @@ class Database:
         self._begin(conn)
         try:
             result = unit(conn)
+            self._commit(conn)
         except Exception as exc:
             self._rollback(conn)
-            return False, exc
-        conn.execute("COMMIT")
+            return False, _refused(exc)
         return True, result
+
+    def _commit(self, conn: sqlite3.Connection) -> None:
+        """Fold new scores into the leaderboard totals once per transaction, then commit.
+
+        Folding here rather than when a board is read keeps reads free of writes (they work
+        on a read-only or full database) and costs one indexed look-up per batch.
+        """
+        refresh_totals(conn)
+        conn.execute("COMMIT")
 
     def _rollback(self, conn: sqlite3.Connection) -> None:
         if conn.in_transaction:
@@ -156,6 +166,13 @@ class Database:
         if self._flusher is not None:
             await asyncio.shield(self._flusher)
         await self._conn.close()
+
+
+def _refused(exc: Exception) -> Exception:
+    """A refused write (read-only, disk full) as the typed error front ends explain."""
+    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
+        return write_refused(exc) or exc
+    return exc
 
 
 class _PartialWrite(Exception):

@@ -2,7 +2,9 @@
 
 Only ranked modes (challenge, test, live) count, so untimed practice can't tilt accuracy or
 ties. Reads come from `leaderboard_totals`; `refresh_totals` folds in the score rows added
-since the last read (scores are append-only, so a watermark on their id is enough).
+since the last fold (scores are append-only, so a watermark on their id is enough). The
+database runs it once per write transaction, just before COMMIT, so reading a board never
+writes.
 """
 
 from __future__ import annotations
@@ -113,8 +115,7 @@ def leaderboard(
 ) -> tuple[list[LeaderboardRow], LeaderboardRow | None]:
     """The top `limit` rows, and the caller's own row wherever they rank.
 
-    Reads the running totals as they are; call `refresh_totals` first in the same
-    transaction to include the latest answers.
+    Reads the running totals, which every committed write transaction has folded up to date.
     """
     scope = {"platform": platform, "workspace": workspace, "period": period, "start": period_start}
     rows = [

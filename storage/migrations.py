@@ -235,6 +235,25 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX badges_user ON badges(user_id, badge_id);
         """,
     ),
+    Migration(
+        2,
+        "platform actions by their delivery id, so a redelivered click changes nothing",
+        """
+        CREATE TABLE platform_actions (
+            platform TEXT NOT NULL,
+            key TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL DEFAULT '{}',
+            outcome TEXT,
+            received_at REAL NOT NULL,
+            done_at REAL,
+            PRIMARY KEY (platform, key)
+        );
+        CREATE INDEX platform_actions_pending ON platform_actions(received_at)
+            WHERE done_at IS NULL;
+        CREATE INDEX platform_actions_received ON platform_actions(received_at);
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -250,6 +269,7 @@ OWNED_TABLES = (
     "scores",
     "badges",
     "message_refs",
+    "platform_actions",
 )
 
 

@@ -51,10 +51,8 @@ async def play_daily(
         if index:
             await service.advance(run.id, player)
         problem = pack.problem(run.problem_ids[index])
-        letter = (
-            problem.answer if right else next(c for c in problem.choices if c != problem.answer)
-        )
-        for _ in range(1 if right else 2):
+        wrong = [c for c in problem.choices if c != problem.answer]
+        for letter in [problem.answer] if right else wrong[:2]:
             run, result = await service.answer(run.id, player, letter)
     return run, result
 

@@ -327,7 +327,7 @@ async def test_unknown_session(service: GameService, ada: int) -> None:
 
 async def test_finished_run_refuses_answers(service: GameService, ada: int) -> None:
     run = await service.start(ada, "challenge", seed=1)
-    await play_run(service, run.id, ada, lambda p: "AA")
+    await play_run(service, run.id, ada, lambda p: "AC")
     with pytest.raises(SessionFinished):
         await service.answer(run.id, ada, "B")
 
@@ -388,7 +388,7 @@ async def test_points_in_scores_match_the_run(
     service: GameService, ada: int, db_path: Path
 ) -> None:
     run = await service.start(ada, "challenge", seed=1)
-    plans = iter(["B", "AB", "AA", "B", "B"])
+    plans = iter(["B", "AB", "AC", "B", "B"])
     state = await play_run(service, run.id, ada, lambda p: next(plans))
     assert state.points == 20 + 10 + 0 + 30 + 30
     assert (

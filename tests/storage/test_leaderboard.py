@@ -41,7 +41,7 @@ async def score(
 async def test_ranks_break_ties_by_points_correct_answered_then_user_id(
     service: GameService,
 ) -> None:
-    z = await score(service, "Zed", ["B", "AA"])  # 20 points, 1 correct, 2 answered
+    z = await score(service, "Zed", ["B", "AC"])  # 20 points, 1 correct, 2 answered
     x = await score(service, "Xia", ["B"])  # 20 points, 1 correct, 1 answered
     v = await score(service, "Val", ["B", "B"])  # 40 points
     w = await score(service, "Wim", ["B"])  # same as Xia, joined later
@@ -83,7 +83,7 @@ async def test_callers_own_row_comes_back_even_outside_the_top_ten(
 ) -> None:
     for n in range(11):
         await score(service, f"ace{n:02}", ["B"])
-    me = await score(service, "me", ["AA"])
+    me = await score(service, "me", ["AC"])
     board = await service.leaderboard("terminal", "local", me=me)
     assert len(board.rows) == 10
     assert [r.rank for r in board.rows] == list(range(1, 11))

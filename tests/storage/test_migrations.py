@@ -10,11 +10,12 @@ import pytest
 from storage import migrations
 from storage.database import Database
 from storage.errors import SchemaTooNew, StorageError
-from storage.migrations import MIGRATIONS, Migration
+from storage.migrations import LATEST_VERSION, MIGRATIONS, Migration
 
-V2 = Migration(2, "players get a time zone", "ALTER TABLE users ADD COLUMN timezone TEXT;")
+NEXT = LATEST_VERSION + 1
+FUTURE = Migration(NEXT, "players get a time zone", "ALTER TABLE users ADD COLUMN timezone TEXT;")
 # The first statement succeeds, the second fails: the whole migration must roll back.
-BROKEN = Migration(2, "a typo", "ALTER TABLE users ADD COLUMN ok TEXT;\nCREATE TABLE (;\n")
+BROKEN = Migration(NEXT, "a typo", "ALTER TABLE users ADD COLUMN ok TEXT;\nCREATE TABLE (;\n")
 
 
 def rows(path: Path, sql: str) -> list[tuple]:
@@ -25,7 +26,12 @@ def rows(path: Path, sql: str) -> list[tuple]:
         conn.close()
 
 
-async def make_v1(path: Path) -> None:
+def schema_version(path: Path) -> str:
+    return rows(path, "SELECT value FROM lrquiz_meta WHERE key = 'schema_version'")[0][0]
+
+
+async def make_current(path: Path) -> None:
+    """A database of today's schema with one player in it."""
     db = await Database.open(path)
     await db.transact(
         lambda c: c.execute(
@@ -45,11 +51,11 @@ async def test_an_old_database_is_upgraded_in_place_keeping_its_data(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "quiz.db"
-    await make_v1(path)
-    newer_code(monkeypatch, V2)
+    await make_current(path)
+    newer_code(monkeypatch, FUTURE)
     db = await Database.open(path)
     await db.close()
-    assert rows(path, "SELECT value FROM lrquiz_meta WHERE key = 'schema_version'") == [("2",)]
+    assert schema_version(path) == str(NEXT)
     assert rows(path, "SELECT display_name, timezone FROM users") == [("ann", None)]
 
 
@@ -57,11 +63,11 @@ async def test_a_failing_upgrade_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "quiz.db"
-    await make_v1(path)
+    await make_current(path)
     newer_code(monkeypatch, BROKEN)
     with pytest.raises(StorageError, match=r"quiz\.db: cannot use database .*syntax error"):
         await Database.open(path)
-    assert rows(path, "SELECT value FROM lrquiz_meta WHERE key = 'schema_version'") == [("1",)]
+    assert schema_version(path) == str(LATEST_VERSION)
     columns = [r[1] for r in rows(path, "PRAGMA table_info(users)")]
     assert "ok" not in columns
     assert rows(path, "SELECT display_name FROM users") == [("ann",)]
@@ -71,9 +77,23 @@ async def test_the_old_code_refuses_the_upgraded_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "quiz.db"
-    await make_v1(path)
+    await make_current(path)
     with monkeypatch.context() as patch:
-        newer_code(patch, V2)
+        newer_code(patch, FUTURE)
         await (await Database.open(path)).close()
-    with pytest.raises(SchemaTooNew, match="version 2 is newer than this lrquiz supports"):
+    with pytest.raises(SchemaTooNew, match=f"version {NEXT} is newer than this lrquiz supports"):
         await Database.open(path)
+
+
+async def test_a_first_release_database_gains_every_later_table_and_keeps_its_players(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "quiz.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:1])
+        patch.setattr(migrations, "LATEST_VERSION", MIGRATIONS[0].version)
+        await make_current(path)
+    await (await Database.open(path)).close()
+    assert schema_version(path) == str(LATEST_VERSION)
+    assert rows(path, "SELECT display_name FROM users") == [("ann",)]
+    assert rows(path, "SELECT COUNT(*) FROM platform_actions") == [(0,)]
