@@ -17,7 +17,7 @@ from bot.engine.daily import DailySummary, daily_seed, select_daily, streak, sum
 from bot.engine.errors import GameError
 from bot.engine.schedule import end_of_local_day, local_date, parse_timezone
 from bot.engine.state import SessionState
-from bot.service import GameService
+from bot.service import Delivery, Describe, GameService, Step
 from storage.dailies import (
     Daily,
     add_entry,
@@ -33,6 +33,7 @@ from storage.dailies import (
     open_dailies_in_channel,
     used_in_cycle,
 )
+from storage.users import ensure_user
 
 
 class UnknownDaily(GameError):
@@ -124,28 +125,58 @@ class DailyChallenges:
     async def start(self, daily_id: str, player_id: int) -> SessionState:
         """The member's run of this daily: new, or the unfinished one to resume."""
         now = self.service.clock.now()
+        return await self.service.db.transact(
+            lambda conn: self._start_in(conn, daily_id, player_id, now)
+        )
 
-        def work(conn: sqlite3.Connection) -> SessionState:
-            daily = get_daily(conn, daily_id)
-            if daily is None:
-                raise UnknownDaily()
-            entered = entry_session(conn, daily_id, player_id)
-            if entered is not None:
-                session = self.service.load_run(conn, entered)
-                if session.is_finished:
-                    raise AlreadyPlayedToday()
-                return session
-            if not daily.is_open or now >= daily.ends_at:
-                raise DailyClosed()
-            pack = self.service.pack(daily.pack_id)
-            session = game.start_with(
-                secrets.token_hex(6), player_id, "challenge", pack, list(daily.problem_ids), now
-            )
-            self.service.save_run(conn, None, session, now)
-            add_entry(conn, daily_id, player_id, session.id)
+    async def start_for(
+        self, delivery: Delivery, daily_id: str, describe: Describe
+    ) -> Step[None]:
+        """A card's Start click: the run to show, its reply handle and the delivery id,
+        committed together (a redelivered click shows the same run and starts nothing)."""
+        now = self.service.clock.now()
+        service = self.service
+
+        def work(conn: sqlite3.Connection) -> Step[None]:
+            replay = service.replay_in(conn, delivery)
+            if replay is not None:
+                return replay
+            player_id = ensure_user(conn, delivery.player, now)
+            try:
+                session = self._start_in(conn, daily_id, player_id, now)
+            except GameError as error:
+                step: Step[None] = Step(player_id, error=error)
+            else:
+                if session.current is not None and session.current.is_past_deadline(now):
+                    session = service.expire_in(conn, session, now)  # resumed after its time
+                service.remember_reply_in(conn, delivery, session.id, now)
+                resumed = session.started_at < now
+                step = Step(player_id, session if resumed else None, session)
+            return service.record_in(conn, delivery, "daily-start", step, describe, now)
+
+        return await service.db.transact(work)
+
+    def _start_in(
+        self, conn: sqlite3.Connection, daily_id: str, player_id: int, now: float
+    ) -> SessionState:
+        daily = get_daily(conn, daily_id)
+        if daily is None:
+            raise UnknownDaily()
+        entered = entry_session(conn, daily_id, player_id)
+        if entered is not None:
+            session = self.service.load_run(conn, entered)
+            if session.is_finished:
+                raise AlreadyPlayedToday()
             return session
-
-        return await self.service.db.transact(work)
+        if not daily.is_open or now >= daily.ends_at:
+            raise DailyClosed()
+        pack = self.service.pack(daily.pack_id)
+        session = game.start_with(
+            secrets.token_hex(6), player_id, "challenge", pack, list(daily.problem_ids), now
+        )
+        self.service.save_run(conn, None, session, now)
+        add_entry(conn, daily_id, player_id, session.id)
+        return session
 
     async def summary(self, daily_id: str) -> DailySummary:
         def read(conn: sqlite3.Connection) -> DailySummary:

@@ -7,10 +7,13 @@ is missing, the game goes on and the reveal says the output is unavailable.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Protocol
 
 from problems.model import Problem
+
+log = logging.getLogger(__name__)
 
 # Long enough for a cold local runner to warm up on its first job, short enough to not
 # stall the game if it never will.
@@ -61,9 +64,12 @@ async def fetch_real_output(runner: Runner | None, problem: Problem) -> RealOutp
     try:
         result = await asyncio.wait_for(runner.run(problem.code or ""), FETCH_TIMEOUT_S)
     except TimeoutError:
+        log.warning("the runner did not answer for %s within %.0f s", problem.id, FETCH_TIMEOUT_S)
         return RealOutput(False, reason="the runner did not answer in time")
     except Exception as exc:  # the game must go on whatever the runner does
-        return RealOutput(False, reason=str(exc).splitlines()[0] if str(exc) else "runner error")
+        # Details (hosts, ports, tracebacks) go to the log, never to a player.
+        log.warning("the runner failed for %s: %s", problem.id, exc)
+        return RealOutput(False, reason="the runner is not reachable right now")
     return RealOutput(
         True,
         stdout=result.stdout,

@@ -8,24 +8,26 @@ is told it and concurrent clicks serialise instead of racing.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from bot.engine import game, live
 from bot.engine.badges import badges_of, streak_badges
 from bot.engine.clock import Clock, SystemClock
 from bot.engine.daily import streak
-from bot.engine.errors import QuestionClosed
+from bot.engine.errors import GameError, QuestionClosed, UnknownSession
 from bot.engine.game import AnswerResult
 from bot.engine.modes import rules_for
 from bot.engine.periods import period_key
 from bot.engine.state import SessionState
 from bot.engine.stats import StatsView, build_stats
 from problems.model import Badge, Pack
+from storage.actions import find_action, forget_old_actions, record_done, record_pending
 from storage.dailies import completed_days, daily_of_session
 from storage.database import Database
 from storage.leaderboard import LeaderboardRow, leaderboard
@@ -50,6 +52,50 @@ from storage.users import PlayerRef, ensure_user, find_user, get_user
 
 T = TypeVar("T")
 Operation = Callable[[SessionState, float], tuple[SessionState, T]]
+# A run transition for the player who sent a platform action: (state, player id, now).
+PlayerOperation = Callable[[SessionState, int, float], tuple[SessionState, T]]
+LiveOperation = Callable[[live.LiveState, int, float], tuple[live.LiveState, T]]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One platform action as storage sees it: who sent it, its unique delivery id (None
+    where the platform has none) and the handle to edit its reply later."""
+
+    player: PlayerRef
+    key: str | None = None
+    reply: MessageRef | None = None
+
+
+@dataclass(frozen=True)
+class Step(Generic[T]):
+    """What one delivered action did, committed in one transaction with its record.
+
+    `shown` is what the conversation chose to tell the player about it, stored with the
+    change; a redelivery (`replayed`) gets the same `shown` and changes nothing.
+    """
+
+    player_id: int
+    before: Any = None
+    after: Any = None
+    result: T | None = None
+    error: GameError | None = None
+    shown: dict[str, Any] = field(default_factory=dict)
+    replayed: bool = False
+
+    @property
+    def finished_now(self) -> bool:
+        """A run that this very action ended (badges may need announcing)."""
+        before, after = self.before, self.after
+        return (
+            isinstance(after, SessionState)
+            and after.is_finished
+            and not (isinstance(before, SessionState) and before.is_finished)
+            and not self.replayed
+        )
+
+
+Describe = Callable[[Step[Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -152,7 +198,7 @@ class GameService:
             closed = []
             for session_id in sessions_past_deadline(conn, now, platform):
                 before = self.load_run(conn, session_id)
-                after = self._expire_in(conn, before, now)
+                after = self.expire_in(conn, before, now)
                 if after != before:
                     closed.append(after)
             return closed
@@ -192,7 +238,220 @@ class GameService:
         earned = [(b, n) for badge_id, n in badges if (b := self.badge(badge_id)) is not None]
         return build_stats(name or "?", rows, earned)
 
+    # --- delivered platform actions: applied, recorded and acknowledged once -----------
+
+    async def step_run(
+        self,
+        delivery: Delivery,
+        kind: str,
+        session_id: str,
+        operation: PlayerOperation[T],
+        describe: Describe,
+    ) -> Step[T]:
+        """Apply one click on a run: the player, the transition, where to edit the reply
+        later and the delivery id, all in ONE transaction, so a redelivery changes nothing
+        and nothing acknowledged is lost."""
+        now = self.clock.now()
+
+        def work(conn: sqlite3.Connection) -> Step[T]:
+            replay = self.replay_in(conn, delivery)
+            if replay is not None:
+                return replay
+            player_id = ensure_user(conn, delivery.player, now)
+            try:
+                before = self.load_run(conn, session_id)
+            except UnknownSession as error:
+                step: Step[T] = Step(player_id, error=error)
+            else:
+                step = self._step_in(conn, before, player_id, operation, now)
+                if delivery.reply is not None and before.player_id == player_id:
+                    self.remember_reply_in(conn, delivery, session_id, now)
+            return self.record_in(conn, delivery, kind, step, describe, now)
+
+        return await self.db.transact(work)
+
+    async def start_for(
+        self,
+        delivery: Delivery,
+        mode: str,
+        describe: Describe,
+        pack_id: str | None = None,
+        seed: int | None = None,
+    ) -> Step[None]:
+        """A new run for whoever sent this action, created once per delivery id."""
+        rules_for(mode)  # unknown modes fail before anything is written
+        pack = self.pack(pack_id)
+        now = self.clock.now()
+        chosen_seed = secrets.randbits(32) if seed is None else seed
+        session_id = secrets.token_hex(6)
+
+        def work(conn: sqlite3.Connection) -> Step[None]:
+            replay = self.replay_in(conn, delivery)
+            if replay is not None:
+                return replay
+            player_id = ensure_user(conn, delivery.player, now)
+            session = game.start(session_id, player_id, mode, pack, now, chosen_seed)
+            self.save_run(conn, None, session, now)
+            self.remember_reply_in(conn, delivery, session.id, now)
+            step: Step[None] = Step(player_id, None, session)
+            return self.record_in(conn, delivery, "start", step, describe, now)
+
+        return await self.db.transact(work)
+
+    async def step_live(
+        self,
+        delivery: Delivery,
+        kind: str,
+        live_id: str,
+        operation: LiveOperation[T],
+        describe: Describe,
+    ) -> Step[T]:
+        """One answer or hint on a public question, recorded with its delivery id."""
+        now = self.clock.now()
+
+        def work(conn: sqlite3.Connection) -> Step[T]:
+            replay = self.replay_in(conn, delivery)
+            if replay is not None:
+                return replay
+            player_id = ensure_user(conn, delivery.player, now)
+            before = load_live(conn, live_id)
+            try:
+                after, result = operation(before, player_id, now)
+            except GameError as error:
+                step: Step[T] = Step(player_id, before, before, error=error)
+            else:
+                save_live(conn, before, after, now)
+                step = Step(player_id, before, after, result)
+            return self.record_in(conn, delivery, kind, step, describe, now)
+
+        return await self.db.transact(work)
+
+    async def begin_action(
+        self, delivery: Delivery, kind: str, payload: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Record an action whose effects lie outside the database (a public post) before
+        it is carried out. None: first delivery, go ahead. Otherwise what was shown for it
+        ({} while the first delivery is still being carried out)."""
+        if delivery.key is None:
+            return None
+        now = self.clock.now()
+        platform = delivery.player.platform
+        key = delivery.key
+
+        def work(conn: sqlite3.Connection) -> dict[str, Any] | None:
+            if record_pending(conn, platform, key, kind, payload, now):
+                return None
+            seen = find_action(conn, platform, key)
+            return (seen.outcome or {}) if seen is not None else {}
+
+        return await self.db.transact(work)
+
+    async def finish_action(self, delivery: Delivery, kind: str, shown: dict[str, Any]) -> None:
+        if delivery.key is None:
+            return
+        now = self.clock.now()
+        platform, key = delivery.player.platform, delivery.key
+        await self.db.transact(lambda conn: record_done(conn, platform, key, kind, shown, now))
+
+    async def forget_old_actions(self) -> int:
+        """Drop delivery records older than any platform redelivers (housekeeping)."""
+        now = self.clock.now()
+        return await self.db.transact(lambda conn: forget_old_actions(conn, now))
+
+    def replay_in(self, conn: sqlite3.Connection, delivery: Delivery) -> Step[Any] | None:
+        """The stored outcome of an action delivered before, or None for a new one; with
+        the run it named (`shown["session_id"]`) as it stands now."""
+        if delivery.key is None:
+            return None
+        seen = find_action(conn, delivery.player.platform, delivery.key)
+        if seen is None or seen.outcome is None:
+            return None
+        ref = delivery.player
+        player_id = find_user(conn, ref.platform, ref.workspace, ref.external_id) or 0
+        current = None
+        if seen.outcome.get("session_id"):
+            with contextlib.suppress(UnknownSession):
+                current = self.load_run(conn, seen.outcome["session_id"])
+        return Step(player_id, current, current, shown=seen.outcome, replayed=True)
+
+    def record_in(
+        self,
+        conn: sqlite3.Connection,
+        delivery: Delivery,
+        kind: str,
+        step: Step[T],
+        describe: Describe,
+        now: float,
+    ) -> Step[T]:
+        shown = describe(step)
+        if delivery.key is not None:
+            record_done(conn, delivery.player.platform, delivery.key, kind, shown, now)
+        return replace(step, shown=shown)
+
+    def remember_reply_in(
+        self, conn: sqlite3.Connection, delivery: Delivery, session_id: str, now: float
+    ) -> None:
+        if delivery.reply is not None:
+            put_ref(conn, delivery.player.platform, "run", session_id, delivery.reply, now)
+
+    def _step_in(
+        self,
+        conn: sqlite3.Connection,
+        before: SessionState,
+        player_id: int,
+        operation: PlayerOperation[T],
+        now: float,
+    ) -> Step[T]:
+        """Apply a transition inside `conn`'s transaction; a refusal is a Step with an error.
+
+        A command that arrives after the deadline still closes the question (as expired),
+        so the player sees the reveal.
+        """
+        try:
+            after, result = operation(before, player_id, now)
+        except QuestionClosed as closed:
+            after = self.expire_in(conn, before, now) if closed.reason == "expired" else before
+            return Step(player_id, before, after, error=closed)
+        except GameError as error:
+            return Step(player_id, before, before, error=error)
+        after = self._on_finish(conn, before, after)
+        if isinstance(result, AnswerResult) and result.finished:
+            result = replace(result, new_badges=after.badges)  # type: ignore[assignment]
+        self.save_run(conn, before, after, now)
+        return Step(player_id, before, after, result)
+
     # --- live questions ----------------------------------------------------------------
+
+    def new_live(self, pack_id: str | None = None, problem_id: str | None = None) -> live.LiveState:
+        """A public question opening now, not stored yet: it is stored (`open_live`) only
+        once its message exists, so a post the platform refuses leaves nothing to score."""
+        pack = self.pack(pack_id)
+        if problem_id is None:
+            problem_id = secrets.choice(pack.problems).id
+        else:
+            try:
+                pack.problem(problem_id)
+            except KeyError:
+                raise ValueError(f"pack {pack.id!r} has no problem {problem_id!r}") from None
+        return live.open_live(secrets.token_hex(6), pack, problem_id, self.clock.now())
+
+    async def open_live(
+        self,
+        state: live.LiveState,
+        platform: str,
+        workspace: str,
+        posted_by: int | None,
+        ref: MessageRef | None = None,
+    ) -> None:
+        """Store a posted public question, with where it was posted, in one transaction."""
+        now = self.clock.now()
+
+        def work(conn: sqlite3.Connection) -> None:
+            insert_live(conn, state, platform, workspace, posted_by)
+            if ref is not None:
+                put_ref(conn, platform, "live", state.id, ref, now)
+
+        await self.db.transact(work)
 
     async def post_live(
         self,
@@ -202,19 +461,9 @@ class GameService:
         pack_id: str | None = None,
         problem_id: str | None = None,
     ) -> live.LiveState:
-        """Open a public question now; a random problem from the pack unless one is named."""
-        pack = self.pack(pack_id)
-        if problem_id is None:
-            problem_id = secrets.choice(pack.problems).id
-        else:
-            try:
-                pack.problem(problem_id)
-            except KeyError:
-                raise ValueError(f"pack {pack.id!r} has no problem {problem_id!r}") from None
-        state = live.open_live(secrets.token_hex(6), pack, problem_id, self.clock.now())
-        await self.db.transact(
-            lambda conn: insert_live(conn, state, platform, workspace, posted_by)
-        )
+        """Open and store a public question now (for callers that post it afterwards)."""
+        state = self.new_live(pack_id, problem_id)
+        await self.open_live(state, platform, workspace, posted_by)
         return state
 
     async def live(self, live_id: str) -> live.LiveState:
@@ -315,33 +564,19 @@ class GameService:
         return Leaderboard(period, rows, own)
 
     async def _apply(self, session_id: str, operation: Operation[T]) -> tuple[SessionState, T]:
-        """Load, transform and save in one transaction.
-
-        A command that arrives after the deadline still closes the question (as expired) in
-        storage before the typed error reaches the caller, so the player sees the reveal.
-        """
+        """Load, transform and save in one transaction; a refusal is raised after commit."""
         now = self.clock.now()
 
-        def work(conn: sqlite3.Connection) -> tuple[SessionState, T] | QuestionClosed:
+        def work(conn: sqlite3.Connection) -> Step[T]:
             before = self.load_run(conn, session_id)
-            try:
-                after, result = operation(before, now)
-            except QuestionClosed as closed:
-                if closed.reason == "expired":
-                    self._expire_in(conn, before, now)
-                return closed
-            after = self._on_finish(conn, before, after)
-            if isinstance(result, AnswerResult) and result.finished:
-                result = replace(result, new_badges=after.badges)
-            self.save_run(conn, before, after, now)
-            return after, result
+            return self._step_in(conn, before, 0, lambda state, _, t: operation(state, t), now)
 
-        outcome = await self.db.transact(work)
-        if isinstance(outcome, QuestionClosed):
-            raise outcome
-        return outcome
+        step = await self.db.transact(work)
+        if step.error is not None:
+            raise step.error
+        return step.after, step.result  # type: ignore[return-value]
 
-    def _expire_in(
+    def expire_in(
         self, conn: sqlite3.Connection, before: SessionState, now: float
     ) -> SessionState:
         """Close a run's question whose deadline passed, and save it (inside `conn`'s work)."""

@@ -1,0 +1,226 @@
+"""The conversation: one entry point for every platform action, and its background loops.
+
+An adapter calls `accept(envelope)` *before* it tells the platform "received": accepting
+applies and commits the action (a click, a new run), or records it (an admin command), in
+one short transaction. Then it acknowledges, and calls `finish(replier)` of what `accept`
+returned to render and deliver. A crash at any instant therefore loses no acknowledged
+action, and `recover()` finishes recorded commands that a crash interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.deadlines import DeadlineWatcher
+from bot.engine.errors import GameError
+from bot.real_output import Runner
+from bot.scheduler import DEFAULT_GRACE_S, Scheduler
+from bot.service import GameService
+from storage.actions import pending_actions
+from storage.errors import WriteRefused
+from storage.refs import MessageRef
+
+from . import actions as a
+from .admin import Admin, envelope_from_payload
+from .cards import Cards
+from .context import Context
+from .live import Live
+from .ports import Platform, Replier
+from .records import Records
+from .runs import Runs
+from .screens import Notice, rich
+
+log = logging.getLogger(__name__)
+
+TROUBLE = "⚠️ Something went wrong on our side and it has been logged. Please try again."
+GONE = "This button is no longer active. Start again with /lrquiz."
+# Interrupted commands older than this are not finished on restart: their reply handles
+# (Discord tokens last 15 minutes, Slack response_urls 30) would be gone anyway.
+RECOVER_WITHIN_S = 14 * 60.0
+
+Finish = Callable[[Replier], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """An action accepted (committed) and ready to be answered."""
+
+    finish: Finish
+
+
+def explain(error: BaseException) -> Notice:
+    """What the player is told when an action could not be done."""
+    if isinstance(error, GameError):
+        return Notice(rich(str(error)), "warning")
+    if isinstance(error, WriteRefused):
+        return Notice(
+            rich(
+                f"⚠️ I couldn't save that: {error}. The leaderboard and stats still work; "
+                "please tell whoever runs this bot."
+            ),
+            "error",
+        )
+    return Notice(rich(TROUBLE), "error")
+
+
+class Conversation:
+    def __init__(
+        self,
+        service: GameService,
+        platform: Platform,
+        runner: Runner | None = None,
+        *,
+        grace_s: float = DEFAULT_GRACE_S,
+        max_sleep_s: float = 15.0,
+    ) -> None:
+        self.ctx = Context(service, platform, runner)
+        self.service = service
+        self.runs = Runs(self.ctx)
+        self.records = Records(self.ctx)
+        self.live = Live(self.ctx)
+        self.cards = Cards(self.ctx, self.live, self.records)
+        self.admin = Admin(self.ctx, self.live, self.cards)
+        self.watcher = DeadlineWatcher(
+            service,
+            self.runs.closed_by_deadline,
+            self.live.closed_by_deadline,
+            max_sleep_s=max_sleep_s,
+            platform=platform.name,
+            on_daily_closed=self.cards.closed_by_day_end,
+        )
+        self.scheduler = Scheduler(service, platform.name, self.cards.fire, grace_s=grace_s)
+        self.ctx.poke_deadlines = self.watcher.poke
+        self.ctx.poke_schedules = self.scheduler.poke
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # --- actions ------------------------------------------------------------------------
+
+    async def accept(self, envelope: a.Envelope) -> Accepted:
+        """Apply or record the action; never raises (a failure is explained at finish)."""
+        try:
+            finish = await self._accept(envelope)
+        except Exception as error:
+            return Accepted(self._guard(envelope, self._explaining(error)))
+        return Accepted(self._guard(envelope, finish))
+
+    async def handle(self, envelope: a.Envelope, replier: Replier) -> None:
+        """Accept and finish at once, for front ends with nothing to acknowledge."""
+        await (await self.accept(envelope)).finish(replier)
+
+    async def unknown(self, replier: Replier) -> None:
+        """A button this bot cannot read (an old layout, a foreign id): say so at once."""
+        await replier.show(Notice(rich(GONE), "warning"))
+
+    async def _accept(self, envelope: a.Envelope) -> Finish:
+        action = envelope.action
+        if isinstance(action, a.StartRun):
+            started = await self.runs.accept_start(envelope, action.mode)
+            return lambda r: self.runs.finish_start(r, started)
+        if isinstance(action, a.Answer | a.Hint | a.Next | a.Quit):
+            step = await self.runs.accept_click(envelope, action)
+            return lambda r: self.runs.finish_click(envelope, r, step)
+        if isinstance(action, a.StartDaily):
+            daily = await self.runs.accept_daily(envelope, action)
+            return lambda r: self.runs.finish_daily(r, action, daily)
+        if isinstance(action, a.LiveAnswer | a.LiveHint):
+            locked = await self.live.accept(envelope, action)
+            return lambda r: self.live.finish(r, locked)
+        if isinstance(
+            action,
+            a.PostLive
+            | a.PostDaily
+            | a.AddSchedule
+            | a.ListSchedules
+            | a.ChangeSchedule
+            | a.SetAnnounce,
+        ):
+            earlier = await self.admin.accept(envelope)
+            return lambda r: self.admin.finish(envelope, r, earlier)
+        return self._read(envelope)
+
+    def _read(self, envelope: a.Envelope) -> Finish:
+        """Reads change nothing, so there is nothing to commit before acknowledging."""
+        action = envelope.action
+        records = self.records
+        if isinstance(action, a.ShowLeaderboard):
+            return lambda r: records.leaderboard(envelope, r, action)
+        if isinstance(action, a.ShowStats):
+            return lambda r: records.stats(envelope, r, action)
+        if isinstance(action, a.ShowBadges):
+            return lambda r: records.badges(envelope, r)
+        if isinstance(action, a.DailyLeaderboard):
+            return lambda r: self.cards.leaderboard(envelope, r, action)
+        if isinstance(action, a.BadInput):
+            return lambda r: r.show(Notice(rich(action.message), "warning"))
+        assert isinstance(action, a.ShowHelp), action
+        return lambda r: records.help(r, action)
+
+    @staticmethod
+    def _explaining(error: BaseException) -> Finish:
+        async def finish(replier: Replier) -> None:
+            raise error
+
+        return finish
+
+    def _guard(self, envelope: a.Envelope, finish: Finish) -> Finish:
+        """Whatever goes wrong, the player is told something, and bugs are logged."""
+
+        async def guarded(replier: Replier) -> None:
+            try:
+                await finish(replier)
+            except Exception as error:
+                if not isinstance(error, GameError | WriteRefused):
+                    log.error(
+                        "%s from %s failed",
+                        type(envelope.action).__name__,
+                        envelope.actor.user_id,
+                        exc_info=error,
+                    )
+                with contextlib.suppress(Exception):
+                    await replier.show(explain(error))
+
+        return guarded
+
+    # --- background ---------------------------------------------------------------------
+
+    async def start(self, replier_for: Callable[[MessageRef | None], Replier] | None = None) -> int:
+        """Close what fell due while we were down, finish interrupted commands, then keep
+        closing deadlines and posting schedules. Returns how many deadlines were closed."""
+        closed = await self.watcher.sweep()
+        if replier_for is not None:
+            await self.recover(replier_for)
+        self._tasks = [
+            asyncio.create_task(self.watcher.run_forever()),
+            asyncio.create_task(self.scheduler.run_forever()),
+        ]
+        return closed
+
+    async def recover(self, replier_for: Callable[[MessageRef | None], Replier]) -> int:
+        """Finish the admin commands a crash interrupted after they were acknowledged."""
+        since = self.service.clock.now() - RECOVER_WITHIN_S
+        pending = await self.service.db.run(
+            lambda conn: pending_actions(conn, self.ctx.name, since)
+        )
+        finished = 0
+        for stored in pending:
+            envelope = envelope_from_payload(stored.payload, stored.key)
+            if envelope is None:
+                continue
+            log.info("finishing %s %s interrupted by a restart", stored.kind, stored.key)
+            await self._guard(envelope, lambda r, e=envelope: self.admin.finish(e, r, None))(
+                replier_for(envelope.reply)
+            )
+            finished += 1
+        return finished
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []

@@ -1,0 +1,260 @@
+"""Platform-neutral screens: what to show, never how. Each renderer draws every one.
+
+Short messages are `Notice`s of rich text: plain strings plus a few typed pieces (a
+channel, a person, a moment, code) that each platform writes its own way (`<#C1>` and a
+date token on Slack, `<#1>` and `<t:…:R>` on Discord, plain text in a terminal).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bot.engine.daily import DailySummary
+from bot.engine.live import LiveResults, LiveState
+from bot.engine.stats import StatsView
+from bot.engine.views import QuestionView, RevealView, SummaryView
+from bot.real_output import RealOutput
+from problems.model import Badge, Pack, Problem
+from storage.dailies import Daily
+from storage.leaderboard import LeaderboardRow
+from storage.refs import MessageRef
+from storage.schedules import StoredSchedule
+
+# --- rich text -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bold:
+    text: str
+
+
+@dataclass(frozen=True)
+class Code:
+    text: str
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone to name: mentioned on their own platform, else by their stored name."""
+
+    platform: str
+    user_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class When:
+    """A moment each reader sees in their own time zone where the platform can do that."""
+
+    at: float
+    style: Literal["relative", "long"] = "relative"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A posted message, linked where the platform has links to messages."""
+
+    ref: MessageRef
+    workspace: str
+
+
+Segment = str | Bold | Code | Channel | Person | When | Link
+
+
+@dataclass(frozen=True)
+class Rich:
+    parts: tuple[Segment, ...]
+
+    def plain(self) -> str:
+        """The text with every piece written out plainly (logs, terminal, fallbacks)."""
+        out = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+            elif isinstance(part, Bold | Code):
+                out.append(part.text)
+            elif isinstance(part, Channel):
+                out.append(f"#{part.id}")
+            elif isinstance(part, Person):
+                out.append(part.name)
+            elif isinstance(part, When):
+                out.append(f"<{part.at:.0f}>")
+        return "".join(out)
+
+
+def rich(*parts: Segment) -> Rich:
+    return Rich(tuple(parts))
+
+
+# What a redelivered action is shown again is stored as data; these pieces round-trip.
+_STORED = {"bold": Bold, "code": Code, "channel": Channel, "person": Person, "when": When}
+
+
+def rich_to_data(text: Rich) -> list[Any]:
+    out: list[Any] = []
+    for part in text.parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif not isinstance(part, Link):  # a link is only useful the first time
+            kind = next(k for k, cls in _STORED.items() if isinstance(part, cls))
+            out.append({kind: dataclasses.asdict(part)})
+    return out
+
+
+def rich_from_data(data: list[Any]) -> Rich:
+    parts: list[Segment] = []
+    for item in data:
+        if isinstance(item, str):
+            parts.append(item)
+        else:
+            [(kind, fields)] = item.items()
+            parts.append(_STORED[kind](**fields))
+    return Rich(tuple(parts))
+
+
+Tone = Literal["info", "ok", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A short private message: feedback, a confirmation, or why something was refused."""
+
+    text: Rich
+    tone: Tone = "info"
+
+
+RefusalReason = Literal["not-admin", "direct-message"]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Not allowed here; each platform says who is allowed in its own terms."""
+
+    reason: RefusalReason
+
+
+# --- runs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunScreen:
+    """A run as it stands: the open question, or the last reveal (and the summary at the end).
+
+    `real` is the reveal's real PyTorch output; `output_pending` says it is still running
+    and the screen will be replaced when it arrives.
+    """
+
+    session_id: str
+    question: QuestionView | None = None
+    reveal: RevealView | None = None
+    summary: SummaryView | None = None
+    real: RealOutput | None = None
+    output_pending: bool = False
+    note: Rich | None = None
+    intro: Pack | None = None
+
+
+# --- records ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankedRow:
+    row: LeaderboardRow
+    who: Person
+
+
+@dataclass(frozen=True)
+class LeaderboardScreen:
+    period: str
+    rows: tuple[RankedRow, ...]
+    own: RankedRow | None = None  # the viewer's row when it is not among `rows`
+    viewer_listed: bool = False
+
+
+@dataclass(frozen=True)
+class StatsScreen:
+    view: StatsView
+    who: Person
+    streak: int | None
+
+
+@dataclass(frozen=True)
+class BadgesScreen:
+    earned: tuple[tuple[Badge, int], ...]
+    available: tuple[Badge, ...]
+    streak: int | None
+
+
+@dataclass(frozen=True)
+class HelpScreen:
+    note: Rich | None = None
+    admin: bool = False
+
+
+@dataclass(frozen=True)
+class SchedulesScreen:
+    items: tuple[tuple[StoredSchedule, float | None], ...]  # and each one's next posting
+
+
+# --- public posts ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveQuestionScreen:
+    state: LiveState
+    problem: Problem
+    posted_by: Person | None = None
+
+
+@dataclass(frozen=True)
+class LiveClosedScreen:
+    state: LiveState
+    problem: Problem
+    results: LiveResults
+    first: Person | None
+    real: RealOutput | None
+    output_pending: bool = False
+
+
+@dataclass(frozen=True)
+class DailyCardScreen:
+    daily: Daily
+    pack: Pack
+
+
+@dataclass(frozen=True)
+class DailyClosedScreen:
+    daily: Daily
+    pack: Pack
+    summary: DailySummary
+    hardest: Problem | None
+
+
+@dataclass(frozen=True)
+class BadgeAnnouncement:
+    who: Person
+    badges: tuple[Badge, ...] = field(default_factory=tuple)
+
+
+Screen = (
+    Notice
+    | Refusal
+    | RunScreen
+    | LeaderboardScreen
+    | StatsScreen
+    | BadgesScreen
+    | HelpScreen
+    | SchedulesScreen
+    | LiveQuestionScreen
+    | LiveClosedScreen
+    | DailyCardScreen
+    | DailyClosedScreen
+    | BadgeAnnouncement
+)
