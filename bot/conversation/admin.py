@@ -27,6 +27,7 @@ from .actions import (
     PostDaily,
     PostLive,
     SetAnnounce,
+    ShowHelp,
 )
 from .cards import Cards
 from .context import Context, actor_person, delivery
@@ -35,6 +36,7 @@ from .ports import DeliveryFailed, Replier
 from .screens import (
     Channel,
     Code,
+    HelpScreen,
     Link,
     Notice,
     Refusal,
@@ -44,6 +46,7 @@ from .screens import (
     rich,
     rich_from_data,
     rich_to_data,
+    schedule_text,
 )
 
 log = logging.getLogger(__name__)
@@ -102,6 +105,11 @@ class Admin:
         notice = await self._carry_out(envelope, action)
         await self._done(envelope, {"notice": rich_to_data(notice.text), "tone": notice.tone})
         await replier.show(notice)
+
+    async def help(self, envelope: Envelope, replier: Replier, action: ShowHelp) -> None:
+        refusal = await self.refusal(envelope.actor)
+        note = rich(f"I don't know “{action.unknown}”.") if action.unknown else None
+        await replier.show(refusal or HelpScreen(note, admin=True))
 
     async def refusal(self, actor: Actor) -> Refusal | None:
         if actor.direct:
@@ -224,8 +232,8 @@ class Admin:
             rich(
                 "🗓️ Added schedule ",
                 Code(added.id),
-                f": {added.spec.describe()} in ",
-                Channel(channel),
+                ": ",
+                *schedule_text(added).parts,
                 ". First post ",
                 When(first),
                 " (",
@@ -258,8 +266,8 @@ class Admin:
             rich(
                 f"{CHANGES[verb]} schedule ",
                 Code(schedule.id),
-                f": {schedule.spec.describe()} in ",
-                Channel(schedule.channel_id),
+                ": ",
+                *schedule_text(schedule).parts,
                 ".",
             ),
             "ok",
@@ -276,8 +284,8 @@ class Admin:
             problem = await self.ctx.platform.channel_problem(actor, action.channel)
             if problem is not None:
                 return Notice(problem, "warning")
-        channel = action.channel if action.channel is not None else current.announce_channel
-        updated = WorkspaceSettings(action.on, channel if action.on else current.announce_channel)
+        # "on" without a channel announces where each badge is earned; "off" keeps nothing.
+        updated = WorkspaceSettings(action.on, action.channel if action.on else None)
         await service.update_settings(actor.platform, actor.workspace, updated)
         return Notice(announce_state(updated), "ok")
 

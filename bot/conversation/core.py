@@ -157,6 +157,8 @@ class Conversation:
         if isinstance(action, a.BadInput):
             return lambda r: r.show(Notice(rich(action.message), "warning"))
         assert isinstance(action, a.ShowHelp), action
+        if action.admin:  # the admin command list is for admins
+            return lambda r: self.admin.help(envelope, r, action)
         return lambda r: records.help(r, action)
 
     @staticmethod

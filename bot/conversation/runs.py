@@ -14,7 +14,6 @@ from typing import Any
 from bot.dailies import DailyChallenges
 from bot.engine import game
 from bot.engine.errors import (
-    NothingToAdvance,
     NotYourSession,
     SessionFinished,
     UnknownSession,
@@ -64,8 +63,8 @@ def _describe_click(step: Step[Any]) -> dict[str, Any]:
     ):
         refusal = error if isinstance(error, UnknownSession) else NotYourSession()
         shown["private"] = rich_to_data(rich(str(refusal)))
-    elif isinstance(error, NothingToAdvance | SessionFinished):
-        pass  # a double click on Next, or a message behind the run: show where it is
+    elif isinstance(error, SessionFinished):
+        pass  # a double click on Next after the last question: show where the run is
     elif error is not None:
         shown["note"] = rich_to_data(rich(str(error)))
     elif isinstance(step.result, AnswerResult) and not step.result.closed:
@@ -187,6 +186,6 @@ class Runs:
             try:
                 await show_with_output(edit, screen, problem, ctx.runner)
             except DeliveryFailed as failed:
-                log.info("run %s closed; its message could not be updated: %s", session.id, failed)
+                log.warning("run %s closed; could not update its message: %s", session.id, failed)
         if session.is_finished:  # e.g. a streak kept by a timed-out last question
             await announce_badges(ctx, session, ref.channel_id if ref is not None else "")

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from bot.engine.daily import DailySummary
 from bot.engine.live import LiveResults, LiveState
+from bot.engine.schedule import EVERY_DAY, WEEKDAY_NAMES
 from bot.engine.stats import StatsView
 from bot.engine.views import QuestionView, RevealView, SummaryView
 from bot.real_output import RealOutput
@@ -196,6 +197,23 @@ class BadgesScreen:
 class HelpScreen:
     note: Rich | None = None
     admin: bool = False
+
+
+def schedule_text(schedule: StoredSchedule) -> Rich:
+    """What a schedule posts, where and when, e.g. in a confirmation or the list."""
+    spec = schedule.spec
+    days = (
+        "every day"
+        if spec.weekdays == EVERY_DAY
+        else ",".join(WEEKDAY_NAMES[d] for d in spec.weekdays)
+    )
+    what = "daily challenge card" if spec.format == "card" else "live question"
+    return rich(
+        f"{what} in ",
+        Channel(schedule.channel_id),
+        f" at {spec.time_of_day} {spec.timezone}, {days}, pack ",
+        Code(spec.pack_id),
+    )
 
 
 @dataclass(frozen=True)

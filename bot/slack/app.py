@@ -1,32 +1,45 @@
-"""Build the Bolt app around the game service, and run it in Socket Mode or HTTP mode.
+"""The Slack app: Bolt around the conversation, in Socket Mode or HTTP mode.
 
-`SlackBot` owns the AsyncApp, the adapter, the DeadlineWatcher and the Scheduler. `start()`
-sweeps first, so deadlines that passed while the app was down are closed (and their messages
-updated) before Slack sends the first event; then the scheduler posts what is due (late, once,
-within the grace window `LRQUIZ_SCHEDULE_GRACE_S`).
+Each command or click is parsed (`parse`), accepted by the conversation (applied and
+committed, or recorded), acknowledged, and only then rendered and delivered. HTTP mode
+checks the signature before it reads anything else (401), and answers a request it cannot
+parse with 400 instead of failing inside a handler.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
 
-from bot.deadlines import DeadlineWatcher
+from bot.conversation.actions import Actor, Envelope
+from bot.conversation.core import Conversation
 from bot.real_output import Runner
-from bot.scheduler import DEFAULT_GRACE_S, Scheduler, grace_from_env
+from bot.scheduler import DEFAULT_GRACE_S, grace_from_env
 from bot.service import GameService
+from storage.refs import MessageRef
 
+from . import parse
 from .admins import AdminCheck, admins_from_env
-from .handlers import PLATFORM, SlackFrontEnd
-from .transport import web_client
+from .deliver import SlackPlatform, SlackReplier
+from .transport import ResponseUrls, web_client
+
+log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+COMMAND = "/lrquiz"
+MAX_BODY = 64 * 1024  # Slack's payloads are a few kilobytes
 
 
 @dataclass(frozen=True)
@@ -72,65 +85,141 @@ class SlackBot:
         max_sleep_s: float = 15.0,
     ) -> None:
         self.service = service
+        self.settings = settings
         self.client = web_client(settings.bot_token, settings.api_url)
+        self.urls = ResponseUrls()
+        self.now = service.clock.now
+        self.platform = SlackPlatform(
+            self.client, self.urls, AdminCheck(self.client, settings.admins), self.now
+        )
+        self.conversation = Conversation(
+            service,
+            self.platform,
+            runner,
+            grace_s=settings.schedule_grace_s,
+            max_sleep_s=max_sleep_s,
+        )
+        self.watcher = self.conversation.watcher
+        self.scheduler = self.conversation.scheduler
+        self.verifier = SignatureVerifier(settings.signing_secret or "unused-in-socket-mode")
         self.app = AsyncApp(
             client=self.client,  # carries the token and SLACK_API_URL; auth.test goes there too
             # Socket Mode requests are not signed; Bolt skips verification for them.
             signing_secret=settings.signing_secret or "unused-in-socket-mode",
         )
-        self.front_end = SlackFrontEnd(
-            service, self.client, AdminCheck(self.client, settings.admins), runner
+        self.app.command(COMMAND)(self._on_command)
+        self.app.action(parse.ACTION_RE)(self._on_click)
+
+    async def check_tokens(self, socket_mode: bool) -> None:
+        """Fail at start, in one line, when Slack refuses a token (not retry forever)."""
+        checks = [("SLACK_BOT_TOKEN", self.client.auth_test, "the Bot User OAuth Token")]
+        if socket_mode:
+            app_client = web_client(self.settings.app_token, self.settings.api_url)
+            checks.append(
+                ("SLACK_APP_TOKEN", app_client.apps_connections_open, "an app-level token")
+            )
+        for name, call, what in checks:
+            try:
+                await call()
+            except SlackApiError as error:
+                raise ValueError(
+                    f"Slack refused {name} ({error.response.get('error')}); copy {what} again"
+                ) from None
+
+    # --- events ---------------------------------------------------------------------------
+
+    async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
+        packs = tuple(self.service.packs)
+        await self._handle(ack, body, lambda b: parse.command(b, packs))
+
+    async def _on_click(self, ack: Any, body: dict[str, Any]) -> None:
+        await self._handle(ack, body, parse.click)
+
+    async def _handle(
+        self, ack: Any, body: dict[str, Any], parser: Callable[[dict[str, Any]], Envelope | None]
+    ) -> None:
+        try:
+            envelope = parser(body)
+        except parse.MalformedRequest as error:
+            log.warning("ignored a malformed Slack request: %s", error)
+            await ack()
+            return
+        if envelope is None:
+            await ack()
+            await self.conversation.unknown(self._replier_for_body(body))
+            return
+        # Durable before acknowledged: the click is committed before Slack hears "received".
+        accepted = await self.conversation.accept(envelope)
+        await ack()
+        await accepted.finish(self._replier(envelope.actor, envelope.reply))
+
+    def _replier_for_body(self, body: dict[str, Any]) -> SlackReplier:
+        user = body.get("user") or {}
+        actor = Actor(parse.PLATFORM, "", str(user.get("id") or body.get("user_id") or ""), "")
+        url = str(body.get("response_url") or "")
+        return SlackReplier(
+            self.client, self.urls, actor, MessageRef("", "", {"response_url": url})
         )
-        self.front_end.register(self.app)
-        self.watcher = DeadlineWatcher(
-            service,
-            self.front_end.on_run_closed,
-            self.front_end.on_live_closed,
-            max_sleep_s=max_sleep_s,
-            platform=PLATFORM,
-            on_daily_closed=self.front_end.on_daily_closed,
-        )
-        self.scheduler = Scheduler(
-            service, PLATFORM, self.front_end.fire_schedule, grace_s=settings.schedule_grace_s
-        )
-        self.front_end.poke = self.watcher.poke
-        self.front_end.poke_scheduler = self.scheduler.poke
-        self._tasks: list[asyncio.Task[None]] = []
+
+    def replier_for(self, reply: MessageRef | None) -> SlackReplier:
+        """A replier for a stored reply handle (finishing interrupted commands)."""
+        actor = Actor(parse.PLATFORM, "", "", "", reply.channel_id if reply else "")
+        return self._replier(actor, reply)
+
+    def _replier(self, actor: Actor, reply: MessageRef | None) -> SlackReplier:
+        return SlackReplier(self.client, self.urls, actor, reply, self.now)
+
+    # --- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Close what fell due while we were down, then keep closing deadlines and posting
-        scheduled challenges as they come (the scheduler's first tick posts missed ones)."""
-        await self.watcher.sweep()
-        self._tasks = [
-            asyncio.create_task(self.watcher.run_forever()),
-            asyncio.create_task(self.scheduler.run_forever()),
-        ]
+        """Close what fell due while we were down, finish interrupted commands, then keep
+        closing deadlines and posting schedules (the first tick posts missed ones)."""
+        await self.conversation.start(self.replier_for)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks = []
+        await self.conversation.stop()
+        await self.urls.close()
+
+    # --- HTTP mode ------------------------------------------------------------------------
 
     def web_app(self) -> web.Application:
-        """HTTP mode: Slack's requests at /slack/events, verified by Bolt's signature check."""
+        """Slack's requests at /slack/events: signature first (401), then shape (400)."""
 
         async def events(request: web.Request) -> web.Response:
-            response = await self.app.async_dispatch(await to_bolt_request(request))
-            return await to_aiohttp_response(response)
+            raw = await request.content.read(MAX_BODY + 1)
+            if len(raw) > MAX_BODY:
+                return web.json_response({"error": "request body too large"}, status=413)
+            timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+            signature = request.headers.get("X-Slack-Signature", "")
+            try:
+                body = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                body = None
+            if (
+                not timestamp.isdigit()
+                or body is None
+                or not self.verifier.is_valid(body, timestamp, signature)
+            ):
+                return web.json_response({"error": "invalid signature"}, status=401)
+            problem = malformed(body, request.content_type)
+            if problem is not None:
+                log.warning("400 for a Slack request: %s", problem)
+                return web.json_response({"error": problem}, status=400)
+            bolt_request = AsyncBoltRequest(
+                body=body, query=request.query_string, headers=dict(request.headers)
+            )
+            return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
         async def health(_: web.Request) -> web.Response:
             return web.json_response({"ok": True})
 
-        application = web.Application()
+        application = web.Application(client_max_size=MAX_BODY)
         application.add_routes([web.post(EVENTS_PATH, events), web.get("/health", health)])
         return application
 
     async def serve_http(self, host: str, port: int) -> tuple[web.AppRunner, int]:
         """Start the HTTP listener; returns the runner (for cleanup) and the bound port."""
-        runner = web.AppRunner(self.web_app())
+        runner = web.AppRunner(self.web_app(), access_log=None)  # a log line per click is noise
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
@@ -148,4 +237,25 @@ class SlackBot:
         try:
             await asyncio.Event().wait()
         finally:
-            await handler.close_async()
+            with contextlib.suppress(Exception):
+                await handler.close_async()
+
+
+def malformed(body: str, content_type: str) -> str | None:
+    """Why a signed request is not one we can handle, or None. JSON bodies (URL
+    verification, events) go to Bolt as they are."""
+    if content_type == "application/json":
+        return None
+    if content_type != "application/x-www-form-urlencoded":
+        return f"unexpected content type {content_type or 'none'!r}"
+    try:
+        fields = parse.form_body(body)
+        if fields.get("type") == "block_actions":
+            parse.click(fields)
+        elif "command" in fields:
+            parse.command(fields)
+        elif not fields.get("type"):
+            return "neither a command nor an interaction payload"
+    except parse.MalformedRequest as error:
+        return str(error)
+    return None

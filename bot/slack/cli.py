@@ -94,6 +94,7 @@ async def _serve(args: argparse.Namespace, settings: Any) -> None:
     try:
         async with open_runner(args.runner) as runner:
             bot = SlackBot(service, settings, runner)
+            await bot.check_tokens(socket_mode=not args.http)  # one line, not retries forever
             await bot.start()
             try:
                 if args.http:

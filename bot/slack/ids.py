@@ -17,6 +17,9 @@ LIVE_HINT = "lrquiz_livehint"  # value "<live id>"
 DAILY_START = "lrquiz_daily_start"  # value "<daily id>"
 DAILY_BOARD = "lrquiz_daily_board"  # value "<daily id>"
 
+# Buttons that only appear on public daily cards, whose message must never be replaced.
+CARD_BUTTONS = (DAILY_START, DAILY_BOARD)
+
 ANSWER_RE = re.compile(r"^lrquiz_answer_([A-D])$")
 LIVE_ANSWER_RE = re.compile(r"^lrquiz_live_([A-D])$")
 

@@ -26,6 +26,7 @@ from storage.database import Database
 from .fake_slack import FakeSlack
 
 SECRET = "test-signing-secret"
+RUNNING = "Running it in PyTorch"  # a reveal shown before the runner has answered
 TEAM = "T1"
 CHANNEL = "C1"
 _trigger = itertools.count(1)
@@ -179,11 +180,15 @@ class Harness:
         return await self.fake.response(key)
 
     async def click(self, action_id: str, value: str, **who: Any) -> dict[str, Any]:
-        """Click a button and return what the app posted to the click's response_url."""
+        """Click a button and return what the app posted to the click's response_url: the
+        reveal with its real output, when that came as a second post after "Running…"."""
         url, key = self.fake.response_url()
         response = await self.dispatch(action_body(action_id, value, url, **who))
         assert response.status == 200, response.body
-        return await self.fake.response(key)
+        first = await self.fake.response(key)
+        if RUNNING not in all_text(first):
+            return first
+        return await self.fake.response(key, count=2)
 
     async def press(self, message: dict[str, Any], action_id: str, **who: Any) -> dict[str, Any]:
         """Click the button with `action_id` on a message we received."""
@@ -199,8 +204,11 @@ class Harness:
         return self.service.pack(session.pack_id).problem(session.current.problem_id).answer
 
     async def wrong_letter(self, message: dict[str, Any]) -> str:
+        """A wrong letter not tried yet on this question (trying one twice is refused)."""
         right = await self.right_letter(message)
-        return next(letter for letter in "ABCD" if letter != right)
+        session = await self.session_of(message)
+        tried = session.current.attempts if session.current is not None else ()
+        return next(letter for letter in "ABCD" if letter != right and letter not in tried)
 
     async def admin(self, text: str, user: str = "UADMIN", **who: Any) -> dict[str, Any]:
         """`/lrquiz admin text` as a workspace admin (users.info says so)."""

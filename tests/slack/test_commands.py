@@ -94,7 +94,7 @@ async def test_stats_self_other_and_unknown(slack: Harness) -> None:
     assert "By kind" in theirs and "By difficulty" in theirs
 
     nobody = all_text(await slack.command("stats <@U9|zed>"))
-    assert "<@U9> hasn't played yet." in nobody
+    assert "<@U9> hasn't played here yet." in nobody
     # Looking someone up does not create them.
     assert await slack.service.find_player("slack", "T1", "U9") is None
 

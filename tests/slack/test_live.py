@@ -74,7 +74,7 @@ async def test_admin_post_where_the_app_cannot_post(slack: Harness) -> None:
     slack.fake.errors["chat.postMessage"] = "not_in_channel"
     slack.fake.users["U1"] = {"is_owner": True}
     text = all_text(await slack.command("admin post now"))
-    assert "I couldn't post in this channel (not_in_channel)" in text
+    assert "I couldn't post in <#C1> (not_in_channel)" in text
 
 
 async def test_live_question_lifecycle(slack: Harness, pack: Pack) -> None:

@@ -74,7 +74,7 @@ async def test_background_watcher_closes_at_the_deadline(
         await harness.command("admin post now", user="UADMIN")  # posting pokes the watcher
         ts = fake.of("chat.postMessage")[-1].args
         clock.advance(121)
-        harness.bot.front_end.poke()
+        harness.bot.watcher.poke()
         update = (await fake.wait(lambda: fake.of("chat.update"), timeout=10))[0].args
         assert "Live question (closed)" in all_text(update)
         assert ts["channel"] == update["channel"]

@@ -74,7 +74,7 @@ async def test_invalid_values_are_named_and_nothing_is_stored(
     assert reply["response_type"] == "ephemeral"
     assert needle in all_text(reply), all_text(reply)
     assert "Added schedule" not in all_text(reply)
-    assert await slack.bot.front_end.schedules.list("T1") == []
+    assert await slack.bot.conversation.admin.schedules.list("T1") == []
 
 
 async def test_add_list_pause_resume_remove(slack: Harness, pack: Pack) -> None:
@@ -99,10 +99,10 @@ async def test_add_list_pause_resume_remove(slack: Harness, pack: Pack) -> None:
     assert f"`{live_id}` — live question in <#C1>" in listed
     assert listed.count("· next <!date^") == 2
 
-    assert f"⏸ Paused schedule `{sid}`" in all_text(await slack.admin(f"schedule pause {sid}"))
+    assert f"⏸️ Paused schedule `{sid}`" in all_text(await slack.admin(f"schedule pause {sid}"))
     listed = all_text(await slack.admin("schedule list"))
     assert "⏸ paused" in listed and listed.count("· next <!date^") == 1
-    assert f"▶ Resumed schedule `{sid}`" in all_text(await slack.admin(f"schedule resume {sid}"))
+    assert f"▶️ Resumed schedule `{sid}`" in all_text(await slack.admin(f"schedule resume {sid}"))
     assert "⏸ paused" not in all_text(await slack.admin("schedule list"))
 
     assert f"🗑️ Removed schedule `{sid}`" in all_text(await slack.admin(f"schedule remove {sid}"))
@@ -116,14 +116,14 @@ async def test_add_list_pause_resume_remove(slack: Harness, pack: Pack) -> None:
     ]:
         assert needle in all_text(await slack.admin(text)), text
     # Schedules belong to their workspace.
-    assert await slack.bot.front_end.schedules.list("T2") == []
+    assert await slack.bot.conversation.admin.schedules.list("T2") == []
 
 
 async def test_a_non_admin_is_refused(slack: Harness) -> None:
     slack.fake.users["U2"] = {"is_admin": False}
     reply = await slack.command(ADD.replace("schedule", "admin schedule"), user="U2")
     assert "🚫 /lrquiz admin is for workspace admins and owners" in all_text(reply)
-    assert await slack.bot.front_end.schedules.list("T1") == []
+    assert await slack.bot.conversation.admin.schedules.list("T1") == []
 
 
 async def test_a_scheduled_card_is_posted_exactly_once_by_two_apps(

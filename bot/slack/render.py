@@ -1,30 +1,27 @@
-"""Engine views as Slack Block Kit messages.
+"""Neutral screens as Slack Block Kit messages: `render(screen)` draws every one.
 
-Pure functions of the engine's views: no Slack calls and no game rules. Everything that
-comes from a pack, a player or the runner is escaped (`&`, `<`, `>`) so PyTorch output
-such as ``<class 'torch.Tensor'>`` shows intact; only tokens built here (mentions, date
-tokens) stay unescaped. Slack caps a section at 3000 characters, so long text is split.
+Pure functions: no Slack calls and no game rules. Everything that comes from a pack, a
+player or the runner is escaped (`&`, `<`, `>`) so PyTorch output such as
+``<class 'torch.Tensor'>`` shows intact; only tokens built here (mentions, channel links,
+date tokens) stay unescaped. Slack caps a section at 3000 characters, so long text is split.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.engine.daily import DailySummary
-from bot.engine.live import LiveResults, LiveState
-from bot.engine.schedule import EVERY_DAY, WEEKDAY_NAMES
-from bot.engine.stats import Accuracy, StatsView
+from bot.conversation import screens as sc
+from bot.engine.stats import Accuracy
 from bot.engine.views import QuestionView, RevealView, SummaryView
 from bot.labels import KIND_LABELS, OUTCOME_LABELS, PERIOD_TITLES, clock_text
 from bot.real_output import RealOutput
-from problems.model import Badge, Pack, Problem
+from problems.model import Pack, Problem
 from storage.dailies import Daily
 from storage.leaderboard import LeaderboardRow
-from storage.schedules import StoredSchedule
 
 from . import ids
 
@@ -136,6 +133,39 @@ def notice(text: str) -> Message:
     return Message(esc(text), sections(esc(text)))
 
 
+def rich_text(text: sc.Rich) -> str:
+    """Rich text as mrkdwn: strings escaped, the typed pieces written Slack's way."""
+    out = []
+    for part in text.parts:
+        if isinstance(part, str):
+            out.append(esc(part))
+        elif isinstance(part, sc.Bold):
+            out.append(f"*{esc(part.text)}*")
+        elif isinstance(part, sc.Code):
+            out.append(f"`{esc(part.text)}`")
+        elif isinstance(part, sc.Channel):
+            out.append(channel_link(part.id))
+        elif isinstance(part, sc.Person):
+            out.append(person(part))
+        elif isinstance(part, sc.When):
+            fmt = "{time}" if part.style == "relative" else "{date_short_pretty} {time}"
+            out.append(date_token(part.at, fmt))
+        # Links to messages need chat.getPermalink; the channel link beside it suffices.
+    return "".join(out)
+
+
+def person(who: sc.Person) -> str:
+    """A mention for Slack players (it follows renames), else the escaped stored name."""
+    return mention(who.user_id) if who.platform == "slack" else esc(who.name)
+
+
+REFUSALS = {
+    "not-admin": "🚫 /lrquiz admin is for workspace admins and owners (or users listed in "
+    "LRQUIZ_SLACK_ADMINS). Ask one of them to post the question.",
+    "direct-message": "Admin commands work in a channel, not in a direct message.",
+}
+
+
 # --- questions and reveals --------------------------------------------------------------
 
 
@@ -162,19 +192,25 @@ def learn_intro(pack: Pack) -> Message:
 
 
 def question(view: QuestionView, now: float, note: str | None = None) -> Message:
-    """An open question of a personal run, with A–D, Hint and Quit buttons."""
+    """An open question of a personal run, with A–D, Hint and Quit buttons; tried letters
+    are marked, as Slack buttons cannot be disabled. `note` is mrkdwn."""
     problem = view.problem
     header = _problem_header(problem, f"Question {view.number}/{view.total}")
     blocks: list[Block] = []
     if note:
-        blocks += sections(esc(note))
+        blocks += sections(note)
     blocks += sections(header)
     blocks += _problem_body(problem)
     if view.hint_used:
         blocks += sections(f"💡 *Hint:* {esc(problem.hint)}")
     blocks.append(context(status_line(view, now)))
     value = ids.question_value(view.session_id, view.index)
-    buttons = [button(letter, ids.ANSWER + letter, value) for letter in problem.choices]
+    buttons = [
+        button(f"{letter} ✗", ids.ANSWER + letter, value, style="danger")
+        if letter in view.tried
+        else button(letter, ids.ANSWER + letter, value)
+        for letter in problem.choices
+    ]
     if view.hints_allowed and not view.hint_used:
         buttons.append(button("💡 Hint", ids.HINT, value))
     buttons.append(button("Quit", ids.QUIT, view.session_id, style="danger"))
@@ -196,11 +232,6 @@ def status_line(view: QuestionView, now: float) -> str:
     return " · ".join(parts)
 
 
-def wrong_note(view: QuestionView) -> str:
-    noun = "attempt" if view.attempts_left == 1 else "attempts"
-    return f"❌ Not quite. {view.attempts_left} {noun} left."
-
-
 def _solution(problem: Problem) -> str:
     solution = problem.solution
     lines = ["*Solution*"]
@@ -214,7 +245,9 @@ def _solution(problem: Problem) -> str:
     return "\n".join(lines)
 
 
-def real_output(real: RealOutput | None) -> list[Block]:
+def real_output(real: RealOutput | None, pending: bool = False) -> list[Block]:
+    if pending:
+        return sections("⏳ _Running it in PyTorch…_")
     if real is None:
         return []
     heading = sections(f"*{esc(real.heading)}*")
@@ -223,7 +256,9 @@ def real_output(real: RealOutput | None) -> list[Block]:
     return [*heading, *code_sections(real.text)]
 
 
-def reveal(view: RevealView, real: RealOutput | None, note: str | None = None) -> Message:
+def reveal(
+    view: RevealView, real: RealOutput | None, note: str | None = None, pending: bool = False
+) -> Message:
     """A closed question: outcome, key, real output, solution, and Next ▶ unless finished."""
     problem = view.problem
     outcome = OUTCOME_LABELS.get(view.outcome, view.outcome)
@@ -231,17 +266,37 @@ def reveal(view: RevealView, real: RealOutput | None, note: str | None = None) -
         outcome += f" +{view.points} points" + (" (hint used)" if view.hint_used else "")
     blocks: list[Block] = []
     if note:
-        blocks += sections(esc(note))
+        blocks += sections(note)
     blocks += sections(_problem_header(problem, f"Question {view.number}/{view.total}"))
     blocks += sections(f"*{outcome}*")
     if view.tried:
         blocks.append(context("You answered " + ", ".join(view.tried)))
     blocks += sections(f"*Answer: {problem.answer}.* {esc(problem.answer_text)}")
-    blocks += real_output(real)
+    blocks += real_output(real, pending)
     blocks += sections(_solution(problem))
     if not view.finished:
         blocks.append(actions([button("Next ▶", ids.NEXT, view.session_id, style="primary")]))
     return Message(f"{outcome} Answer: {problem.answer}", blocks)
+
+
+def run(screen: sc.RunScreen, now: float) -> Message:
+    """Where a run stands: the open question, or the reveal (with the summary at the end)."""
+    note = rich_text(screen.note) if screen.note else None
+    if screen.question is not None:
+        message = question(screen.question, now, note)
+        if screen.intro is not None:
+            intro = learn_intro(screen.intro)
+            message = Message(message.text, [*intro.blocks, *message.blocks])
+        return message
+    shown = (
+        reveal(screen.reveal, screen.real, note, screen.output_pending)
+        if screen.reveal is not None
+        else Message("", sections(note or ""))
+    )
+    if screen.summary is None:
+        return shown
+    end = summary(screen.summary)
+    return Message(end.text, [*shown.blocks, *end.blocks])
 
 
 def summary(view: SummaryView) -> Message:
@@ -262,8 +317,9 @@ def summary(view: SummaryView) -> Message:
 # --- live questions ---------------------------------------------------------------------
 
 
-def live_question(state: LiveState, problem: Problem, now: float) -> Message:
+def live_question(screen: sc.LiveQuestionScreen, now: float) -> Message:
     """The public post: everyone gets one locked-in answer until the deadline."""
+    state, problem = screen.state, screen.problem
     left = max(0.0, state.deadline - now)
     blocks: list[Block] = sections(_problem_header(problem, "📣 Live question"))
     blocks += _problem_body(problem)
@@ -279,14 +335,10 @@ def live_question(state: LiveState, problem: Problem, now: float) -> Message:
     return Message(f"Live question: {esc(problem.prompt.strip())}", blocks)
 
 
-def live_closed(
-    state: LiveState,
-    problem: Problem,
-    results: LiveResults,
-    first_right: str | None,
-    real: RealOutput | None,
-) -> Message:
+def live_closed(screen: sc.LiveClosedScreen) -> Message:
     """The same post after its deadline: answer, letter counts, first right answer."""
+    state, problem, results = screen.state, screen.problem, screen.results
+    first_right = person(screen.first) if screen.first is not None else None
     blocks: list[Block] = sections(_problem_header(problem, "📣 Live question (closed)"))
     blocks += _problem_body(problem)
     closed_at = state.closed_at if state.closed_at is not None else state.deadline
@@ -305,19 +357,9 @@ def live_closed(
     else:
         lines.append("Nobody answered this time.")
     blocks += sections("\n".join(lines))
-    blocks += real_output(real)
+    blocks += real_output(screen.real, screen.output_pending)
     blocks += sections(_solution(problem))
     return Message(f"Live question closed. Answer: {problem.answer}", blocks)
-
-
-def live_locked(letter: str, deadline: float) -> Message:
-    return notice_raw(
-        f"🔒 You locked in *{letter}*. The answer is revealed {date_token(deadline, '{time}')}."
-    )
-
-
-def live_hint(text: str) -> Message:
-    return notice_raw(f"💡 *Hint:* {esc(text)}\n_Using the hint halves your points._")
 
 
 def notice_raw(mrkdwn: str) -> Message:
@@ -335,23 +377,15 @@ def _row(row: LeaderboardRow, who: str) -> str:
     )
 
 
-def leaderboard(
-    period: str,
-    rows: Iterable[tuple[LeaderboardRow, str]],
-    own: tuple[LeaderboardRow, str] | None,
-    me_listed: bool = True,
-) -> Message:
-    """`rows` pairs each row with how to show the player (a mention or escaped name).
-
-    `own` is the caller's row when they rank below the listed rows; `me_listed` False (and
-    no `own`) says the caller has no points in the period yet.
-    """
+def leaderboard(screen: sc.LeaderboardScreen) -> Message:
+    """The top rows; `own` is the viewer's row when they rank below them."""
+    period = screen.period
     lines = [f"🏆 *Leaderboard — {PERIOD_TITLES[period]}*"]
-    listed = [_row(row, who) for row, who in rows]
+    listed = [_row(r.row, person(r.who)) for r in screen.rows]
     lines += listed or ["No answers yet. Start with `/lrquiz challenge`."]
-    if own is not None:
-        lines += ["", "*You:* " + _row(*own)]
-    elif not me_listed:
+    if screen.own is not None:
+        lines += ["", "*You:* " + _row(screen.own.row, person(screen.own.who))]
+    elif not screen.viewer_listed:
         lines += ["", "*You:* no points in this period yet."]
     return Message(f"Leaderboard — {PERIOD_TITLES[period]}", sections("\n".join(lines)))
 
@@ -369,7 +403,8 @@ def streak_text(days: int) -> str:
     return f"🔥 Daily streak: *{days}* {noun} in a row"
 
 
-def stats(view: StatsView, who: str, streak: int | None = None) -> Message:
+def stats(screen: sc.StatsScreen) -> Message:
+    view, who, streak = screen.view, person(screen.who), screen.streak
     lines = [f"📊 *Stats for {who}*"]
     if streak is not None:
         lines.append(streak_text(streak))
@@ -390,9 +425,8 @@ def stats(view: StatsView, who: str, streak: int | None = None) -> Message:
     return Message(f"Stats for {who}", sections("\n".join(lines)))
 
 
-def badges(
-    earned: Sequence[tuple[Badge, int]], available: Sequence[Badge], streak: int | None = None
-) -> Message:
+def badges(screen: sc.BadgesScreen) -> Message:
+    earned, available, streak = screen.earned, screen.available, screen.streak
     lines = ["🎖️ *Your badges*"]
     if streak is not None:
         lines.append(streak_text(streak))
@@ -430,10 +464,10 @@ ADMIN_HELP = """*Admin*
 (default: where they were earned)"""
 
 
-def help_message(note: str | None = None, admin: bool = False) -> Message:
-    text = HELP + ("\n\n" + ADMIN_HELP if admin else "")
-    if note:
-        text = esc(note) + "\n\n" + text
+def help_message(screen: sc.HelpScreen) -> Message:
+    text = HELP + ("\n\n" + ADMIN_HELP if screen.admin else "")
+    if screen.note:
+        text = rich_text(screen.note) + "\n\n" + text
     return Message("lrquiz help", sections(text))
 
 
@@ -462,8 +496,9 @@ def _daily_problems(problems: Sequence[Problem]) -> str:
     return "\n".join(lines)
 
 
-def daily_card(daily: Daily, pack: Pack) -> Message:
+def daily_card(screen: sc.DailyCardScreen) -> Message:
     """The public card: the day's problems, the rules, Start and Leaderboard."""
+    daily, pack = screen.daily, screen.pack
     problems = [pack.problem(pid) for pid in daily.problem_ids]
     blocks: list[Block] = sections(
         f"📅 *Daily challenge — {_day_title(daily)}*\n"
@@ -486,10 +521,9 @@ def daily_card(daily: Daily, pack: Pack) -> Message:
     return Message(f"Daily challenge — {_day_title(daily)}: {len(problems)} problems", blocks)
 
 
-def daily_closed(
-    daily: Daily, pack: Pack, summary: DailySummary, hardest: Problem | None
-) -> Message:
+def daily_closed(screen: sc.DailyClosedScreen) -> Message:
     """The same card once the day is over: who played, perfect runs, badges, hardest one."""
+    daily, pack, summary, hardest = screen.daily, screen.pack, screen.summary, screen.hardest
     problems = [pack.problem(pid) for pid in daily.problem_ids]
     blocks: list[Block] = sections(
         f"📅 *Daily challenge — {_day_title(daily)}* (closed)\n"
@@ -525,8 +559,9 @@ def _short(text: str, limit: int = 80) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def badge_announcement(who: str, earned: Sequence[Badge]) -> Message:
-    """A public line in the channel: `who` is a mention built by the caller."""
+def badge_announcement(screen: sc.BadgeAnnouncement) -> Message:
+    """A public line in the channel naming who earned what."""
+    who, earned = person(screen.who), screen.badges
     names = ", ".join(f"{b.emoji} *{esc(b.name)}*" for b in earned)
     text = f"🎉 {who} earned {names}!"
     details = "\n".join(f"{b.emoji} {esc(b.name)} — {esc(b.description)}" for b in earned)
@@ -536,22 +571,9 @@ def badge_announcement(who: str, earned: Sequence[Badge]) -> Message:
 # --- schedules --------------------------------------------------------------------------
 
 
-def describe_schedule(schedule: StoredSchedule) -> str:
-    spec = schedule.spec
-    days = (
-        "every day"
-        if spec.weekdays == EVERY_DAY
-        else ",".join(WEEKDAY_NAMES[d] for d in spec.weekdays)
-    )
-    what = "daily challenge card" if spec.format == "card" else "live question"
-    return (
-        f"{what} in {channel_link(schedule.channel_id)} at {spec.time_of_day} "
-        f"{esc(spec.timezone)}, {days}, pack `{esc(spec.pack_id)}`"
-    )
-
-
-def schedule_list(schedules: Sequence[tuple[StoredSchedule, float | None]]) -> Message:
+def schedule_list(screen: sc.SchedulesScreen) -> Message:
     """Each schedule with its id and, unless paused, when it fires next."""
+    schedules = screen.items
     lines = ["🗓️ *Schedules in this workspace*"]
     if not schedules:
         lines.append(
@@ -563,5 +585,31 @@ def schedule_list(schedules: Sequence[tuple[StoredSchedule, float | None]]) -> M
             if schedule.paused or next_at is None
             else f"next {date_token(next_at, '{date_short_pretty} {time}')}"
         )
-        lines.append(f"• `{schedule.id}` — {describe_schedule(schedule)} · {state}")
+        lines.append(f"• `{schedule.id}` — {rich_text(sc.schedule_text(schedule))} · {state}")
     return Message("Schedules", sections("\n".join(lines)))
+
+
+def render(screen: sc.Screen, now: float | None = None) -> Message:
+    """Any neutral screen as a Slack message."""
+    now = time.time() if now is None else now
+    if isinstance(screen, sc.Notice):
+        text = rich_text(screen.text)
+        return Message(text, sections(text))
+    if isinstance(screen, sc.Refusal):
+        return notice(REFUSALS[screen.reason])
+    if isinstance(screen, sc.RunScreen):
+        return run(screen, now)
+    if isinstance(screen, sc.LiveQuestionScreen):
+        return live_question(screen, now)
+    drawers: dict[type, Any] = {
+        sc.LeaderboardScreen: leaderboard,
+        sc.StatsScreen: stats,
+        sc.BadgesScreen: badges,
+        sc.HelpScreen: help_message,
+        sc.SchedulesScreen: schedule_list,
+        sc.LiveClosedScreen: live_closed,
+        sc.DailyCardScreen: daily_card,
+        sc.DailyClosedScreen: daily_closed,
+        sc.BadgeAnnouncement: badge_announcement,
+    }
+    return drawers[type(screen)](screen)
