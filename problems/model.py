@@ -107,6 +107,8 @@ class Pack:
     summary: str
     problems: tuple[Problem, ...]
     badges: tuple[Badge, ...] = ()
+    # The PyTorch release (e.g. "2.13.0") the code-bearing keys were verified on; "" if never.
+    verified_torch: str = ""
     source: str = field(default="", compare=False)
 
     def problem(self, problem_id: str) -> Problem:

@@ -37,7 +37,9 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 ID_WHAT = "id (letters, digits, '-', '_' or '.', at most 64 characters)"
 
 PACK_REQUIRED = ("id", "title", "summary", "problems")
-PACK_OPTIONAL = ("badges",)
+PACK_OPTIONAL = ("badges", "verified_torch")
+# The PyTorch release every code-bearing key was last verified on, e.g. "2.13.0".
+TORCH_VERSION = re.compile(r"\d+\.\d+(?:\.\d+)?")
 PROBLEM_REQUIRED = (
     "id",
     "kind",
@@ -85,11 +87,20 @@ def build_pack(data: Any, file: str) -> tuple[Pack | None, list[PackIssue]]:
     summary = fields.text("summary")
     problems = _problems(report, fields)
     badges = _badges(report, fields)
+    verified_torch = fields.text(
+        "verified_torch", pattern=TORCH_VERSION, what="PyTorch version (e.g. '2.13.0')"
+    )
     if report.issues or None in (pack_id, title, summary) or problems is None or badges is None:
         return None, sorted(report.issues, key=lambda issue: issue.line or 0)
     assert pack_id is not None and title is not None and summary is not None
     pack = Pack(
-        id=pack_id, title=title, summary=summary, problems=problems, badges=badges, source=file
+        id=pack_id,
+        title=title,
+        summary=summary,
+        problems=problems,
+        badges=badges,
+        verified_torch=verified_torch or "",
+        source=file,
     )
     return pack, report.issues
 

@@ -34,6 +34,7 @@ class Verdict:
     ok: bool
     keyed: str
     actual: str
+    duration_ms: float = 0.0
 
 
 def normalise(text: str) -> str:
@@ -126,12 +127,25 @@ async def verify_packs(
         ok, actual = judge(problem.verify_mode, problem.answer_text, result)
         progress.step(f"{pack.id}/{problem.id}")
         keyed = f"{problem.answer}: {problem.answer_text}"
-        return Verdict(pack.id, problem.id, ok, keyed, actual)
+        return Verdict(pack.id, problem.id, ok, keyed, actual, result.duration_ms)
 
     try:
         return list(await asyncio.gather(*(one(pack, problem) for pack, problem in jobs)))
     finally:
         progress.close()
+
+
+def version_notes(packs: Sequence[Pack], torch_version: str) -> list[str]:
+    """One line per pack whose recorded ``verified_torch`` is not the runner's release."""
+    running = torch_version.split("+", 1)[0]
+    if not running:
+        return []
+    return [
+        f"note: pack {pack.id} records verified_torch {pack.verified_torch!r}, but the runner "
+        f"has PyTorch {running}; update the pack once its keys hold"
+        for pack in packs
+        if pack.verified_torch and pack.verified_torch != running
+    ]
 
 
 async def _verify(paths: list[str], runner_url: str | None, stream: TextIO) -> int:
@@ -164,7 +178,12 @@ async def _verify(paths: list[str], runner_url: str | None, stream: TextIO) -> i
             f"but {verdict.actual}",
             file=stream,
         )
+    for note in version_notes(packs, torch_version):
+        print(note, file=stream)
     where = f" with PyTorch {torch_version}" if torch_version else ""
+    if verdicts:
+        slowest = max(verdicts, key=lambda v: v.duration_ms)
+        where += f" (slowest: {slowest.problem_id}, {slowest.duration_ms:.0f} ms)"
     if bad:
         print(f"problems verify: {len(bad)} of {len(verdicts)} keys disagree{where}", file=stream)
         return 1

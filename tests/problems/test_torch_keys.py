@@ -97,6 +97,16 @@ def run_snippet(code: str) -> Ran:
     return _run_all()[code]
 
 
+def test_packs_record_the_torch_release_their_keys_hold_on() -> None:
+    """verified_torch names the installed release: the one these tests just checked."""
+    import torch
+
+    installed = torch.__version__.split("+", 1)[0]
+    for pack in default_packs():
+        if any(p.code for p in pack.problems):
+            assert pack.verified_torch == installed, pack.id
+
+
 def test_there_are_snippets_to_check() -> None:
     assert len(problems_to_run("stdout")) >= 2
     assert len(problems_to_run("exception")) >= 2

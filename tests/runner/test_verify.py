@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from problems.loader import load_packs, shipped_pack_paths
 from runner import verify
 from runner.client import RunResult
 from tests.runner.conftest import RunnerProcess
@@ -89,3 +90,17 @@ def test_progress_bar_only_on_a_terminal() -> None:
         bar.close()
     assert plain.getvalue() == ""
     assert "verifying [" in tty.getvalue() and "2/2" in tty.getvalue()
+
+
+def test_a_pack_verified_on_another_release_gets_a_note(
+    runner: RunnerProcess, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (PACKS / "good-keys.yaml").read_text(encoding="utf-8")
+    old = tmp_path / "old-release.yaml"
+    old.write_text(text.replace("\nsummary:", '\nverified_torch: "2.0.0"\nsummary:', 1))
+    assert verify.verify_command([str(old)], runner.url) == 0
+    err = capsys.readouterr().err
+    assert "records verified_torch '2.0.0', but the runner has PyTorch 2.13.0" in err
+    assert "all 3 code-bearing keys hold with PyTorch 2.13.0 (slowest: " in err
+    # The shipped pack records the release it holds on, so it gets no note.
+    assert verify.version_notes(load_packs(shipped_pack_paths()), "2.13.0+cpu") == []
