@@ -44,7 +44,22 @@ def register(subparsers: Any) -> None:
     verify.add_argument(
         "--runner", metavar="URL", default=None, help="runner base URL (default: LRQUIZ_RUNNER_URL)"
     )
+    verify.add_argument(
+        "--variants",
+        metavar="N",
+        type=variant_count,
+        default=3,
+        help="variants to generate and check per template, seeds 0..N-1 (default: 3)",
+    )
     verify.set_defaults(func=verify_command)
+
+
+def variant_count(text: str) -> int:
+    """A non-negative integer for --variants; argparse turns the ValueError into one line."""
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
 
 
 def check_command(args: argparse.Namespace) -> int:
@@ -82,4 +97,4 @@ def verify_command(args: argparse.Namespace) -> int:
     except ImportError:
         print(RUNNER_MISSING, file=sys.stderr)
         return 2
-    return int(run_verify(paths=args.paths, runner_url=args.runner))
+    return int(run_verify(paths=args.paths, runner_url=args.runner, variants=args.variants))

@@ -5,6 +5,10 @@ Each problem with code is run through the runner (seed 0) and judged by its veri
 — the raised exception's type, or "No error", matches the keyed choice; ``runs`` — the code
 finishes without an exception. Mismatches are reported one line each, naming the problem,
 the keyed answer and what really happened; any mismatch makes the exit status 1.
+
+Templates (parametric problems) are checked by generating a sample of variants each
+(seeds 0..N-1): a variant must come out sound (its code runs, enough named mistakes print
+something else) and its key is then judged like any fixed problem's.
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from problems.model import Pack, Problem
+from problems.model import Pack, Problem, Template
+from problems.variants import VariantError, generate_variant, variant_id
 from runner.client import RunnerClient, RunnerUnavailable, RunResult
 from runner.local import runner_client
 
 TIMEOUT_S = 20.0
 CONCURRENCY = 4
+# Each variant runs its key and every mistake at once, so fewer variants run side by side.
+VARIANT_CONCURRENCY = 2
+VARIANTS_PER_TEMPLATE = 3
 SHOWN_CHARS = 160
 
 
@@ -35,6 +43,7 @@ class Verdict:
     keyed: str
     actual: str
     duration_ms: float = 0.0
+    variant: bool = False
 
 
 def normalise(text: str) -> str:
@@ -113,12 +122,22 @@ class Progress:
 
 
 async def verify_packs(
-    packs: Sequence[Pack], client: RunnerClient, stream: TextIO = sys.stderr
+    packs: Sequence[Pack],
+    client: RunnerClient,
+    stream: TextIO = sys.stderr,
+    variants: int = VARIANTS_PER_TEMPLATE,
 ) -> list[Verdict]:
-    """Run every code-bearing problem in ``packs`` and judge it; order follows the packs."""
+    """Judge every code-bearing problem, then ``variants`` variants of every template."""
     jobs = [(pack, problem) for pack in packs for problem in pack.problems if problem.code]
-    progress = Progress(len(jobs), stream)
+    samples = [
+        (pack, template, seed)
+        for pack in packs
+        for template in pack.templates
+        for seed in range(variants)
+    ]
+    progress = Progress(len(jobs) + len(samples), stream)
     gate = asyncio.Semaphore(CONCURRENCY)
+    variant_gate = asyncio.Semaphore(VARIANT_CONCURRENCY)
 
     async def one(pack: Pack, problem: Problem) -> Verdict:
         assert problem.code is not None
@@ -129,8 +148,28 @@ async def verify_packs(
         keyed = f"{problem.answer}: {problem.answer_text}"
         return Verdict(pack.id, problem.id, ok, keyed, actual, result.duration_ms)
 
+    async def sample(pack: Pack, template: Template, seed: int) -> Verdict:
+        name = variant_id(template.id, seed)
+        async with variant_gate:
+            try:
+                problem = await generate_variant(template, seed, client, timeout_s=TIMEOUT_S)
+            except VariantError as exc:
+                progress.step(f"{pack.id}/{name}")
+                return Verdict(pack.id, name, False, "a sound variant", str(exc), variant=True)
+            assert problem.code is not None
+            result = await client.run(problem.code, timeout_s=TIMEOUT_S, seed=0)
+        ok, actual = judge(problem.verify_mode, problem.answer_text, result)
+        progress.step(f"{pack.id}/{name}")
+        keyed = f"{problem.answer}: {problem.answer_text}"
+        return Verdict(pack.id, name, ok, keyed, actual, result.duration_ms, variant=True)
+
     try:
-        return list(await asyncio.gather(*(one(pack, problem) for pack, problem in jobs)))
+        return list(
+            await asyncio.gather(
+                *(one(pack, problem) for pack, problem in jobs),
+                *(sample(pack, template, seed) for pack, template, seed in samples),
+            )
+        )
     finally:
         progress.close()
 
@@ -148,7 +187,7 @@ def version_notes(packs: Sequence[Pack], torch_version: str) -> list[str]:
     ]
 
 
-async def _verify(paths: list[str], runner_url: str | None, stream: TextIO) -> int:
+async def _verify(paths: list[str], runner_url: str | None, stream: TextIO, variants: int) -> int:
     from problems.errors import PackError
     from problems.loader import load_packs, shipped_pack_paths
 
@@ -163,7 +202,7 @@ async def _verify(paths: list[str], runner_url: str | None, stream: TextIO) -> i
         return 1
     async with runner_client(runner_url) as client:
         try:
-            verdicts = await verify_packs(packs, client, stream)
+            verdicts = await verify_packs(packs, client, stream, variants)
         except RunnerUnavailable as exc:
             print(f"lrquiz: error: {exc}", file=stream)
             return 1
@@ -187,14 +226,20 @@ async def _verify(paths: list[str], runner_url: str | None, stream: TextIO) -> i
     if bad:
         print(f"problems verify: {len(bad)} of {len(verdicts)} keys disagree{where}", file=stream)
         return 1
-    print(f"problems verify: all {len(verdicts)} code-bearing keys hold{where}", file=stream)
+    fixed = sum(not v.variant for v in verdicts)
+    sampled = len(verdicts) - fixed
+    templates = sum(len(pack.templates) for pack in packs)
+    also = f" (and {sampled} variants of {templates} templates)" if sampled else ""
+    print(f"problems verify: all {fixed} code-bearing keys hold{also}{where}", file=stream)
     return 0
 
 
-def verify_command(paths: list[str], runner_url: str | None) -> int:
+def verify_command(
+    paths: list[str], runner_url: str | None, variants: int = VARIANTS_PER_TEMPLATE
+) -> int:
     """Entry point for ``lrquiz problems verify``; returns the exit status."""
     try:
-        return asyncio.run(_verify(list(paths), runner_url, sys.stderr))
+        return asyncio.run(_verify(list(paths), runner_url, sys.stderr, variants))
     except KeyboardInterrupt:
         return 130
     except RunnerUnavailable as exc:

@@ -21,7 +21,9 @@ def test_shipped_packs_match_real_pytorch(
     assert verify.verify_command([], runner.url) == 0
     err = capsys.readouterr().err
     assert "MISMATCH" not in err
-    assert "with PyTorch 2.13.0" in err
+    templates = sum(len(pack.templates) for pack in load_packs(shipped_pack_paths()))
+    assert templates >= 15
+    assert f"(and {3 * templates} variants of {templates} templates) with PyTorch 2.13.0" in err
 
 
 def test_good_keys_pass(runner: RunnerProcess, capsys: pytest.CaptureFixture[str]) -> None:
@@ -104,3 +106,41 @@ def test_a_pack_verified_on_another_release_gets_a_note(
     assert "all 3 code-bearing keys hold with PyTorch 2.13.0 (slowest: " in err
     # The shipped pack records the release it holds on, so it gets no note.
     assert verify.version_notes(load_packs(shipped_pack_paths()), "2.13.0+cpu") == []
+
+
+UNSOUND_TEMPLATE = """
+templates:
+  - id: t-unsound
+    kind: predict-output
+    difficulty: easy
+    params:
+      lr: ["0.1", "0.2"]
+    prompt: What is printed for ${lr}?
+    code: |
+      import torch
+      print(abs(${lr}))
+    hint: abs of a positive number.
+    steps: ["It prints ${answer}."]
+    mistakes:
+      - {name: a, says: Negating it, replace: [{find: "abs(${lr})", with: "abs(-${lr})"}]}
+      - {name: b, says: Doubling it, replace: [{find: "abs(${lr})", with: "2 * ${lr}"}]}
+      - {name: c, says: Dropping abs, replace: [{find: "abs(${lr})", with: "${lr}"}]}
+"""
+
+
+def test_a_template_whose_mistakes_print_the_key_is_named(
+    runner: RunnerProcess, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two of the three mistakes print the key, so no variant can get three distractors."""
+    text = (PACKS / "good-keys.yaml").read_text(encoding="utf-8") + UNSOUND_TEMPLATE
+    pack = tmp_path / "unsound.yaml"
+    pack.write_text(text, encoding="utf-8")
+    assert verify.verify_command([str(pack)], runner.url, variants=2) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    mismatches = [line for line in lines if line.startswith("MISMATCH")]
+    assert [m.split(":")[0] for m in mismatches] == [
+        "MISMATCH runner-good-keys/t-unsound.s0",
+        "MISMATCH runner-good-keys/t-unsound.s1",
+    ]
+    assert "only 1 mistakes print something other than the key" in mismatches[0]
+    assert lines[-1].startswith("problems verify: 2 of 5 keys disagree")
