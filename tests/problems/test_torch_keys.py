@@ -10,7 +10,7 @@ import pytest
 from problems.loader import default_packs
 from problems.model import Problem
 
-from .torch_harness import Ran, run_codes
+from .torch_harness import Ran, run_codes_twice
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("torch") is None, reason="needs torch (pip install 'lrquiz[runner]')"
@@ -27,8 +27,12 @@ def problems_to_run(mode: str) -> list[Problem]:
 
 
 @functools.cache
+def _run_all_twice() -> dict[str, list[Ran]]:
+    return run_codes_twice(p.code for pack in default_packs() for p in pack.problems if p.code)
+
+
 def _run_all() -> dict[str, Ran]:
-    return run_codes(p.code for pack in default_packs() for p in pack.problems if p.code)
+    return {code: runs[0] for code, runs in _run_all_twice().items()}
 
 
 def run_snippet(code: str) -> Ran:
@@ -43,6 +47,12 @@ def test_packs_record_the_torch_release_their_keys_hold_on() -> None:
     for pack in default_packs():
         if any(p.code for p in pack.problems):
             assert pack.verified_torch == installed, pack.id
+
+
+def test_every_snippet_prints_the_same_twice() -> None:
+    """Deterministic code: two runs in fresh forks agree on output and outcome."""
+    for code, (first, second) in _run_all_twice().items():
+        assert (first.returncode, first.stdout) == (second.returncode, second.stdout), code[:200]
 
 
 def test_there_are_snippets_to_check() -> None:
