@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from problems.model import Pack, Problem, Template
-from problems.variants import VariantError, generate_variant, variant_id
+from problems.variants import VariantError, find_template, generate_variant, variant_id
 from runner.client import RunnerClient, RunnerUnavailable, RunResult
 from runner.local import runner_client
 
@@ -245,3 +245,61 @@ def verify_command(
     except RunnerUnavailable as exc:
         print(f"lrquiz: error: {exc}", file=sys.stderr)
         return 1
+
+
+def render_problem(problem: Problem) -> str:
+    """A plain-text view of a generated problem for authors: question, key and solution."""
+    lines = [
+        f"{problem.id} · {problem.kind} · {problem.difficulty} · topic {problem.topic_name}",
+        problem.prompt,
+        "",
+        *(f"    {line}" for line in (problem.code or "").rstrip().splitlines()),
+        "",
+        *(f"{letter}. {text}" for letter, text in problem.choices.items()),
+        "",
+        f"Key: {problem.answer}",
+        f"Hint: {problem.hint}",
+        "Solution:",
+        *(f"  {n}. {step}" for n, step in enumerate(problem.solution.steps, 1)),
+        f"  Final: {problem.solution.final}",
+        f"  Quick check: {problem.solution.quick_check}",
+        "  Common mistakes:",
+        *(f"  - {mistake}" for mistake in problem.solution.common_mistakes),
+    ]
+    return "\n".join(lines)
+
+
+async def _variant(template_id: str, seed: int, paths: list[str], runner_url: str | None) -> int:
+    from problems.errors import PackError
+    from problems.loader import load_packs, shipped_pack_paths
+
+    try:
+        packs = load_packs(paths or shipped_pack_paths())
+    except PackError as exc:
+        for issue in exc.issues or [exc]:
+            print(f"lrquiz: error: {issue}", file=sys.stderr)
+        return 1
+    try:
+        template = find_template(packs, template_id)
+    except KeyError:
+        known = ", ".join(t.id for pack in packs for t in pack.templates) or "none"
+        print(f"lrquiz: error: no template {template_id!r} (known: {known})", file=sys.stderr)
+        return 1
+    async with runner_client(runner_url) as client:
+        try:
+            problem = await generate_variant(template, seed, client, timeout_s=TIMEOUT_S)
+        except (VariantError, RunnerUnavailable) as exc:
+            print(f"lrquiz: error: {exc}", file=sys.stderr)
+            return 1
+    print(render_problem(problem))
+    return 0
+
+
+def variant_command(
+    template_id: str, *, seed: int = 0, paths: Sequence[str] = (), runner_url: str | None = None
+) -> int:
+    """Entry point for ``lrquiz problems variant``; returns the exit status."""
+    try:
+        return asyncio.run(_variant(template_id, seed, list(paths), runner_url))
+    except KeyboardInterrupt:
+        return 130

@@ -111,3 +111,18 @@ def test_problems_without_subcommand_is_a_usage_error(capsys) -> None:
         run(["problems"])
     assert caught.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_variant_delegates_to_the_runner(monkeypatch) -> None:
+    calls = []
+
+    def variant_command(template, *, seed, paths, runner_url):
+        calls.append((template, seed, paths, runner_url))
+        return 0
+
+    fake = types.ModuleType("runner.verify")
+    fake.variant_command = variant_command  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "runner.verify", fake)
+    assert run(["problems", "variant", "t-x", "--seed", "7", "--runner", "http://r:1"]) == 0
+    assert run(["problems", "variant", "t-y"]) == 0
+    assert calls == [("t-x", 7, [], "http://r:1"), ("t-y", 0, [], None)]

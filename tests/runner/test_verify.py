@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 
 import pytest
 
 from problems.loader import load_packs, shipped_pack_paths
+from problems.variants import find_template, generate_variant
 from runner import verify
-from runner.client import RunResult
+from runner.client import RunnerClient, RunResult
 from tests.runner.conftest import RunnerProcess
 
 PACKS = Path(__file__).parent / "packs"
@@ -144,3 +146,28 @@ def test_a_template_whose_mistakes_print_the_key_is_named(
     ]
     assert "only 1 mistakes print something other than the key" in mismatches[0]
     assert lines[-1].startswith("problems verify: 2 of 5 keys disagree")
+
+
+def test_variant_previews_the_problem_the_game_would_get(
+    runner: RunnerProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert verify.variant_command("t-steplr-two-groups", seed=4, runner_url=runner.url) == 0
+    out = capsys.readouterr().out
+    template = find_template(load_packs(shipped_pack_paths()), "t-steplr-two-groups")
+
+    async def generate():
+        async with RunnerClient(runner.url) as client:
+            return await generate_variant(template, 4, client)
+
+    problem = asyncio.run(generate())
+    assert out.startswith("t-steplr-two-groups.s4 · predict-output · medium · topic schedulers")
+    assert f"Key: {problem.answer}\n" in out
+    for letter, text in problem.choices.items():
+        assert f"{letter}. {text}\n" in out
+    assert "(that reading prints " in out
+
+
+def test_variant_of_an_unknown_template_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert verify.variant_command("t-nope", runner_url="http://127.0.0.1:9") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("lrquiz: error: no template 't-nope' (known: t-")
