@@ -116,37 +116,18 @@ def _template(
 
     if params is not None:
         names = {name for name, _ in params}
-        texts = {"prompt": prompt, "code": code, "hint": hint, "title": title}
-        answer_ok = {
-            "quick_check": quick_check,
-            **{f"steps[{i}]": s for i, s in enumerate(steps or ())},
-        }
-        for key, text in {**texts, **answer_ok}.items():
-            if not text:
-                continue
-            if not TextTemplate(text).is_valid():
-                f.issue(
-                    key.split("[")[0],
-                    f"{key} has a '$' that is not a ${{name}} placeholder "
-                    "(write $$ for a literal $)",
-                )
-                continue
-            allowed = names | ({ANSWER} if key in answer_ok else set())
-            unknown = sorted(placeholders(text) - allowed)
-            if unknown:
-                f.issue(
-                    key.split("[")[0],
-                    f"{key} uses undeclared placeholder(s) "
-                    + ", ".join(f"${{{name}}}" for name in unknown),
-                )
+        plain = {"prompt": prompt, "code": code, "hint": hint, "title": title}
+        with_answer = {"quick_check": quick_check}
+        with_answer.update({f"steps[{i}]": step for i, step in enumerate(steps or ())})
+        for key, text in plain.items():
+            _check_placeholders(f, key, text, names)
+        for key, text in with_answer.items():
+            _check_placeholders(f, key, text, names | {ANSWER})
         for mistake in mistakes or ():
             for find, put in mistake.replace:
-                unknown = sorted((placeholders(find) | placeholders(put)) - names)
-                if unknown:
-                    f.issue(
-                        "mistakes",
-                        f"mistake {mistake.name!r} uses undeclared placeholder(s) "
-                        + ", ".join(f"${{{name}}}" for name in unknown),
+                for text in (find, put):
+                    _check_placeholders(
+                        f, "mistakes", text, names, what=f"mistake {mistake.name!r}"
                     )
 
     if len(report.issues) > before or None in (template_id, kind, difficulty, prompt, code, hint):
@@ -168,6 +149,22 @@ def _template(
         tags=tags or (),
         topic=topic or "",
     )
+
+
+def _check_placeholders(
+    f: Fields, key: str, text: str | None, allowed: set[str], *, what: str = ""
+) -> None:
+    """Every ${name} in `text` must be declared, and every other '$' doubled."""
+    if not text:
+        return
+    field, what = key.split("[")[0], what or key
+    if not TextTemplate(text).is_valid():
+        f.issue(field, f"{what} has a '$' that is not a ${{name}} placeholder (write $$ for '$')")
+        return
+    unknown = sorted(placeholders(text) - allowed)
+    if unknown:
+        names = ", ".join(f"${{{name}}}" for name in unknown)
+        f.issue(field, f"{what} uses undeclared placeholder(s) {names}")
 
 
 def _scalar(value: Any) -> str | None:
