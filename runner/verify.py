@@ -139,14 +139,17 @@ async def verify_packs(
     gate = asyncio.Semaphore(CONCURRENCY)
     variant_gate = asyncio.Semaphore(VARIANT_CONCURRENCY)
 
+    def judged(pack: Pack, problem: Problem, result: RunResult, variant: bool) -> Verdict:
+        ok, actual = judge(problem.verify_mode, problem.answer_text, result)
+        progress.step(f"{pack.id}/{problem.id}")
+        keyed = f"{problem.answer}: {problem.answer_text}"
+        return Verdict(pack.id, problem.id, ok, keyed, actual, result.duration_ms, variant)
+
     async def one(pack: Pack, problem: Problem) -> Verdict:
         assert problem.code is not None
         async with gate:
             result = await client.run(problem.code, timeout_s=TIMEOUT_S, seed=0)
-        ok, actual = judge(problem.verify_mode, problem.answer_text, result)
-        progress.step(f"{pack.id}/{problem.id}")
-        keyed = f"{problem.answer}: {problem.answer_text}"
-        return Verdict(pack.id, problem.id, ok, keyed, actual, result.duration_ms)
+        return judged(pack, problem, result, variant=False)
 
     async def sample(pack: Pack, template: Template, seed: int) -> Verdict:
         name = variant_id(template.id, seed)
@@ -158,10 +161,7 @@ async def verify_packs(
                 return Verdict(pack.id, name, False, "a sound variant", str(exc), variant=True)
             assert problem.code is not None
             result = await client.run(problem.code, timeout_s=TIMEOUT_S, seed=0)
-        ok, actual = judge(problem.verify_mode, problem.answer_text, result)
-        progress.step(f"{pack.id}/{name}")
-        keyed = f"{problem.answer}: {problem.answer_text}"
-        return Verdict(pack.id, name, ok, keyed, actual, result.duration_ms, variant=True)
+        return judged(pack, problem, result, variant=True)
 
     try:
         return list(
@@ -187,15 +187,22 @@ def version_notes(packs: Sequence[Pack], torch_version: str) -> list[str]:
     ]
 
 
-async def _verify(paths: list[str], runner_url: str | None, stream: TextIO, variants: int) -> int:
+def _load(paths: Sequence[str], stream: TextIO) -> list[Pack] | None:
+    """The packs at ``paths`` (default: shipped), or None after one line per issue."""
     from problems.errors import PackError
     from problems.loader import load_packs, shipped_pack_paths
 
     try:
-        packs = load_packs(paths or shipped_pack_paths())
+        return load_packs(paths or shipped_pack_paths())
     except PackError as exc:
         for issue in exc.issues or [exc]:
             print(f"lrquiz: error: {issue}", file=stream)
+        return None
+
+
+async def _verify(paths: list[str], runner_url: str | None, stream: TextIO, variants: int) -> int:
+    packs = _load(paths, stream)
+    if packs is None:
         return 1
     if not packs:
         print("lrquiz: error: no problem packs found", file=stream)
@@ -270,14 +277,8 @@ def render_problem(problem: Problem) -> str:
 
 
 async def _variant(template_id: str, seed: int, paths: list[str], runner_url: str | None) -> int:
-    from problems.errors import PackError
-    from problems.loader import load_packs, shipped_pack_paths
-
-    try:
-        packs = load_packs(paths or shipped_pack_paths())
-    except PackError as exc:
-        for issue in exc.issues or [exc]:
-            print(f"lrquiz: error: {issue}", file=sys.stderr)
+    packs = _load(paths, sys.stderr)
+    if packs is None:
         return 1
     try:
         template = find_template(packs, template_id)
