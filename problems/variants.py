@@ -49,11 +49,6 @@ class VariantError(Exception):
     """A template could not produce a sound variant; ``str()`` is one line naming it."""
 
 
-class RunResultLike(Protocol):
-    status: str
-    stdout: str
-
-
 class CodeRunner(Protocol):
     async def run(
         self, code: str, *, timeout_s: float | None = None, seed: int | None = None
@@ -150,10 +145,8 @@ def assemble(draft: Draft, key_output: str, mistake_outputs: Sequence[str | None
             f"something other than the key {key!r}"
         )
     rng = random.Random(f"{template.id}/{draft.seed}/{draft.attempt}/choices")
-    chosen = sorted(
-        rng.sample(range(len(distinct)), DISTRACTORS)
-    )  # keep the author's order for the explanations
-    picked = [distinct[i] for i in chosen]
+    # Sorted, so the explanations keep the author's order of mistakes.
+    picked = [distinct[i] for i in sorted(rng.sample(range(len(distinct)), DISTRACTORS))]
     others = [text for _, text in picked]
     rng.shuffle(others)
     letter_index = LETTERS.index(draft.key_letter)
@@ -187,7 +180,7 @@ def assemble(draft: Draft, key_output: str, mistake_outputs: Sequence[str | None
     )
 
 
-def _failure(result: RunResultLike) -> str:
+def _failure(result: Any) -> str:
     stderr = getattr(result, "stderr", "") or ""
     last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
     return f"{result.status}{': ' + last if last else ''}"
