@@ -1,4 +1,4 @@
-"""The `lrquiz problems` command: `check` validates packs, `verify` runs them through the runner.
+"""`lrquiz problems`: `check` validates packs, `verify` runs them, `variant` previews a template.
 
 bot/cli.py calls `register(subparsers)` and then `args.func(args)`; every handler
 returns an exit code and reports on stderr in one line per finding, never a traceback.
@@ -16,11 +16,11 @@ RUNNER_MISSING = "lrquiz: problems verify needs the runner package (pip install 
 
 
 def register(subparsers: Any) -> None:
-    """Add `problems check` and `problems verify` to the main parser's subcommands."""
+    """Add `problems check`, `verify` and `variant` to the main parser's subcommands."""
     problems = subparsers.add_parser(
         "problems", help="check or verify problem packs", description="Work with problem packs."
     )
-    commands = problems.add_subparsers(dest="problems_command", metavar="{check,verify}")
+    commands = problems.add_subparsers(dest="problems_command", metavar="{check,verify,variant}")
     commands.required = True
 
     check = commands.add_parser(
@@ -44,7 +44,39 @@ def register(subparsers: Any) -> None:
     verify.add_argument(
         "--runner", metavar="URL", default=None, help="runner base URL (default: LRQUIZ_RUNNER_URL)"
     )
+    verify.add_argument(
+        "--variants",
+        metavar="N",
+        type=variant_count,
+        default=3,
+        help="variants to generate and check per template, seeds 0..N-1 (default: 3)",
+    )
     verify.set_defaults(func=verify_command)
+
+    variant = commands.add_parser(
+        "variant",
+        help="generate one variant of a template with real PyTorch and print it",
+        description="Print the problem a template makes for a seed, keyed by the runner.",
+    )
+    variant.add_argument(
+        "template", metavar="TEMPLATE", help="template id, e.g. t-steplr-two-groups"
+    )
+    variant.add_argument("--seed", type=variant_count, default=0, help="variant seed (default: 0)")
+    variant.add_argument(
+        "--packs", nargs="*", metavar="PATH", default=None, help="pack files (default: shipped)"
+    )
+    variant.add_argument(
+        "--runner", metavar="URL", default=None, help="runner base URL (default: LRQUIZ_RUNNER_URL)"
+    )
+    variant.set_defaults(func=variant_command)
+
+
+def variant_count(text: str) -> int:
+    """A non-negative integer for --variants; argparse turns the ValueError into one line."""
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
 
 
 def check_command(args: argparse.Namespace) -> int:
@@ -82,4 +114,16 @@ def verify_command(args: argparse.Namespace) -> int:
     except ImportError:
         print(RUNNER_MISSING, file=sys.stderr)
         return 2
-    return int(run_verify(paths=args.paths, runner_url=args.runner))
+    return int(run_verify(paths=args.paths, runner_url=args.runner, variants=args.variants))
+
+
+def variant_command(args: argparse.Namespace) -> int:
+    """Delegate to runner.verify like `verify`: generating a variant needs the runner."""
+    try:
+        from runner.verify import variant_command as run_variant
+    except ImportError:
+        print(RUNNER_MISSING.replace("verify", "variant"), file=sys.stderr)
+        return 2
+    return int(
+        run_variant(args.template, seed=args.seed, paths=args.packs or [], runner_url=args.runner)
+    )

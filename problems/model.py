@@ -88,6 +88,49 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Mistake:
+    """A named wrong idea: the template's code rewritten the way that learner reads it.
+
+    Running the rewritten code prints what the learner would predict, which becomes a
+    distractor; `says` is shown under "common mistakes".
+    """
+
+    name: str
+    says: str
+    # (find, replacement) pairs applied in order to the rendered code; both may use ${param}.
+    replace: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Template:
+    """A parametric predict-output problem; problems/variants.py turns it into Problems.
+
+    Text fields may use ${param} placeholders; `steps` and `quick_check` may also use
+    ${answer}, the variant's real output.
+    """
+
+    id: str
+    kind: Kind
+    difficulty: Difficulty
+    prompt: str
+    code: str
+    hint: str
+    steps: tuple[str, ...]
+    quick_check: str
+    # Each parameter with the values a variant may take, in the author's order.
+    params: tuple[tuple[str, tuple[str, ...]], ...]
+    mistakes: tuple[Mistake, ...]
+    level: Level | None = None
+    title: str = ""
+    tags: tuple[str, ...] = ()
+    topic: str = ""
+
+    @property
+    def topic_name(self) -> str:
+        return self.topic or self.kind
+
+
+@dataclass(frozen=True)
 class Badge:
     """A pack-defined award; `rule` names an engine rule such as `challenge-perfect`."""
 
@@ -107,6 +150,9 @@ class Pack:
     summary: str
     problems: tuple[Problem, ...]
     badges: tuple[Badge, ...] = ()
+    # The PyTorch release (e.g. "2.13.0") the code-bearing keys were verified on; "" if never.
+    verified_torch: str = ""
+    templates: tuple[Template, ...] = ()
     source: str = field(default="", compare=False)
 
     def problem(self, problem_id: str) -> Problem:
@@ -114,3 +160,9 @@ class Pack:
             if problem.id == problem_id:
                 return problem
         raise KeyError(problem_id)
+
+    def template(self, template_id: str) -> Template:
+        for template in self.templates:
+            if template.id == template_id:
+                return template
+        raise KeyError(template_id)

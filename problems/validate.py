@@ -30,6 +30,7 @@ from .model import (
     Solution,
     Verify,
 )
+from .templates import build_templates
 from .yamlsource import LineMap
 
 # Ids end up in button payloads, database rows and file names: keep them plain.
@@ -37,7 +38,9 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 ID_WHAT = "id (letters, digits, '-', '_' or '.', at most 64 characters)"
 
 PACK_REQUIRED = ("id", "title", "summary", "problems")
-PACK_OPTIONAL = ("badges",)
+PACK_OPTIONAL = ("badges", "verified_torch", "templates")
+# The PyTorch release every code-bearing key was last verified on, e.g. "2.13.0".
+TORCH_VERSION = re.compile(r"\d+\.\d+(?:\.\d+)?")
 PROBLEM_REQUIRED = (
     "id",
     "kind",
@@ -85,11 +88,33 @@ def build_pack(data: Any, file: str) -> tuple[Pack | None, list[PackIssue]]:
     summary = fields.text("summary")
     problems = _problems(report, fields)
     badges = _badges(report, fields)
-    if report.issues or None in (pack_id, title, summary) or problems is None or badges is None:
+    verified_torch = fields.text(
+        "verified_torch", pattern=TORCH_VERSION, what="PyTorch version (e.g. '2.13.0')"
+    )
+    templates = build_templates(report, fields, ID_PATTERN, ID_WHAT)
+    if problems is not None and templates:
+        problem_ids = {problem.id for problem in problems}
+        for template in templates:
+            if template.id in problem_ids:
+                fields.issue("templates", f"template id {template.id!r} is also a problem id")
+    if (
+        report.issues
+        or None in (pack_id, title, summary)
+        or problems is None
+        or badges is None
+        or templates is None
+    ):
         return None, sorted(report.issues, key=lambda issue: issue.line or 0)
     assert pack_id is not None and title is not None and summary is not None
     pack = Pack(
-        id=pack_id, title=title, summary=summary, problems=problems, badges=badges, source=file
+        id=pack_id,
+        title=title,
+        summary=summary,
+        problems=problems,
+        badges=badges,
+        verified_torch=verified_torch or "",
+        templates=templates,
+        source=file,
     )
     return pack, report.issues
 

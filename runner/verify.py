@@ -5,6 +5,10 @@ Each problem with code is run through the runner (seed 0) and judged by its veri
 — the raised exception's type, or "No error", matches the keyed choice; ``runs`` — the code
 finishes without an exception. Mismatches are reported one line each, naming the problem,
 the keyed answer and what really happened; any mismatch makes the exit status 1.
+
+Templates (parametric problems) are checked by generating a sample of variants each
+(seeds 0..N-1): a variant must come out sound (its code runs, enough named mistakes print
+something else) and its key is then judged like any fixed problem's.
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from problems.model import Pack, Problem
+from problems.model import Pack, Problem, Template
+from problems.variants import VariantError, find_template, generate_variant, variant_id
 from runner.client import RunnerClient, RunnerUnavailable, RunResult
 from runner.local import runner_client
 
 TIMEOUT_S = 20.0
 CONCURRENCY = 4
+# Each variant runs its key and every mistake at once, so fewer variants run side by side.
+VARIANT_CONCURRENCY = 2
+VARIANTS_PER_TEMPLATE = 3
 SHOWN_CHARS = 160
 
 
@@ -34,6 +42,8 @@ class Verdict:
     ok: bool
     keyed: str
     actual: str
+    duration_ms: float = 0.0
+    variant: bool = False
 
 
 def normalise(text: str) -> str:
@@ -112,44 +122,94 @@ class Progress:
 
 
 async def verify_packs(
-    packs: Sequence[Pack], client: RunnerClient, stream: TextIO = sys.stderr
+    packs: Sequence[Pack],
+    client: RunnerClient,
+    stream: TextIO = sys.stderr,
+    variants: int = VARIANTS_PER_TEMPLATE,
 ) -> list[Verdict]:
-    """Run every code-bearing problem in ``packs`` and judge it; order follows the packs."""
+    """Judge every code-bearing problem, then ``variants`` variants of every template."""
     jobs = [(pack, problem) for pack in packs for problem in pack.problems if problem.code]
-    progress = Progress(len(jobs), stream)
+    samples = [
+        (pack, template, seed)
+        for pack in packs
+        for template in pack.templates
+        for seed in range(variants)
+    ]
+    progress = Progress(len(jobs) + len(samples), stream)
     gate = asyncio.Semaphore(CONCURRENCY)
+    variant_gate = asyncio.Semaphore(VARIANT_CONCURRENCY)
+
+    def judged(pack: Pack, problem: Problem, result: RunResult, variant: bool) -> Verdict:
+        ok, actual = judge(problem.verify_mode, problem.answer_text, result)
+        progress.step(f"{pack.id}/{problem.id}")
+        keyed = f"{problem.answer}: {problem.answer_text}"
+        return Verdict(pack.id, problem.id, ok, keyed, actual, result.duration_ms, variant)
 
     async def one(pack: Pack, problem: Problem) -> Verdict:
         assert problem.code is not None
         async with gate:
             result = await client.run(problem.code, timeout_s=TIMEOUT_S, seed=0)
-        ok, actual = judge(problem.verify_mode, problem.answer_text, result)
-        progress.step(f"{pack.id}/{problem.id}")
-        keyed = f"{problem.answer}: {problem.answer_text}"
-        return Verdict(pack.id, problem.id, ok, keyed, actual)
+        return judged(pack, problem, result, variant=False)
+
+    async def sample(pack: Pack, template: Template, seed: int) -> Verdict:
+        name = variant_id(template.id, seed)
+        async with variant_gate:
+            try:
+                problem = await generate_variant(template, seed, client, timeout_s=TIMEOUT_S)
+            except VariantError as exc:
+                progress.step(f"{pack.id}/{name}")
+                return Verdict(pack.id, name, False, "a sound variant", str(exc), variant=True)
+            assert problem.code is not None
+            result = await client.run(problem.code, timeout_s=TIMEOUT_S, seed=0)
+        return judged(pack, problem, result, variant=True)
 
     try:
-        return list(await asyncio.gather(*(one(pack, problem) for pack, problem in jobs)))
+        return list(
+            await asyncio.gather(
+                *(one(pack, problem) for pack, problem in jobs),
+                *(sample(pack, template, seed) for pack, template, seed in samples),
+            )
+        )
     finally:
         progress.close()
 
 
-async def _verify(paths: list[str], runner_url: str | None, stream: TextIO) -> int:
+def version_notes(packs: Sequence[Pack], torch_version: str) -> list[str]:
+    """One line per pack whose recorded ``verified_torch`` is not the runner's release."""
+    running = torch_version.split("+", 1)[0]
+    if not running:
+        return []
+    return [
+        f"note: pack {pack.id} records verified_torch {pack.verified_torch!r}, but the runner "
+        f"has PyTorch {running}; update the pack once its keys hold"
+        for pack in packs
+        if pack.verified_torch and pack.verified_torch != running
+    ]
+
+
+def _load(paths: Sequence[str], stream: TextIO) -> list[Pack] | None:
+    """The packs at ``paths`` (default: shipped), or None after one line per issue."""
     from problems.errors import PackError
     from problems.loader import load_packs, shipped_pack_paths
 
     try:
-        packs = load_packs(paths or shipped_pack_paths())
+        return load_packs(paths or shipped_pack_paths())
     except PackError as exc:
         for issue in exc.issues or [exc]:
             print(f"lrquiz: error: {issue}", file=stream)
+        return None
+
+
+async def _verify(paths: list[str], runner_url: str | None, stream: TextIO, variants: int) -> int:
+    packs = _load(paths, stream)
+    if packs is None:
         return 1
     if not packs:
         print("lrquiz: error: no problem packs found", file=stream)
         return 1
     async with runner_client(runner_url) as client:
         try:
-            verdicts = await verify_packs(packs, client, stream)
+            verdicts = await verify_packs(packs, client, stream, variants)
         except RunnerUnavailable as exc:
             print(f"lrquiz: error: {exc}", file=stream)
             return 1
@@ -164,20 +224,83 @@ async def _verify(paths: list[str], runner_url: str | None, stream: TextIO) -> i
             f"but {verdict.actual}",
             file=stream,
         )
+    for note in version_notes(packs, torch_version):
+        print(note, file=stream)
     where = f" with PyTorch {torch_version}" if torch_version else ""
+    if verdicts:
+        slowest = max(verdicts, key=lambda v: v.duration_ms)
+        where += f" (slowest: {slowest.problem_id}, {slowest.duration_ms:.0f} ms)"
     if bad:
         print(f"problems verify: {len(bad)} of {len(verdicts)} keys disagree{where}", file=stream)
         return 1
-    print(f"problems verify: all {len(verdicts)} code-bearing keys hold{where}", file=stream)
+    fixed = sum(not v.variant for v in verdicts)
+    sampled = len(verdicts) - fixed
+    templates = sum(len(pack.templates) for pack in packs)
+    also = f" (and {sampled} variants of {templates} templates)" if sampled else ""
+    print(f"problems verify: all {fixed} code-bearing keys hold{also}{where}", file=stream)
     return 0
 
 
-def verify_command(paths: list[str], runner_url: str | None) -> int:
+def verify_command(
+    paths: list[str], runner_url: str | None, variants: int = VARIANTS_PER_TEMPLATE
+) -> int:
     """Entry point for ``lrquiz problems verify``; returns the exit status."""
     try:
-        return asyncio.run(_verify(list(paths), runner_url, sys.stderr))
+        return asyncio.run(_verify(list(paths), runner_url, sys.stderr, variants))
     except KeyboardInterrupt:
         return 130
     except RunnerUnavailable as exc:
         print(f"lrquiz: error: {exc}", file=sys.stderr)
         return 1
+
+
+def render_problem(problem: Problem) -> str:
+    """A plain-text view of a generated problem for authors: question, key and solution."""
+    lines = [
+        f"{problem.id} · {problem.kind} · {problem.difficulty} · topic {problem.topic_name}",
+        problem.prompt,
+        "",
+        *(f"    {line}" for line in (problem.code or "").rstrip().splitlines()),
+        "",
+        *(f"{letter}. {text}" for letter, text in problem.choices.items()),
+        "",
+        f"Key: {problem.answer}",
+        f"Hint: {problem.hint}",
+        "Solution:",
+        *(f"  {n}. {step}" for n, step in enumerate(problem.solution.steps, 1)),
+        f"  Final: {problem.solution.final}",
+        f"  Quick check: {problem.solution.quick_check}",
+        "  Common mistakes:",
+        *(f"  - {mistake}" for mistake in problem.solution.common_mistakes),
+    ]
+    return "\n".join(lines)
+
+
+async def _variant(template_id: str, seed: int, paths: list[str], runner_url: str | None) -> int:
+    packs = _load(paths, sys.stderr)
+    if packs is None:
+        return 1
+    try:
+        template = find_template(packs, template_id)
+    except KeyError:
+        known = ", ".join(t.id for pack in packs for t in pack.templates) or "none"
+        print(f"lrquiz: error: no template {template_id!r} (known: {known})", file=sys.stderr)
+        return 1
+    async with runner_client(runner_url) as client:
+        try:
+            problem = await generate_variant(template, seed, client, timeout_s=TIMEOUT_S)
+        except (VariantError, RunnerUnavailable) as exc:
+            print(f"lrquiz: error: {exc}", file=sys.stderr)
+            return 1
+    print(render_problem(problem))
+    return 0
+
+
+def variant_command(
+    template_id: str, *, seed: int = 0, paths: Sequence[str] = (), runner_url: str | None = None
+) -> int:
+    """Entry point for ``lrquiz problems variant``; returns the exit status."""
+    try:
+        return asyncio.run(_variant(template_id, seed, list(paths), runner_url))
+    except KeyboardInterrupt:
+        return 130

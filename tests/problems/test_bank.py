@@ -1,4 +1,4 @@
-"""The shipped lr-differential bank is big and balanced enough for every game mode (issue 7).
+"""The shipped lr-differential bank is big and balanced enough for every game mode (issues 7, 14).
 
 Data checks only (no torch): the keys themselves are checked against real PyTorch by
 tests/problems/test_torch_keys.py and tests/runner/test_verify.py.
@@ -15,9 +15,18 @@ from bot.engine.selection import TEST_QUOTAS, select_problems
 from problems.loader import default_pack
 from problems.model import DIFFICULTIES, KINDS, Problem
 
-MIN_PROBLEMS = 40
-MIN_PER_KIND = {"predict-output": 12, "debug": 8}
+# Floors, not targets: the bank may grow, but it cannot silently shrink below issue 14's size.
+MIN_PROBLEMS = 100
+MIN_PER_KIND = {
+    "conceptual": 20,
+    "predict-output": 25,
+    "hyperparameter": 16,
+    "metrics": 15,
+    "debug": 20,
+}
 MIN_CHALLENGE_PER_KIND = 3
+MIN_EXPERT_CONCEPTUAL_CHALLENGES = 3
+MIN_TOPICS = 12
 # Test mode draws TEST_QUOTAS per difficulty; the bank must hold this many disjoint tests.
 DISJOINT_TESTS = 3
 SEED_IDS = [
@@ -40,7 +49,7 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def test_bank_has_at_least_forty_problems_with_the_seed_first() -> None:
+def test_bank_has_at_least_a_hundred_problems_with_the_seed_first() -> None:
     assert len(BANK) >= MIN_PROBLEMS
     assert [p.id for p in BANK[: len(SEED_IDS)]] == SEED_IDS
 
@@ -75,6 +84,25 @@ def test_each_kind_has_several_challenge_problems() -> None:
     assert math.prod(eligible[kind] for kind in KINDS) >= MIN_CHALLENGE_PER_KIND ** len(KINDS)
     # ... and there is still a practice pool of problems without a level
     assert sum(p.level is None for p in BANK) >= len(BANK) // 3
+
+
+def test_the_challenge_pool_has_expert_conceptual_items() -> None:
+    expert = [p.id for p in BANK if p.kind == "conceptual" and p.level == "expert"]
+    assert len(expert) >= MIN_EXPERT_CONCEPTUAL_CHALLENGES, expert
+
+
+def test_every_problem_has_a_topic_and_topics_are_shared() -> None:
+    topics = Counter(p.topic for p in BANK)
+    assert "" not in topics, [p.id for p in BANK if not p.topic]
+    assert len(topics) >= MIN_TOPICS
+    # A topic of one problem cannot show mastery; each groups several.
+    assert min(topics.values()) >= 3, topics
+
+
+def test_prompts_are_unique() -> None:
+    """The terminal tests (and players) tell problems apart by their prompts."""
+    prompts = Counter(_norm(p.prompt) for p in BANK)
+    assert max(prompts.values()) == 1
 
 
 def test_challenge_problems_look_like_the_seed_challenges() -> None:

@@ -86,16 +86,24 @@ def test_verify_without_runner_package_says_how_to_install(monkeypatch, capsys) 
 def test_verify_delegates_to_the_runner(monkeypatch) -> None:
     calls = []
 
-    def verify_command(*, paths, runner_url):
-        calls.append((paths, runner_url))
+    def verify_command(*, paths, runner_url, variants):
+        calls.append((paths, runner_url, variants))
         return 1
 
     fake = types.ModuleType("runner.verify")
     fake.verify_command = verify_command  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "runner.verify", fake)
     assert run(["problems", "verify", "a.yaml", "--runner", "http://runner:8765"]) == 1
-    assert run(["problems", "verify"]) == 1
-    assert calls == [(["a.yaml"], "http://runner:8765"), ([], None)]
+    assert run(["problems", "verify", "--variants", "10"]) == 1
+    assert calls == [(["a.yaml"], "http://runner:8765", 3), ([], None, 10)]
+
+
+def test_verify_refuses_a_negative_variant_count(capsys) -> None:
+    with pytest.raises(SystemExit) as caught:
+        run(["problems", "verify", "--variants", "-1"])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid variant_count value: '-1'" in err and "Traceback" not in err
 
 
 def test_problems_without_subcommand_is_a_usage_error(capsys) -> None:
@@ -103,3 +111,18 @@ def test_problems_without_subcommand_is_a_usage_error(capsys) -> None:
         run(["problems"])
     assert caught.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_variant_delegates_to_the_runner(monkeypatch) -> None:
+    calls = []
+
+    def variant_command(template, *, seed, paths, runner_url):
+        calls.append((template, seed, paths, runner_url))
+        return 0
+
+    fake = types.ModuleType("runner.verify")
+    fake.variant_command = variant_command  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "runner.verify", fake)
+    assert run(["problems", "variant", "t-x", "--seed", "7", "--runner", "http://r:1"]) == 0
+    assert run(["problems", "variant", "t-y"]) == 0
+    assert calls == [("t-x", 7, [], "http://r:1"), ("t-y", 0, [], None)]

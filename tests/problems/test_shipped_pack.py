@@ -12,7 +12,7 @@ CHALLENGES = [
     ("challenge-why-differential", "conceptual", "intermediate", "medium", "B"),
     ("challenge-predict-group-lrs", "predict-output", "intermediate", "medium", "D"),
     ("challenge-freeze-finetune-lr", "hyperparameter", "advanced", "hard", "A"),
-    ("challenge-loss-plateau", "metrics", "advanced", "hard", "A"),
+    ("challenge-loss-plateau", "metrics", "advanced", "hard", "C"),
     ("challenge-debug-empty-group", "debug", "expert", "hard", "A"),
 ]
 PRACTICE = [
@@ -113,6 +113,13 @@ def test_corrected_practice_key_says_no_error_and_explains_the_seed() -> None:
     assert "if any" in problem.prompt
     explanation = " ".join(problem.solution.steps)
     assert "keyed A" in explanation and "2.13.0" in explanation
+
+
+def test_re_keyed_plateau_carries_its_evidence_and_says_so() -> None:
+    problem = default_pack().problem("challenge-loss-plateau")
+    assert "update-to-weight ratio" in problem.prompt
+    assert "keyed A" in " ".join(problem.solution.steps)
+    assert problem.choices["A"].startswith("The learning rate for later layers is too low")
 
 
 def test_debug_choices_follow_the_runner_convention() -> None:
