@@ -3,8 +3,8 @@
 The child was forked from a warm zygote, so it must undo whatever the zygote's warm-up left
 behind that a fresh interpreter would not have: RNG state, print options, warning
 registries, ``__main__``, atexit handlers and stdio objects. It reports a few facts the exit
-status cannot carry (exception type, out-of-memory) on the status pipe, then ``_exit``s
-without running the zygote's finalisers.
+status cannot carry (exception type, out-of-memory) on the status pipe, which goes to the
+server like stdout and stderr, then ``_exit``s without running the zygote's finalisers.
 """
 
 from __future__ import annotations
@@ -134,5 +134,4 @@ def run(job: dict[str, Any], fresh: FreshState, status_fd: int) -> NoReturn:
     except BaseException:
         pass
     _flush()
-    _status(status_fd, f"D {exit_code}")  # output is complete: the zygote may answer now
     os._exit(exit_code)

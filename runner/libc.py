@@ -45,6 +45,7 @@ _libc.mount.argtypes = [
 ]
 _libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 _libc.unshare.argtypes = [ctypes.c_int]
+_libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
 _libc.prctl.argtypes = [
     ctypes.c_int,
     ctypes.c_ulong,
@@ -63,6 +64,11 @@ def _check(result: int, what: str) -> None:
 def unshare(flags: int) -> None:
     """Move the calling process into new namespaces (``unshare(2)``)."""
     _check(_libc.unshare(flags), "unshare")
+
+
+def setns(fd: int, nstype: int) -> None:
+    """Move the calling process (or, for PID namespaces, its future children) into ``fd``."""
+    _check(_libc.setns(fd, nstype), "setns")
 
 
 def mount(

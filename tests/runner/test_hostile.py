@@ -210,16 +210,32 @@ def test_sockets_cannot_reach_anything(healthy: RunnerProcess) -> None:
 
 def test_cannot_signal_parent_zygote_or_server(healthy: RunnerProcess) -> None:
     before = healthy.health()["zygote"]["pid"]
-    targets = ["os.getppid()", str(before), str(healthy.proc.pid), "1"]
-    for target in targets:
+    for target in (str(before), str(healthy.proc.pid)):
         code = f"import os, signal\nx = {nonce()}\nos.kill({target}, signal.SIGKILL)"
         result = healthy.run(code)
         assert result["status"] == "error", target
         assert result["exception"] in ("PermissionError", "ProcessLookupError"), result
-    result = healthy.run(f"import os, signal\nx = {nonce()}\nos.kill(-1, signal.SIGKILL)")
-    assert result["status"] in ("error", "ok")  # kill(-1) may only reach the job itself
+    for target in ("os.getppid()", "1", "-1"):  # itself (PID 1) or nothing at all
+        code = f"import os, signal\nx = {nonce()}\nos.kill({target}, signal.SIGKILL)"
+        assert healthy.run(code)["status"] in ("error", "ok")
     assert healthy.health()["zygote"]["pid"] == before
     assert healthy.proc.poll() is None
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="PID namespaces need root")
+def test_each_job_is_pid_1_of_its_own_namespace(healthy: RunnerProcess) -> None:
+    host_pids = [int(p) for p in os.listdir("/proc") if p.isdigit()][:200]
+    code = (
+        f"import os\nx = {nonce()}\nseen = []\n"
+        f"for pid in {host_pids!r}:\n"
+        "    try:\n        os.kill(pid, 0)\n        seen.append(pid)\n"
+        "    except OSError:\n        pass\n"
+        "child = os.fork()\nif child == 0:\n    os._exit(0)\nos.waitpid(child, 0)\n"
+        "print(os.getpid(), os.getppid(), child, [p for p in seen if p not in (1, child)])"
+    )
+    result = healthy.run(code)
+    assert result["status"] == "ok", result
+    assert result["stdout"] == "1 0 2 []\n"
 
 
 def test_os_exit(healthy: RunnerProcess) -> None:
