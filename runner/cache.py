@@ -28,6 +28,12 @@ MAX_ROWS = 200_000
 CACHEABLE = ("ok", "error", "output_limit")
 
 
+def cacheable(raw: dict[str, Any]) -> bool:
+    """Only what the snippet itself decided: never a timeout, an out-of-memory kill (both
+    depend on load), an infrastructure failure, or anything from a cell left unclean."""
+    return raw.get("status") in CACHEABLE and not raw.get("infra")
+
+
 def default_cache_path() -> Path:
     """``$LRQUIZ_RUNNER_CACHE``, else ``$XDG_DATA_HOME/lrquiz/runner-cache.db``."""
     explicit = os.environ.get("LRQUIZ_RUNNER_CACHE")

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from runner.cache import CACHEABLE, ResultCache, cache_key
+from runner.cache import ResultCache, cache_key, cacheable
 from runner.request import RunRequest
 from runner.supervisor import NotReady, Supervisor
 
@@ -69,7 +69,7 @@ class RunService:
         result = {field: raw.get(field) for field in PUBLIC_FIELDS}
         result["runtime"] = self._public_runtime(self.supervisor.info.get("runtime", runtime))
         future.set_result(result)
-        if raw.get("status") in CACHEABLE and not raw.get("infra"):
+        if cacheable(raw):
             self.cache.put(key, result)
         return {**result, "cached": False}
 

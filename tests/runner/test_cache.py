@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from runner.cache import ResultCache, cache_key, default_cache_path
+from runner.cache import ResultCache, cache_key, cacheable, default_cache_path
+from runner.limits import Limits
+from runner.pipes import CellPipes, JobOutput, assemble_result
 
 RUNTIME = {"python": "3.11.7", "torch": "2.13.0", "torch_build": "2.13.0+cpu", "threads": 1}
 
@@ -62,3 +64,24 @@ def test_default_path_honours_environment(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert default_cache_path() == tmp_path / "x.db"
     monkeypatch.setenv("LRQUIZ_RUNNER_CACHE", ":memory:")
     assert ResultCache(default_cache_path()).path is None
+
+
+def _output(markers: dict[str, str]) -> JobOutput:
+    output = JobOutput(CellPipes(0, 1, -1, -1, -1, -1), Limits(), lambda: None)
+    output.out += b"42\n"
+    output.markers.update(markers)
+    return output
+
+
+def test_only_clean_results_the_snippet_decided_are_cacheable() -> None:
+    clean = {"exit_code": 0, "cpu": 0.01, "killed": "", "oom": False, "clean": True}
+    result = assemble_result(clean, _output({}), 5.0, 0.02)
+    assert (result["status"], result["stdout"], cacheable(result)) == ("ok", "42\n", True)
+    unclean = assemble_result({**clean, "clean": False}, _output({}), 5.0, 0.02)
+    assert unclean["status"] == "ok" and not cacheable(unclean)
+    setup = assemble_result({**clean, "exit_code": 71}, _output({"setup": "1"}), 5.0, 0.02)
+    assert setup["status"] == "error" and not cacheable(setup)
+    timeout = assemble_result({**clean, "killed": "timeout"}, _output({}), 5.0, 5.0)
+    assert timeout["status"] == "timeout" and not cacheable(timeout)
+    memory = assemble_result({**clean, "exit_code": 1, "oom": True}, _output({}), 5.0, 0.1)
+    assert memory["status"] == "memory" and not cacheable(memory)

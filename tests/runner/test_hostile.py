@@ -279,3 +279,44 @@ def test_spamming_the_status_pipe(healthy: RunnerProcess) -> None:
     )
     result = healthy.run(code, timeout_s=1)
     assert result["status"] in ("ok", "timeout")  # it may only misreport itself
+
+
+def test_after_a_fork_bomb_every_cell_starts_threads_and_processes(healthy: RunnerProcess) -> None:
+    code = (
+        f"import os\nx = {nonce()}\n"
+        "while True:\n    try:\n        os.fork()\n    except OSError:\n        pass"
+    )
+    assert healthy.run(code, timeout_s=2)["status"] == "timeout"
+    normal = (
+        "import os, threading\nthreads = [threading.Thread(target=len, args=('ab',))"
+        " for _ in range(12)]\nfor t in threads:\n    t.start()\nfor t in threads:\n    t.join()\n"
+        "pid = os.fork()\nif pid == 0:\n    os._exit(0)\nos.waitpid(pid, 0)\nprint('fine', {n})"
+    )
+    for _ in range(2 * healthy.health()["queue"]["slots"] + 1):  # every cell, once more
+        value = nonce()
+        result = healthy.run(normal.format(n=value))
+        assert (result["status"], result["stdout"]) == ("ok", f"fine {value}\n"), result
+
+
+def test_busy_children_are_gone_before_the_answer(healthy: RunnerProcess) -> None:
+    name = f"lrqbusy{nonce()}"
+    code = (
+        "import ctypes, os\n"
+        "for _ in range(6):\n"
+        "    if os.fork() == 0:\n"
+        f"        ctypes.CDLL(None).prctl(15, b{name!r}, 0, 0, 0)\n"
+        "        while True:\n            pass\n"
+        "print('parent done')"
+    )
+    result = healthy.run(code, timeout_s=5)
+    left = []
+    for pid in os.listdir("/proc"):  # read at once: the answer means the cell is empty
+        try:
+            with open(f"/proc/{pid}/comm") as fh:
+                if fh.read().strip() == name:
+                    left.append(pid)
+        except OSError:
+            continue
+    assert (result["status"], result["stdout"]) == ("ok", "parent done\n")
+    assert left == []
+    assert result["duration_ms"] < 3000
