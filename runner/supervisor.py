@@ -24,6 +24,7 @@ from typing import Any
 
 import runner
 from runner.cgroups import CgroupManager
+from runner.fairness import FairSlots, QueueFull
 from runner.limits import Limits
 from runner.pipes import CellPipes, JobOutput, assemble_result, set_nonblocking
 
@@ -315,9 +316,7 @@ class Supervisor:
         self.current: Zygote | None = None
         self.replacing: Zygote | None = None
         self.generations = itertools.count()
-        self.slots = asyncio.Semaphore(config.slots)
-        self.waiting = 0
-        self.running = 0
+        self.slots = FairSlots(config.slots, config.max_queue)
         self.restarts = 0
         self.info: dict[str, Any] = {}
         self.ready_event = asyncio.Event()
@@ -427,18 +426,14 @@ class Supervisor:
     def _retry_after(self) -> int:
         recent = self.durations[-50:] or [1.0]
         per_job = sum(recent) / len(recent)
-        return max(1, round((self.waiting + 1) * per_job / self.config.slots + 0.5))
+        return max(1, round((self.slots.queued + 1) * per_job / self.config.slots + 0.5))
 
-    async def run(self, code: str, seed: int, timeout_s: float) -> dict[str, Any]:
+    async def run(self, code: str, seed: int, timeout_s: float, client: str = "") -> dict[str, Any]:
         """Run a job on a free slot; raises Saturated, NotReady or ZygoteDied."""
-        if self.waiting >= self.config.max_queue:
-            raise Saturated(self._retry_after())
-        self.waiting += 1
         try:
-            await self.slots.acquire()
-        finally:
-            self.waiting -= 1
-        self.running += 1
+            await self.slots.acquire(client)
+        except QueueFull:
+            raise Saturated(self._retry_after()) from None
         started = time.monotonic()
         try:
             job = {"code": code, "seed": seed, "timeout_s": timeout_s}
@@ -452,9 +447,8 @@ class Supervisor:
                     # retried once on the replacement the monitor is starting
             raise ZygoteDied("unreachable")
         finally:
-            self.running -= 1
             self.durations = [*self.durations[-99:], time.monotonic() - started]
-            self.slots.release()
+            self.slots.release(client)
 
     async def _current(self, timeout_s: float) -> Zygote:
         deadline = time.monotonic() + max(30.0, timeout_s)
@@ -496,8 +490,8 @@ class Supervisor:
             },
             "queue": {
                 "slots": self.config.slots,
-                "running": self.running,
-                "waiting": self.waiting,
+                "running": self.config.slots - self.slots.free,
+                "waiting": self.slots.queued,
                 "max_queue": self.config.max_queue,
             },
         }

@@ -30,6 +30,9 @@ BAD_REQUESTS = [
     (b'{"code": "1", "seed": 1e3}', "integer"),
     (b'{"code": "1", "seed": 99999999999999999999999}', "between 0 and"),
     (b"[" * 100000, "not valid JSON"),
+    (b'{"code": "1", "timeout_s": 1' + b"0" * 400 + b"}", "at most 30"),
+    (b'{"code": "1", "timeout_s": 1e400}', "finite"),
+    (b'{"code": "1", "seed": 1' + b"0" * 400 + b"}", "between 0 and"),
 ]
 
 
