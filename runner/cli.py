@@ -79,6 +79,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "or ~/.local/share/lrquiz/runner-cache.db)",
     )
     parser.add_argument(
+        "--cache-memory-mb", type=_positive_int, default=64, help="result cache in memory"
+    )
+    parser.add_argument(
+        "--cache-disk-mb", type=_positive_int, default=512, help="result cache on disk"
+    )
+    parser.add_argument(
         "--slots",
         type=_slots,
         default=max(1, min(os.cpu_count() or 1, MAX_SLOTS)),
@@ -167,7 +173,11 @@ async def _serve(args: argparse.Namespace) -> int:
             disabled=tuple(args.without),
         )
     )
-    cache = ResultCache(args.cache if args.cache is not None else default_cache_path())
+    cache = ResultCache(
+        args.cache if args.cache is not None else default_cache_path(),
+        memory_bytes=args.cache_memory_mb * 1024 * 1024,
+        disk_bytes=args.cache_disk_mb * 1024 * 1024,
+    )
     site_runner: web.AppRunner | None = None
     listener: asyncio.Server | None = None
     try:
