@@ -44,6 +44,10 @@ READY_TIMEOUT_S = 30.0
 MAX_SETUP_FAILURES = 5
 CLEAN_TIMEOUT_S = 2.0
 CONTROL_MESSAGE_MAX = 64 * 1024
+# A finished cell is re-forked this long after its job, unless no other cell is idle: a
+# client's next request usually follows its answer within a millisecond or two, and must
+# not find the zygote busy forking (a few ms for a torch-sized process).
+RESPAWN_DELAY_S = 0.015
 
 
 @dataclass
@@ -66,6 +70,7 @@ class Cell:
     failures: int = 0
     spawned_at: float = 0.0
     fallback_tmp: str | None = None
+    vacated_at: float = 0.0
 
 
 def _set_nonblocking(fd: int) -> None:
@@ -234,6 +239,7 @@ class Zygote:
             from runner import child, sandbox
 
             report = sandbox.enter(spec, lifeline_fd=6)
+            child.prepare(self.fresh)
             ready = {"active": report.active, "reasons": report.reasons}
             os.write(5, ("R " + json.dumps(ready) + "\n").encode())
             os.close(5)
@@ -245,7 +251,7 @@ class Zygote:
             job = self._read_job(3)
             if job is None:
                 os._exit(0)
-            child.run(job, self.fresh, 4)
+            child.run(job, 4)
         except BaseException:
             with contextlib.suppress(BaseException):
                 os.write(4, b"S\n")
@@ -260,13 +266,23 @@ class Zygote:
         return json.loads(b"".join(chunks)) if chunks else None
 
     # -- the loop ---------------------------------------------------------------------
-    def ensure_children(self) -> None:
+    def ensure_children(self) -> float:
+        """Fork empty cells that are due; returns how soon the next one is due."""
+        now = time.monotonic()
+        spare = any(c.state == "idle" for c in self.cells)
+        due_in = 1.0
         for cell in self.cells:
-            if cell.state == "empty" and cell.failures < MAX_SETUP_FAILURES:
+            if cell.state != "empty" or cell.failures >= MAX_SETUP_FAILURES:
+                continue
+            wait = cell.vacated_at + RESPAWN_DELAY_S - now
+            if spare and wait > 0:
+                due_in = min(due_in, wait)
+            else:
                 self.spawn(cell)
         if all(c.failures >= MAX_SETUP_FAILURES for c in self.cells):
             self.send({"op": "broken", "reason": "sandbox setup keeps failing"})
             self.running = False
+        return due_in
 
     def on_control(self) -> None:
         try:
@@ -427,6 +443,7 @@ class Zygote:
             shutil.rmtree(cell.fallback_tmp, ignore_errors=True)
             cell.fallback_tmp = None
         cell.pid, cell.pidfd, cell.state = 0, -1, "empty"
+        cell.vacated_at = time.monotonic()
 
     def check_deadlines(self) -> float:
         now = time.monotonic()
@@ -466,10 +483,11 @@ class Zygote:
                 self.on_exit(cell)
 
     def run(self) -> None:
+        due_in = 0.0
         while self.running:
-            self.poll(self.check_deadlines())
+            self.poll(min(self.check_deadlines(), due_in))
             if self.running:
-                self.ensure_children()
+                due_in = self.ensure_children()
         for cell in self.cells:
             self.retire(cell)
 
