@@ -184,6 +184,9 @@ def assemble_result(
         "duration_ms": round(elapsed_s * 1000, 3),
         "truncated": output.truncated,
         "exception": output.markers.get("exception"),
-        # Never cached: the sandbox failed, or the cell was not empty afterwards.
-        "infra": bool(output.markers.get("setup")) or not done.get("clean", False),
+        # Never cached: the sandbox failed, the cell was not empty afterwards, or the job was
+        # SIGKILLed by someone other than us (an operator, the kernel's OOM killer).
+        "infra": bool(output.markers.get("setup"))
+        or not done.get("clean", False)
+        or (done.get("exit_code") == -signal.SIGKILL and not done.get("killed")),
     }

@@ -86,6 +86,8 @@ def test_only_clean_results_the_snippet_decided_are_cacheable() -> None:
     assert timeout["status"] == "timeout" and not cacheable(timeout)
     memory = assemble_result({**clean, "exit_code": 1, "oom": True}, _output({}), 5.0, 0.1)
     assert memory["status"] == "memory" and not cacheable(memory)
+    killed = assemble_result({**clean, "exit_code": -9}, _output({}), 5.0, 0.1)
+    assert killed["status"] == "error" and not cacheable(killed)  # not by us: not its doing
 
 
 def _result(n: int, size: int) -> dict[str, object]:

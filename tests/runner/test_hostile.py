@@ -6,6 +6,7 @@ its exact output, so "the runner stays healthy" is asserted after each attack.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -330,3 +331,36 @@ def test_busy_children_are_gone_before_the_answer(healthy: RunnerProcess) -> Non
     assert (result["status"], result["stdout"]) == ("ok", "parent done\n")
     assert left == []
     assert result["duration_ms"] < 3000
+
+
+def test_cells_killed_while_idle_are_replaced(healthy: RunnerProcess) -> None:
+    first, last = healthy.health()["zygote"]["uids"]
+    for pid in job_processes_left(healthy):  # the pre-forked cells, waiting for a job
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    time.sleep(0.3)
+    for _ in range(3):
+        value = nonce()
+        result = healthy.run(f"print({value} + 1)")
+        assert (result["status"], result["stdout"]) == ("ok", f"{value + 1}\n"), result
+    assert healthy.health()["zygote"]["uids"] == [first, last]
+
+
+async def test_slots_are_shared_fairly_between_named_clients(healthy: RunnerProcess) -> None:
+    import asyncio
+
+    from runner.client import RunnerClient
+
+    finished: list[str] = []
+
+    async def job(client: RunnerClient, who: str, i: int) -> None:
+        await client.run(f"import time\ntime.sleep(0.8)\nprint({nonce()})", client=who)
+        finished.append(f"{who}{i}")
+
+    async with RunnerClient(healthy.url) as client:
+        busy = [job(client, who, i) for i in range(3) for who in ("a", "b")]
+        tasks = [asyncio.create_task(coro) for coro in busy]
+        await asyncio.sleep(0.3)  # a and b hold both slots and queue four more jobs
+        late = asyncio.create_task(job(client, "c", 0))
+        await asyncio.gather(*tasks, late)
+    assert finished.index("c0") < 4, finished  # served at the first free slot, not last

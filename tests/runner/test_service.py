@@ -80,6 +80,13 @@ def test_bad_tokens_are_401_before_any_body_is_read(strict: RunnerProcess) -> No
             b"Authorization: Bearer " + token + b"\r\nContent-Length: 200000\r\n\r\n"
         )
         assert _status_line(_raw(strict, head)).startswith(b"HTTP/1.1 401"), token
+    _still_serves(strict)
+
+
+def _still_serves(strict: RunnerProcess) -> None:
+    value = nonce()
+    status, _, result = post(strict.url, {"code": f"print({value} * 3)"}, token=TOKEN)
+    assert status == 200 and result["stdout"] == f"{value * 3}\n", result
 
 
 def test_a_body_that_never_arrives_is_408(strict: RunnerProcess) -> None:
@@ -90,6 +97,7 @@ def test_a_body_that_never_arrives_is_408(strict: RunnerProcess) -> None:
     started = time.monotonic()
     assert _status_line(_raw(strict, head, b'{"code": ')).startswith(b"HTTP/1.1 408")
     assert time.monotonic() - started < 5
+    _still_serves(strict)
 
 
 def test_half_sent_requests_neither_exhaust_nor_lock_out(strict: RunnerProcess) -> None:
