@@ -364,3 +364,19 @@ async def test_slots_are_shared_fairly_between_named_clients(healthy: RunnerProc
         late = asyncio.create_task(job(client, "c", 0))
         await asyncio.gather(*tasks, late)
     assert finished.index("c0") < 4, finished  # served at the first free slot, not last
+
+
+def test_the_allow_list_holds_inside_a_job(healthy: RunnerProcess) -> None:
+    if not healthy.health()["isolation"].get("seccomp"):
+        pytest.skip("seccomp is not active here")
+    code = (
+        f"import ctypes, socket\nx = {nonce()}\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "def errno_of(result):\n    return ctypes.get_errno() if result < 0 else 0\n"
+        "out = [errno_of(libc.prctl(4, 1, 0, 0, 0))]  # PR_SET_DUMPABLE 1\n"
+        "out.append(errno_of(libc.syscall(434, 1, 0)))  # pidfd_open(1), x86-64 and arm64\n"
+        "try:\n    socket.socket(socket.AF_NETLINK, socket.SOCK_RAW)\n"
+        "except OSError as exc:\n    out.append(exc.errno)\n"
+        "a, b = socket.socketpair()\nprint(out, a.family == socket.AF_UNIX)"
+    )
+    result = healthy.run(code)
+    assert (result["status"], result["stdout"]) == ("ok", "[1, 1, 1] True\n"), result
