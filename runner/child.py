@@ -44,13 +44,8 @@ def _status(fd: int, line: str) -> None:
         os.write(fd, (line + "\n").encode("utf-8", "replace"))
 
 
-def prepare(fresh: FreshState) -> None:
-    """Reset everything that does not depend on the job, before the job arrives.
-
-    Runs in the pre-forked child during setup (idle CPU time), so the job's own path only
-    reseeds. Touching the RNGs and a tiny model here also takes the copy-on-write page
-    faults those code paths cause off the request path.
-    """
+def settle(fresh: FreshState) -> None:
+    """Undo what warm-up changed, once, in the zygote: every child inherits the result."""
     import numpy
     import torch
 
@@ -58,15 +53,17 @@ def prepare(fresh: FreshState) -> None:
     torch.set_printoptions(profile="default", sci_mode=None)
     with contextlib.suppress(TypeError, ValueError):
         numpy.set_printoptions(**fresh.numpy_printoptions)
-    _seed(0)
-    model = torch.nn.Linear(2, 2)
-    torch.optim.SGD(model.parameters(), lr=0.1).step()
-    model(torch.zeros(1, 2)).sum().backward()
     warnings.filters[:] = fresh.warning_filters
     warnings._filters_mutated()  # type: ignore[attr-defined]  # invalidates every registry
     getattr(warnings, "onceregistry", {}).clear()
     sys.argv = list(fresh.argv)
+
+
+def prepare() -> None:
+    """Per child, before its job arrives (idle CPU time): forget the zygote's exit
+    handlers, and touch the RNGs so their copy-on-write faults are off the job's path."""
     atexit._clear()
+    _seed(0)
 
 
 def _seed(seed: int) -> None:

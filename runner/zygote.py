@@ -120,11 +120,10 @@ def _open_pidns(config: dict[str, Any]) -> tuple[int, str]:
 class Zygote:
     """Event loop over the control socket and every child's setup pipe and pidfd."""
 
-    def __init__(self, config: dict[str, Any], fresh: Any, spec_extra: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], spec_extra: dict[str, Any]) -> None:
         self.limits = Limits.from_json(config["limits"])
         self.control = socket.socket(fileno=config["control_fd"])
         self.control.setblocking(True)
-        self.fresh = fresh
         self.spec_extra = spec_extra
         self.devnull = os.open("/dev/null", os.O_RDONLY)
         # Children hold the read end; it turns readable (EOF) only when the zygote is gone.
@@ -239,7 +238,7 @@ class Zygote:
             from runner import child, sandbox
 
             report = sandbox.enter(spec, lifeline_fd=6)
-            child.prepare(self.fresh)
+            child.prepare()
             ready = {"active": report.active, "reasons": report.reasons}
             os.write(5, ("R " + json.dumps(ready) + "\n").encode())
             os.close(5)
@@ -515,6 +514,7 @@ def main(argv: list[str]) -> int:
     missing = warm.preload()
     fresh = child.FreshState()
     warm.warm_up()
+    child.settle(fresh)
     extra: dict[str, Any] = {
         "cgroup_reasons": config.get("cgroup_reasons", {}),
         "disabled": frozenset(config.get("disabled", ())),
@@ -539,7 +539,7 @@ def main(argv: list[str]) -> int:
         extra["seccomp_reason"] = f"pyseccomp/libseccomp unavailable: {exc}"
     gc.collect()
     gc.freeze()
-    zygote = Zygote(config, fresh, extra)
+    zygote = Zygote(config, extra)
     zygote.wait_ready()
     from runner.sandbox import PARENT_LAYERS
 
