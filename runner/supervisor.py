@@ -107,8 +107,11 @@ class Zygote:
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
             "OPENBLAS_NUM_THREADS": "1",
-            # Transparent huge pages for malloc: a torch-sized heap forks ~2x faster.
+            # Transparent huge pages for malloc: a torch-sized heap forks ~2x faster. Python
+            # objects go through malloc too, so they sit on those huge pages instead of
+            # pymalloc's 4 KB-mapped arenas: fork 2.6 -> 1.1 ms, exit 5 -> 2.2 ms.
             "GLIBC_TUNABLES": "glibc.malloc.hugetlb=1",
+            "PYTHONMALLOC": "malloc",
         }
         try:
             self.proc = await asyncio.create_subprocess_exec(
