@@ -231,6 +231,7 @@ class Zygote:
                 cell.close()
             elif not cell.done.done():
                 cell.done.set_exception(ZygoteDied("zygote exited"))
+                cell.done.exception()  # retrieved: a job that gave up waiting must not log it
         self.cells.clear()
         self.idle.clear()
 
@@ -280,9 +281,6 @@ class Zygote:
         if self.proc and self.proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 self.proc.kill()
-
-    def busy(self) -> bool:
-        return any(cell.done is not None and not cell.done.done() for cell in self.cells.values())
 
     async def stop(self, graceful: bool = True) -> None:
         """Let in-flight jobs finish (if graceful), then ask the zygote to exit."""
