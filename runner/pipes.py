@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import os
 import signal
 from collections.abc import Callable
@@ -22,10 +21,6 @@ from runner.limits import Limits
 
 READ_CHUNK = 65536
 STATUS_CAP = 4096  # "E <exception type>", "M" and "S" lines; anything beyond is a flood
-
-
-def set_nonblocking(fd: int) -> None:
-    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
 
 
 @dataclass

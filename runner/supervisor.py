@@ -25,8 +25,9 @@ from typing import Any
 import runner
 from runner.cgroups import CgroupManager
 from runner.fairness import FairSlots, QueueFull
+from runner.libc import set_nonblocking
 from runner.limits import Limits
-from runner.pipes import CellPipes, JobOutput, assemble_result, set_nonblocking
+from runner.pipes import CellPipes, JobOutput, assemble_result
 
 RESULT_GRACE_S = 20.0
 READY_TIMEOUT_S = 120.0
@@ -270,7 +271,7 @@ class Zygote:
             except TimeoutError:
                 self.kill()  # a zygote that misses a deadline this badly is wedged
                 raise ZygoteDied("zygote stopped answering") from None
-            if done.get("op") == "lost" or done.get("lost"):
+            if done.get("op") == "lost":
                 raise CellLost("the sandboxed cell died before the job started")
             output.finish()
             return assemble_result(done, output, timeout_s, time.monotonic() - started)

@@ -73,10 +73,6 @@ class Cell:
     vacated_at: float = 0.0
 
 
-def _set_nonblocking(fd: int) -> None:
-    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
-
-
 def _set_idle(pid: int, idle: bool) -> None:
     """Switch a child between SCHED_IDLE (preparing) and normal scheduling.
 
@@ -210,7 +206,7 @@ class Zygote:
         )
         for fd in (job_w, out_r, err_r, status_r):
             os.close(fd)  # the zygote keeps nothing through which a job's data flows
-        _set_nonblocking(setup_r)
+        libc.set_nonblocking(setup_r)
         cell.state, cell.pid, cell.setup_r, cell.setup_buf = "starting", pid, setup_r, b""
         cell.killed, cell.spawned_at, cell.fallback_tmp = "", time.monotonic(), spec.fallback_tmp
         try:
@@ -299,9 +295,7 @@ class Zygote:
         cell = self._cell(message)
         if op == "start":
             if cell is None or cell.state != "idle":
-                self.send({"op": "done", "cell": message["cell"], "serial": message["serial"],
-                           "exit_code": None, "cpu": 0.0, "killed": "", "oom": False,
-                           "clean": False, "lost": True})  # fmt: skip
+                self.send({"op": "lost", "cell": message["cell"], "serial": message["serial"]})
                 return
             _set_idle(cell.pid, False)
             cell.state = "running"
@@ -412,7 +406,6 @@ class Zygote:
                 killed=cell.killed,
                 oom=cell.cgroups.oom_kills() > cell.oom_before,
                 clean=clean,
-                lost=False,
             )
         else:
             if cell.state == "starting":
