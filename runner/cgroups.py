@@ -78,12 +78,21 @@ class SlotCgroups:
         except (OSError, ValueError):
             return 0
 
+    def charged(self) -> int:
+        """``pids.current``: it counts zombies too, which ``cgroup.procs`` no longer lists."""
+        if not self.pids:
+            return 0
+        try:
+            return int(_read(os.path.join(self.pids, "pids.current")))
+        except (OSError, ValueError):
+            return 0
+
     def kill_all(self, timeout_s: float = 2.0) -> bool:
-        """SIGKILL every process in the slot until it is empty; True when empty."""
+        """SIGKILL every process in the slot until nothing is charged to it; True when empty."""
         deadline = time.monotonic() + timeout_s
         while True:
             pids = self.procs()
-            if not pids:
+            if not pids and not self.charged():
                 return True
             for pid in pids:
                 with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -3,8 +3,8 @@
 The child was forked from a warm zygote, so it must undo whatever the zygote's warm-up left
 behind that a fresh interpreter would not have: RNG state, print options, warning
 registries, ``__main__``, atexit handlers and stdio objects. It reports a few facts the exit
-status cannot carry (exception type, out-of-memory) on the status pipe, then ``_exit``s
-without running the zygote's finalisers.
+status cannot carry (exception type, out-of-memory) on the status pipe, which goes to the
+server like stdout and stderr, then ``_exit``s without running the zygote's finalisers.
 """
 
 from __future__ import annotations
@@ -44,13 +44,11 @@ def _status(fd: int, line: str) -> None:
         os.write(fd, (line + "\n").encode("utf-8", "replace"))
 
 
-def _reset_state(fresh: FreshState, seed: int) -> None:
+def settle(fresh: FreshState) -> None:
+    """Undo what warm-up changed, once, in the zygote: every child inherits the result."""
     import numpy
     import torch
 
-    random.seed(seed)
-    numpy.random.seed(seed)
-    torch.manual_seed(seed)
     torch.set_num_threads(1)
     torch.set_printoptions(profile="default", sci_mode=None)
     with contextlib.suppress(TypeError, ValueError):
@@ -59,7 +57,24 @@ def _reset_state(fresh: FreshState, seed: int) -> None:
     warnings._filters_mutated()  # type: ignore[attr-defined]  # invalidates every registry
     getattr(warnings, "onceregistry", {}).clear()
     sys.argv = list(fresh.argv)
+
+
+def prepare() -> None:
+    """Per child, before its job arrives (idle CPU time): forget the zygote's exit
+    handlers, and touch the RNGs so their copy-on-write faults are off the job's path."""
     atexit._clear()
+    _seed(0)
+
+
+def _seed(seed: int) -> None:
+    import numpy
+    import torch
+
+    random.seed(seed)
+    numpy.random.seed(seed)
+    # torch.manual_seed also queues lazy seeding of every accelerator backend (~1.5 ms);
+    # this CPU-only runner has just the default generator, which is what it sets.
+    torch.default_generator.manual_seed(seed)
 
 
 def _stdio() -> None:
@@ -98,13 +113,13 @@ def _flush() -> None:
             stream.flush()
 
 
-def run(job: dict[str, Any], fresh: FreshState, status_fd: int) -> NoReturn:
+def run(job: dict[str, Any], status_fd: int) -> NoReturn:
     """Execute ``job['code']`` as ``__main__`` and exit with the interpreter's exit code."""
     timeout = float(job["timeout_s"])
     cpu = math.ceil(timeout) + 1
     with contextlib.suppress(OSError, ValueError):
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    _reset_state(fresh, int(job["seed"]))
+    _seed(int(job["seed"]))
     _stdio()
     code: str = job["code"]
     linecache.cache[FILENAME] = (len(code), None, code.splitlines(True), FILENAME)
@@ -134,5 +149,4 @@ def run(job: dict[str, Any], fresh: FreshState, status_fd: int) -> NoReturn:
     except BaseException:
         pass
     _flush()
-    _status(status_fd, f"D {exit_code}")  # output is complete: the zygote may answer now
     os._exit(exit_code)

@@ -79,6 +79,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "or ~/.local/share/lrquiz/runner-cache.db)",
     )
     parser.add_argument(
+        "--cache-memory-mb", type=_positive_int, default=64, help="result cache in memory"
+    )
+    parser.add_argument(
+        "--cache-disk-mb", type=_positive_int, default=512, help="result cache on disk"
+    )
+    parser.add_argument(
         "--slots",
         type=_slots,
         default=max(1, min(os.cpu_count() or 1, MAX_SLOTS)),
@@ -99,6 +105,15 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         choices=OPTIONAL_LAYERS,
         help="switch off one sandbox layer on a host where it misbehaves (repeatable; "
         "reported in /v1/health): " + ", ".join(OPTIONAL_LAYERS),
+    )
+    parser.add_argument(
+        "--max-connections", type=_positive_int, default=256, help="open HTTP connections"
+    )
+    parser.add_argument(
+        "--read-timeout",
+        type=_positive_float,
+        default=10.0,
+        help="seconds a client has to send a request's head, and then its body",
     )
     parser.add_argument("--die-with-parent", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=serve_command)
@@ -139,10 +154,11 @@ async def _serve(args: argparse.Namespace) -> int:
     token = os.environ.get(TOKEN_ENV) or None
     if not server.is_loopback(args.host) and not token:
         raise ServeError(f"binding to {args.host} needs a token: set {TOKEN_ENV}")
-    try:
-        import torch  # noqa: F401  # fail fast here rather than in the zygote
-    except ImportError:
-        raise ServeError("PyTorch is not installed (pip install 'lrquiz[runner]')") from None
+    import importlib.util
+
+    # fail fast here rather than in the zygote, without paying ~190 MB to import torch
+    if importlib.util.find_spec("torch") is None:
+        raise ServeError("PyTorch is not installed (pip install 'lrquiz[runner]')")
     limits = Limits(memory_mb=args.memory_mb, max_timeout_s=args.max_timeout)
     limits = Limits(
         **{**limits.to_json(), "default_timeout_s": min(limits.default_timeout_s, args.max_timeout)}
@@ -157,8 +173,13 @@ async def _serve(args: argparse.Namespace) -> int:
             disabled=tuple(args.without),
         )
     )
-    cache = ResultCache(args.cache if args.cache is not None else default_cache_path())
+    cache = ResultCache(
+        args.cache if args.cache is not None else default_cache_path(),
+        memory_bytes=args.cache_memory_mb * 1024 * 1024,
+        disk_bytes=args.cache_disk_mb * 1024 * 1024,
+    )
     site_runner: web.AppRunner | None = None
+    listener: asyncio.Server | None = None
     try:
         if args.require_isolation:
             try:
@@ -173,15 +194,17 @@ async def _serve(args: argparse.Namespace) -> int:
         else:
             supervisor.start_background()
         await cache.open()
-        app = server.make_app(RunService(supervisor, cache), token)
-        site_runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await site_runner.setup()
-        site = web.TCPSite(site_runner, args.host, args.port)
+        app = server.make_app(
+            RunService(supervisor, cache),
+            token,
+            max_connections=args.max_connections,
+            read_timeout_s=args.read_timeout,
+        )
         try:
-            await site.start()
+            site_runner, listener = await server.listen(app, args.host, args.port)
         except OSError as exc:
             raise ServeError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-        port = site_runner.addresses[0][1]
+        port = listener.sockets[0].getsockname()[1]
         host = f"[{args.host}]" if ":" in args.host else args.host
         print(f"lrquiz runner listening on http://{host}:{port}", flush=True)
         stop = asyncio.Event()
@@ -191,6 +214,8 @@ async def _serve(args: argparse.Namespace) -> int:
         await stop.wait()
         return 0
     finally:
+        if listener is not None:
+            listener.close()
         if site_runner is not None:
             await site_runner.cleanup()
         await supervisor.close()

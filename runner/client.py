@@ -96,12 +96,21 @@ class RunnerClient:
         return self._session
 
     async def _request(
-        self, method: str, path: str, payload: dict[str, Any] | None, timeout_s: float
+        self,
+        method: str,
+        path: str,
+        payload: dict[str, Any] | None,
+        timeout_s: float,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, Any], str | None]:
         url = self.base_url + path
         try:
             async with self._get_session().request(
-                method, url, json=payload, timeout=aiohttp.ClientTimeout(total=timeout_s)
+                method,
+                url,
+                json=payload,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=timeout_s),
             ) as response:
                 text = await response.text(errors="replace")
                 retry_after = response.headers.get("Retry-After")
@@ -120,9 +129,18 @@ class RunnerClient:
         return status, body, retry_after
 
     async def run(
-        self, code: str, *, timeout_s: float | None = None, seed: int | None = None
+        self,
+        code: str,
+        *,
+        timeout_s: float | None = None,
+        seed: int | None = None,
+        client: str | None = None,
     ) -> RunResult:
-        """Execute ``code``; retries a bounded number of 503s, honouring Retry-After."""
+        """Execute ``code``; retries a bounded number of 503s, honouring Retry-After.
+
+        ``client`` (e.g. the chat user a bot runs this for) lets the runner share its
+        slots fairly between the people behind one front end.
+        """
         payload: dict[str, Any] = {"code": code}
         if timeout_s is not None:
             payload["timeout_s"] = timeout_s
@@ -130,7 +148,9 @@ class RunnerClient:
             payload["seed"] = seed
         wait = max(self.request_timeout_s, (timeout_s or 0) + 10)
         for attempt in range(MAX_503_RETRIES + 1):
-            status, body, retry_after = await self._request("POST", "/v1/run", payload, wait)
+            status, body, retry_after = await self._request(
+                "POST", "/v1/run", payload, wait, {"X-Lrquiz-Client": client} if client else None
+            )
             if status == 200:
                 return RunResult.from_json(body)
             message = str(body.get("error") or f"HTTP {status}").splitlines()[0]

@@ -143,10 +143,15 @@ class LocalRunnerClient(RunnerClient):
         self.ready_timeout_s = max(0.0, self.ready_timeout_s - (time.monotonic() - started))
 
     async def run(
-        self, code: str, *, timeout_s: float | None = None, seed: int | None = None
+        self,
+        code: str,
+        *,
+        timeout_s: float | None = None,
+        seed: int | None = None,
+        client: str | None = None,
     ) -> RunResult:
         await self._ready()
-        return await super().run(code, timeout_s=timeout_s, seed=seed)
+        return await super().run(code, timeout_s=timeout_s, seed=seed, client=client)
 
     async def health(self) -> dict[str, Any]:
         await self._ready()

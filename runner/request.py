@@ -49,6 +49,8 @@ def parse_run_request(body: bytes, limits: Limits) -> RunRequest:
         timeout = limits.default_timeout_s
     elif not _number(timeout):
         raise BadRequest("'timeout_s' must be a number of seconds")
+    elif isinstance(timeout, int) and timeout > limits.max_timeout_s:  # too big for a float
+        raise BadRequest(f"'timeout_s' must be at most {limits.max_timeout_s:g}")
     elif not math.isfinite(timeout) or timeout <= 0:
         raise BadRequest("'timeout_s' must be a positive, finite number")
     elif timeout > limits.max_timeout_s:

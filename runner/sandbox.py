@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import resource
+import select
 import signal
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ DISABLED = "switched off with --without"
 PARENT_LAYERS = ("wall_clock_kill", "output_cap", "empty_env")
 
 LAYERS = (
+    "pidns",
     *NAMESPACES,
     "cgroup_memory",
     "cgroup_pids",
@@ -74,6 +76,7 @@ class SandboxSpec:
     cgroups: SlotCgroups
     jail_root: str | None
     jail_reason: str = ""
+    pidns_reason: str = ""
     cgroup_reasons: dict[str, str] = field(default_factory=dict)
     seccomp_filter: Any = None
     seccomp_reason: str = ""
@@ -164,9 +167,18 @@ def _drop_uid(uid: int, report: Report) -> None:
         report.fail("unprivileged_uid", f"setuid: {exc.strerror}")
 
 
-def enter(spec: SandboxSpec, zygote_pid: int) -> Report:
-    """Apply every layer to the calling (child) process and report the outcome."""
+def enter(spec: SandboxSpec, lifeline_fd: int) -> Report:
+    """Apply every layer to the calling (child) process and report the outcome.
+
+    The zygote forked us into a new PID namespace when it could: we are its PID 1, so
+    when we exit the kernel kills everything the job started, and the job cannot see or
+    signal any process outside. ``lifeline_fd`` turns readable once the zygote is gone.
+    """
     report = Report()
+    if os.getpid() == 1:
+        report.ok("pidns")
+    else:
+        report.fail("pidns", spec.pidns_reason or "not in a new PID namespace")
     vsize = _vsize()
     os.setsid()
     for controller in ("memory", "pids"):
@@ -208,8 +220,9 @@ def enter(spec: SandboxSpec, zygote_pid: int) -> Report:
             report.ok("no_new_privs")
     except OSError as exc:
         report.fail("no_new_privs", str(exc))
-    if os.getppid() != zygote_pid:
+    if select.select([lifeline_fd], [], [], 0)[0]:
         os._exit(70)  # the zygote died while we were being set up
+    os.close(lifeline_fd)
     if "seccomp" in spec.disabled:
         report.fail("seccomp", DISABLED)
     elif spec.seccomp_filter is None:

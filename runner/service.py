@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from runner.cache import CACHEABLE, ResultCache, cache_key
+from runner.cache import ResultCache, cache_key, cacheable
 from runner.request import RunRequest
 from runner.supervisor import NotReady, Supervisor
 
@@ -42,7 +42,7 @@ class RunService:
             await asyncio.sleep(0.05)
         return dict(self.supervisor.info["runtime"])
 
-    async def run(self, request: RunRequest) -> dict[str, Any]:
+    async def run(self, request: RunRequest, client: str = "") -> dict[str, Any]:
         self.stats.requests += 1
         runtime = await self._runtime(request.timeout_s)
         limits = self.supervisor.config.limits.fingerprint()
@@ -58,7 +58,7 @@ class RunService:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.inflight[key] = future
         try:
-            raw = await self.supervisor.run(request.code, request.seed, request.timeout_s)
+            raw = await self.supervisor.run(request.code, request.seed, request.timeout_s, client)
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: followers re-raise it, nobody else must
@@ -69,7 +69,7 @@ class RunService:
         result = {field: raw.get(field) for field in PUBLIC_FIELDS}
         result["runtime"] = self._public_runtime(self.supervisor.info.get("runtime", runtime))
         future.set_result(result)
-        if raw.get("status") in CACHEABLE and not raw.get("infra"):
+        if cacheable(raw):
             self.cache.put(key, result)
         return {**result, "cached": False}
 

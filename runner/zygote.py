@@ -2,15 +2,20 @@
 
 It keeps pre-forked, already sandboxed children waiting (two "cells" per concurrent job,
 each with its own uid and cgroups), so a job only pays for writing its code down a pipe
-and running it; forking a torch-sized process, setting up its namespaces and tearing it
-down afterwards (~10 ms together) happen off the request path, at idle CPU priority.
+and running it; forking a torch-sized process and setting up its namespaces happen off the
+request path, at idle CPU priority.
 
-It supervises its children itself: it reads their output with caps, kills them at the
-wall-clock deadline, collects the exit status, and then kills whatever the job left
-behind in its cell (by cgroup, else by uid) before forking the cell's next child.
+The zygote never sees a job's code or output: right after forking a cell it hands the
+server (over the control socket, as SCM_RIGHTS) the cell's job, stdout, stderr and status
+pipes and closes its own copies, so the server writes the job straight to the child and
+reads its output straight from it. Every child is forked from the same warm heap, and
+that heap holds nothing of any job, so no job can find another's code or output in it.
 
-It talks to the server over one socket, one JSON object per line. Start it with
-``python -m runner.zygote CONFIG_JSON`` where the config names the socket's fd.
+What the zygote does keep: the child's pid (it is PID 1 of its own PID namespace), the
+wall-clock deadline, and the cleanup: a cell is reported done only once its namespace and
+cgroup are empty, and a cell that cannot be emptied is never used again.
+
+Start it with ``python -m runner.zygote CONFIG_JSON`` where the config names the socket's fd.
 """
 
 from __future__ import annotations
@@ -27,57 +32,49 @@ import socket
 import sys
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from runner import libc
 from runner.cgroups import SlotCgroups
 from runner.limits import Limits
 
-DRAIN_CHUNK = 65536
-STATUS_LINE_MAX = 64 * 1024  # the ready report is the longest legitimate status line
+SETUP_LINE_MAX = 64 * 1024  # the ready report (or a setup traceback) is the longest line
 READY_TIMEOUT_S = 30.0
 MAX_SETUP_FAILURES = 5
+CLEAN_TIMEOUT_S = 2.0
+CONTROL_MESSAGE_MAX = 64 * 1024
+# A finished cell is re-forked this long after its job, unless no other cell is idle: a
+# client's next request usually follows its answer within a millisecond or two, and must
+# not find the zygote busy forking (a few ms for a torch-sized process).
+RESPAWN_DELAY_S = 0.015
 
 
 @dataclass
-class Slot:
+class Cell:
     """One cell: a unique uid and cgroup pair, and the child occupying it."""
 
     index: int
     uid: int
     cgroups: SlotCgroups
     state: str = "empty"  # empty -> starting -> idle -> running -> empty
+    serial: int = 0
     pid: int = 0
     pidfd: int = -1
-    job_w: int = -1
-    status_r: int = -1
-    out_r: int = -1
-    err_r: int = -1
-    status_buf: bytearray = field(default_factory=bytearray)
-    out: bytearray = field(default_factory=bytearray)
-    err: bytearray = field(default_factory=bytearray)
-    job: dict[str, Any] | None = None
+    setup_r: int = -1
+    setup_buf: bytes = b""
     started: float = 0.0
     deadline: float = 0.0
     killed: str = ""
-    truncated: bool = False
-    markers: dict[str, str] = field(default_factory=dict)
     oom_before: int = 0
     failures: int = 0
     spawned_at: float = 0.0
     fallback_tmp: str | None = None
-
-    def fds(self) -> list[int]:
-        return [self.pidfd, self.job_w, self.status_r, self.out_r, self.err_r]
-
-
-def _set_nonblocking(fd: int) -> None:
-    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+    vacated_at: float = 0.0
 
 
 def _set_idle(pid: int, idle: bool) -> None:
-    """Switch a child between SCHED_IDLE (preparing, tearing down) and normal scheduling.
+    """Switch a child between SCHED_IDLE (preparing) and normal scheduling.
 
     Only as root: an unprivileged process may not switch a child back out of SCHED_IDLE.
     """
@@ -89,7 +86,7 @@ def _set_idle(pid: int, idle: bool) -> None:
 
 
 def _kill_uid(uid: int) -> None:
-    """Without cgroups: find and kill every process running as the slot's uid."""
+    """Without cgroups or PID namespaces: kill every process running as the cell's uid."""
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -104,47 +101,80 @@ def _kill_uid(uid: int) -> None:
             continue
 
 
-class Zygote:
-    """Event loop over the control socket and every child's pipes."""
+def _open_pidns(config: dict[str, Any]) -> tuple[int, str]:
+    """Our own PID namespace, to return to after forking each child into a new one."""
+    if "pidns" in config.get("disabled", ()):
+        return -1, "switched off with --without"
+    if os.getuid() != 0:
+        return -1, "runner is not root"
+    try:
+        return os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC), ""
+    except OSError as exc:
+        return -1, f"cannot open /proc/self/ns/pid: {exc.strerror}"
 
-    def __init__(self, config: dict[str, Any], fresh: Any, spec_extra: dict[str, Any]) -> None:
+
+class Zygote:
+    """Event loop over the control socket and every child's setup pipe and pidfd."""
+
+    def __init__(self, config: dict[str, Any], spec_extra: dict[str, Any]) -> None:
         self.limits = Limits.from_json(config["limits"])
         self.control = socket.socket(fileno=config["control_fd"])
         self.control.setblocking(True)
-        self.fresh = fresh
         self.spec_extra = spec_extra
-        self.pid = os.getpid()
         self.devnull = os.open("/dev/null", os.O_RDONLY)
+        # Children hold the read end; it turns readable (EOF) only when the zygote is gone.
+        self.lifeline_r, self.lifeline_w = os.pipe()
         self.is_root = os.getuid() == 0
+        self.pidns_fd, self.pidns_reason = _open_pidns(config)
         disabled = set(config.get("disabled", ()))
         cgroups = [
             {k: ("" if f"cgroup_{k}" in disabled else v) for k, v in cg.items()}
             for cg in config["cgroups"]
         ]
-        self.slots = [
-            Slot(index=i, uid=uid, cgroups=SlotCgroups(**cg))
+        self.cells = [
+            Cell(index=i, uid=uid, cgroups=SlotCgroups(**cg))
             for i, (uid, cg) in enumerate(zip(config["uids"], cgroups, strict=True))
         ]
-        self.queue: list[dict[str, Any]] = []
+        self.serials = iter(range(1, 1 << 62))
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.control, selectors.EVENT_READ, ("control", None))
-        self.control_buf = bytearray()
         self.baseline: dict[str, bool] | None = None
+        self.baseline_reasons: dict[str, str] = {}
         self.running = True
 
     # -- messages to the server -------------------------------------------------------
-    def send(self, message: dict[str, Any]) -> None:
-        data = (json.dumps(message) + "\n").encode()
+    def send(self, message: dict[str, Any], fds: list[int] | None = None) -> None:
+        data = json.dumps(message).encode()
         try:
-            self.control.sendall(data)
+            if fds:
+                socket.send_fds(self.control, [data], fds)
+            else:
+                self.control.send(data)
         except OSError:
             self.running = False
 
     # -- spawning ---------------------------------------------------------------------
-    def spawn(self, slot: Slot) -> None:
-        """Fork the slot's next child; it sandboxes itself and reports ``R {...}``."""
+    def _fork(self) -> int:
+        """``fork()``, into a new PID namespace when we can (the child is its PID 1)."""
+        if self.pidns_fd < 0:
+            return os.fork()
+        try:
+            libc.unshare(libc.CLONE_NEWPID)
+        except OSError as exc:
+            os.close(self.pidns_fd)
+            self.pidns_fd, self.pidns_reason = -1, f"unshare failed: {exc.strerror}"
+            return os.fork()
+        try:
+            return os.fork()
+        finally:
+            if os.getpid() != 1:  # the parent returns to its own namespace for the next one
+                libc.setns(self.pidns_fd, libc.CLONE_NEWPID)
+
+    def spawn(self, cell: Cell) -> None:
+        """Fork the cell's next child and hand its job and output pipes to the server."""
         from runner import sandbox
 
+        setup_r, setup_w = os.pipe()
         job_r, job_w = os.pipe()
         status_r, status_w = os.pipe()
         out_r, out_w = os.pipe()
@@ -152,40 +182,47 @@ class Zygote:
         with contextlib.suppress(OSError):
             fcntl.fcntl(job_w, libc.F_SETPIPE_SZ, 1 << 20)
         spec = sandbox.SandboxSpec(
-            limits=self.limits, uid=slot.uid, cgroups=slot.cgroups, **self.spec_extra
+            limits=self.limits,
+            uid=cell.uid,
+            cgroups=cell.cgroups,
+            pidns_reason=self.pidns_reason,
+            **self.spec_extra,
         )
         if spec.jail_root is None:
             import tempfile
 
             spec.fallback_tmp = tempfile.mkdtemp(prefix="lrquiz-job-")
-        pid = os.fork()
+        pid = self._fork()
         if pid == 0:
-            self._child(spec, [self.devnull, out_w, err_w, job_r, status_w])
-        for fd in (job_r, status_w, out_w, err_w):
+            self._child(
+                spec, [self.devnull, out_w, err_w, job_r, status_w, setup_w, self.lifeline_r]
+            )
+        for fd in (setup_w, job_r, status_w, out_w, err_w):
             os.close(fd)
-        for fd in (status_r, out_r, err_r):
-            _set_nonblocking(fd)
-        slot.state, slot.pid = "starting", pid
-        slot.job_w, slot.status_r, slot.out_r, slot.err_r = job_w, status_r, out_r, err_r
-        slot.status_buf, slot.out, slot.err = bytearray(), bytearray(), bytearray()
-        slot.markers, slot.killed, slot.truncated, slot.job = {}, "", False, None
-        slot.spawned_at = time.monotonic()
-        slot.fallback_tmp = spec.fallback_tmp
+        cell.serial = next(self.serials)
+        self.send(
+            {"op": "cell", "cell": cell.index, "serial": cell.serial},
+            [job_w, out_r, err_r, status_r],
+        )
+        for fd in (job_w, out_r, err_r, status_r):
+            os.close(fd)  # the zygote keeps nothing through which a job's data flows
+        libc.set_nonblocking(setup_r)
+        cell.state, cell.pid, cell.setup_r, cell.setup_buf = "starting", pid, setup_r, b""
+        cell.killed, cell.spawned_at, cell.fallback_tmp = "", time.monotonic(), spec.fallback_tmp
         try:
-            slot.pidfd = os.pidfd_open(pid)
+            cell.pidfd = os.pidfd_open(pid)
         except (AttributeError, OSError):
-            slot.pidfd = -1
-        for fd, kind in (
-            (status_r, "status"),
-            (out_r, "out"),
-            (err_r, "err"),
-            (slot.pidfd, "exit"),
-        ):
-            if fd >= 0:
-                self.selector.register(fd, selectors.EVENT_READ, (kind, slot))
+            cell.pidfd = -1
+        self.selector.register(setup_r, selectors.EVENT_READ, ("setup", cell))
+        if cell.pidfd >= 0:
+            self.selector.register(cell.pidfd, selectors.EVENT_READ, ("exit", cell))
 
     def _child(self, spec: Any, fds: list[int]) -> None:
-        """Runs in the forked child: wire stdio, sandbox, report, wait for a job, run it."""
+        """Runs in the forked child: wire fds, sandbox, report, read the job, run it.
+
+        fds 0-2 are stdio, 3 the job, 4 the status pipe (both to the server), 5 the setup
+        pipe to the zygote (closed once ready), 6 the zygote's lifeline.
+        """
         try:
             _set_idle(0, True)  # sandbox setup must not steal CPU from running jobs
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -193,130 +230,116 @@ class Zygote:
             high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds]
             for target, fd in enumerate(high):
                 os.dup2(fd, target, inheritable=True)
-            os.closerange(5, 1 << 20)
+            os.closerange(len(fds), 1 << 20)
             from runner import child, sandbox
 
-            report = sandbox.enter(spec, self.pid)
+            report = sandbox.enter(spec, lifeline_fd=6)
+            child.prepare()
             ready = {"active": report.active, "reasons": report.reasons}
-            os.write(4, ("R " + json.dumps(ready) + "\n").encode())
+            os.write(5, ("R " + json.dumps(ready) + "\n").encode())
+            os.close(5)
+        except BaseException:
+            with contextlib.suppress(BaseException):
+                os.write(5, ("F " + traceback.format_exc().replace("\n", " | ") + "\n").encode())
+            os._exit(71)
+        try:
             job = self._read_job(3)
             if job is None:
                 os._exit(0)
-            os.close(3)
-            child.run(job, self.fresh, 4)
+            child.run(job, 4)
         except BaseException:
             with contextlib.suppress(BaseException):
-                os.write(2, ("runner: sandbox failure\n" + traceback.format_exc()).encode())
                 os.write(4, b"S\n")
         os._exit(71)
 
     @staticmethod
     def _read_job(fd: int) -> dict[str, Any] | None:
-        buf = bytearray()
-        while not buf.endswith(b"\n"):
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                return None
-            buf += chunk
-        return json.loads(buf)
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        os.close(fd)
+        return json.loads(b"".join(chunks)) if chunks else None
 
     # -- the loop ---------------------------------------------------------------------
-    def ensure_children(self) -> None:
-        for slot in self.slots:
-            if slot.state == "empty" and slot.failures < MAX_SETUP_FAILURES:
-                self.spawn(slot)
-
-    def dispatch(self) -> None:
-        while self.queue:
-            slot = next((s for s in self.slots if s.state == "idle"), None)
-            if slot is None:
-                if all(s.failures >= MAX_SETUP_FAILURES for s in self.slots):
-                    job = self.queue.pop(0)
-                    self.send(self._failure(job, "sandbox setup keeps failing"))
-                    continue
-                return
-            job = self.queue.pop(0)
-            payload = (
-                json.dumps(
-                    {"code": job["code"], "seed": job["seed"], "timeout_s": job["timeout_s"]}
-                ).encode()
-                + b"\n"
-            )
-            try:
-                view = memoryview(payload)
-                while view:
-                    view = view[os.write(slot.job_w, view) :]
-            except OSError:
-                self.queue.insert(0, job)
-                self.retire(slot)
+    def ensure_children(self) -> float:
+        """Fork empty cells that are due; returns how soon the next one is due."""
+        now = time.monotonic()
+        spare = any(c.state == "idle" for c in self.cells)
+        due_in = 1.0
+        for cell in self.cells:
+            if cell.state != "empty" or cell.failures >= MAX_SETUP_FAILURES:
                 continue
-            _set_idle(slot.pid, False)
-            slot.state, slot.job = "running", job
-            slot.started = time.monotonic()
-            slot.deadline = slot.started + float(job["timeout_s"])
-            slot.oom_before = slot.cgroups.oom_kills()
-
-    def _failure(self, job: dict[str, Any], reason: str) -> dict[str, Any]:
-        return {
-            "op": "result",
-            "id": job["id"],
-            "status": "error",
-            "stdout": "",
-            "stderr": f"runner: {reason}\n",
-            "exit_code": None,
-            "duration_ms": 0.0,
-            "truncated": False,
-            "exception": None,
-            "infra": True,
-        }
+            wait = cell.vacated_at + RESPAWN_DELAY_S - now
+            if spare and wait > 0:
+                due_in = min(due_in, wait)
+            else:
+                self.spawn(cell)
+        if all(c.failures >= MAX_SETUP_FAILURES for c in self.cells):
+            self.send({"op": "broken", "reason": "sandbox setup keeps failing"})
+            self.running = False
+        return due_in
 
     def on_control(self) -> None:
         try:
-            data = self.control.recv(1 << 20)
+            data = self.control.recv(CONTROL_MESSAGE_MAX)
         except OSError:
             data = b""
         if not data:
             self.running = False
             return
-        self.control_buf += data
-        while b"\n" in self.control_buf:
-            line, _, rest = self.control_buf.partition(b"\n")
-            self.control_buf = bytearray(rest)
-            message = json.loads(line)
-            if message.get("op") == "run":
-                self.queue.append(message)
-            elif message.get("op") == "exit":
-                self.running = False
+        message = json.loads(data)
+        op = message.get("op")
+        if op == "exit":
+            self.running = False
+            return
+        cell = self._cell(message)
+        if op == "start":
+            if cell is None or cell.state != "idle":
+                self.send({"op": "lost", "cell": message["cell"], "serial": message["serial"]})
+                return
+            _set_idle(cell.pid, False)
+            cell.state = "running"
+            cell.started = time.monotonic()
+            cell.deadline = cell.started + float(message["timeout_s"])
+            cell.oom_before = cell.cgroups.oom_kills()
+        elif op == "kill" and cell is not None:
+            self.kill(cell, str(message.get("reason", "killed")))
 
-    def on_status(self, slot: Slot) -> None:
+    def _cell(self, message: dict[str, Any]) -> Cell | None:
+        index = message.get("cell")
+        if not isinstance(index, int) or not 0 <= index < len(self.cells):
+            return None
+        cell = self.cells[index]
+        return cell if cell.serial == message.get("serial") and cell.pid else None
+
+    def on_setup(self, cell: Cell) -> None:
         try:
-            data = os.read(slot.status_r, DRAIN_CHUNK)
+            data = os.read(cell.setup_r, SETUP_LINE_MAX)
         except BlockingIOError:
             return
         except OSError:
             data = b""
         if not data:
-            self._unregister(slot.status_r)
+            self._close_setup(cell)
             return
-        slot.status_buf += data
-        while b"\n" in slot.status_buf:
-            line, _, rest = slot.status_buf.partition(b"\n")
-            slot.status_buf = bytearray(rest)
-            text = line[:STATUS_LINE_MAX].decode("utf-8", "replace")
-            if slot.state == "starting" and text.startswith("R "):
-                self._on_ready(slot, json.loads(text[2:]))
-            elif text.startswith("E "):
-                slot.markers["exception"] = text[2:][:200]
-            elif text == "M":
-                slot.markers["memory"] = "1"
-            elif text.startswith("D ") and slot.state == "running":
-                self.on_done(slot, text[2:])
-            elif text == "S":
-                slot.markers["setup"] = "1"
-        if len(slot.status_buf) > STATUS_LINE_MAX:  # a snippet spamming fd 4 without newlines
-            slot.status_buf = slot.status_buf[-STATUS_LINE_MAX:]
+        cell.setup_buf = (cell.setup_buf + data)[-SETUP_LINE_MAX:]
+        if not cell.setup_buf.endswith(b"\n"):
+            return
+        text = cell.setup_buf.decode("utf-8", "replace").rstrip("\n")
+        cell.setup_buf = b""
+        if text.startswith("R ") and cell.state == "starting":
+            self._close_setup(cell)
+            self._on_ready(cell, json.loads(text[2:]))
+        elif text.startswith("F "):
+            print(f"lrquiz runner: sandbox setup failed: {text[2:]}", file=sys.stderr)
 
-    def _on_ready(self, slot: Slot, report: dict[str, Any]) -> None:
+    def _close_setup(self, cell: Cell) -> None:
+        if cell.setup_r >= 0:
+            self._unregister(cell.setup_r)
+            os.close(cell.setup_r)
+            cell.setup_r = -1
+
+    def _on_ready(self, cell: Cell, report: dict[str, Any]) -> None:
         active: dict[str, bool] = report["active"]
         if self.baseline is None:
             self.baseline = active
@@ -326,208 +349,139 @@ class Zygote:
             print(
                 f"lrquiz runner: child lost layers {weaker}: {report['reasons']}", file=sys.stderr
             )
-            slot.failures += 1
-            self.retire(slot)
+            cell.failures += 1
+            self.retire(cell)
             return
-        slot.failures = 0
-        slot.state = "idle"
+        cell.failures = 0
+        cell.state = "idle"
+        self.send({"op": "idle", "cell": cell.index, "serial": cell.serial})
 
-    def on_output(self, slot: Slot, which: str) -> None:
-        fd = slot.out_r if which == "out" else slot.err_r
-        buf = slot.out if which == "out" else slot.err
-        cap = self.limits.stdout_bytes if which == "out" else self.limits.stderr_bytes
-        try:
-            data = os.read(fd, DRAIN_CHUNK)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:
-            self._unregister(fd)
-            return
-        if slot.state != "running":
-            if slot.state == "starting":
-                sys.stderr.write(data.decode("utf-8", "replace"))  # setup diagnostics
-            return
-        room = cap - len(buf)
-        buf += data[: max(room, 0)]
-        if len(data) > room:
-            slot.truncated = True
-            self.kill(slot, "output_limit")
-
-    def kill(self, slot: Slot, reason: str) -> None:
-        if not slot.killed:
-            slot.killed = reason
+    def kill(self, cell: Cell, reason: str) -> None:
+        if not cell.killed:
+            cell.killed = reason
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(slot.pid, signal.SIGKILL)
+            os.kill(cell.pid, signal.SIGKILL)
 
     def _unregister(self, fd: int) -> None:
         with contextlib.suppress(KeyError, ValueError):
             self.selector.unregister(fd)
 
-    def _kill_leftovers(self, slot: Slot) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(slot.pid, signal.SIGKILL)
-        if slot.cgroups.paths():
-            slot.cgroups.kill_all()
-        elif self.is_root:
-            _kill_uid(slot.uid)
+    def _empty_cell(self, cell: Cell) -> bool:
+        """Kill whatever the job left behind; True once nothing of it runs any more.
 
-    def _drain(self, slot: Slot) -> None:
-        for which in ("out", "err"):
-            fd = slot.out_r if which == "out" else slot.err_r
-            for _ in range(64):
-                before = len(slot.out if which == "out" else slot.err)
-                try:
-                    self.on_output(slot, which)
-                except OSError:
-                    break
-                after = len(slot.out if which == "out" else slot.err)
-                if after == before or fd not in self.selector.get_map():
-                    break
-
-    def on_done(self, slot: Slot, text: str) -> None:
-        """The wrapper flushed and is about to ``_exit``: answer now, not after teardown.
-
-        Tearing down a torch-sized process (and its namespaces) takes ~5 ms; the result is
-        complete once the wrapper has flushed, so the slot is cleaned up after replying. A
-        snippet that forges the marker only misreports itself, and is killed here anyway.
+        In its own PID namespace nothing can be left: the kernel kills and reaps the whole
+        namespace before its init's exit status reaches us. The cgroup check still runs,
+        for zombies and for hosts without PID namespaces.
         """
-        try:
-            exit_code = int(text)
-        except ValueError:
-            exit_code = 1
-        self._drain(slot)
-        self.send(self._result(slot, exit_code, 0.0))
-        slot.state = "exiting"
-        _set_idle(slot.pid, True)  # let the teardown run in idle time
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(slot.pid, signal.SIGKILL)
+        if self.pidns_fd < 0:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(cell.pid, signal.SIGKILL)
+        if cell.cgroups.paths():
+            return cell.cgroups.kill_all(CLEAN_TIMEOUT_S)
+        if self.is_root and self.pidns_fd < 0:
+            _kill_uid(cell.uid)
+        return True
 
-    def on_exit(self, slot: Slot) -> None:
-        """The slot's child exited: settle its job if still open, clean the slot."""
+    def on_exit(self, cell: Cell) -> None:
+        """The cell's child exited: empty the cell, then report the job (if any) done."""
         try:
-            pid, status, rusage = os.wait4(slot.pid, os.WNOHANG)
+            pid, status, rusage = os.wait4(cell.pid, os.WNOHANG)
         except ChildProcessError:
-            pid, status, rusage = slot.pid, 0, None
+            pid, status, rusage = cell.pid, 0, None
         if pid == 0:
             return
-        self._kill_leftovers(slot)
-        result = None
-        if slot.state == "running" and slot.job:
-            self._drain(slot)
+        clean = self._empty_cell(cell)
+        if not clean:
+            print(
+                f"lrquiz runner: cell {cell.index} could not be emptied; retired", file=sys.stderr
+            )
+            cell.failures = MAX_SETUP_FAILURES
+        message: dict[str, Any] = {"cell": cell.index, "serial": cell.serial}
+        if cell.state == "running":
             cpu = (rusage.ru_utime + rusage.ru_stime) if rusage else 0.0
-            result = self._result(slot, os.waitstatus_to_exitcode(status), cpu)
-        elif slot.state == "starting":
-            slot.failures += 1
-        self.release(slot)
-        if result is not None:
-            self.send(result)
-
-    def _result(self, slot: Slot, exit_code: int | None, cpu: float) -> dict[str, Any]:
-        job = slot.job or {}
-        oom = slot.cgroups.oom_kills() > slot.oom_before
-        if slot.killed == "output_limit":
-            verdict, exit_code = "output_limit", None
-        elif slot.killed == "timeout":
-            verdict, exit_code = "timeout", None
-        elif oom or slot.markers.get("memory"):
-            verdict = "memory"
-        elif exit_code in (-signal.SIGXCPU, -signal.SIGKILL) and cpu >= float(job["timeout_s"]):
-            verdict = "timeout"
+            message.update(
+                op="done",
+                exit_code=os.waitstatus_to_exitcode(status),
+                cpu=cpu,
+                killed=cell.killed,
+                oom=cell.cgroups.oom_kills() > cell.oom_before,
+                clean=clean,
+            )
         else:
-            verdict = "ok" if exit_code == 0 else "error"
-        return {
-            "op": "result",
-            "id": job["id"],
-            "status": verdict,
-            "stdout": bytes(slot.out).decode("utf-8", "replace"),
-            "stderr": bytes(slot.err).decode("utf-8", "replace"),
-            "exit_code": exit_code,
-            "duration_ms": round((time.monotonic() - slot.started) * 1000, 3),
-            "truncated": slot.truncated,
-            "exception": slot.markers.get("exception"),
-            "infra": bool(slot.markers.get("setup")),
-        }
+            if cell.state == "starting":
+                cell.failures += 1
+            message["op"] = "lost"
+        self.release(cell)
+        self.send(message)
 
-    def retire(self, slot: Slot) -> None:
-        """Kill the slot's child without a result (setup failure or shutdown)."""
-        if slot.pid:
-            self.kill(slot, "retired")
+    def retire(self, cell: Cell) -> None:
+        """Kill the cell's child without a result (setup failure or shutdown)."""
+        if cell.pid:
+            self.kill(cell, "retired")
             with contextlib.suppress(ChildProcessError):
-                os.waitpid(slot.pid, 0)
-            self._kill_leftovers(slot)
-        if slot.state == "running" and slot.job:
-            self.queue.insert(0, slot.job)
-        self.release(slot)
+                os.waitpid(cell.pid, 0)
+            self._empty_cell(cell)
+            self.send({"op": "lost", "cell": cell.index, "serial": cell.serial})
+        self.release(cell)
 
-    def release(self, slot: Slot) -> None:
-        for fd in slot.fds():
-            if fd >= 0:
-                self._unregister(fd)
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        if slot.fallback_tmp:
+    def release(self, cell: Cell) -> None:
+        self._close_setup(cell)
+        if cell.pidfd >= 0:
+            self._unregister(cell.pidfd)
+            os.close(cell.pidfd)
+        if cell.fallback_tmp:
             import shutil
 
-            shutil.rmtree(slot.fallback_tmp, ignore_errors=True)
-            slot.fallback_tmp = None
-        slot.pid, slot.pidfd, slot.job_w, slot.status_r, slot.out_r, slot.err_r = (
-            0,
-            -1,
-            -1,
-            -1,
-            -1,
-            -1,
-        )
-        slot.state, slot.job = "empty", None
+            shutil.rmtree(cell.fallback_tmp, ignore_errors=True)
+            cell.fallback_tmp = None
+        cell.pid, cell.pidfd, cell.state = 0, -1, "empty"
+        cell.vacated_at = time.monotonic()
 
     def check_deadlines(self) -> float:
         now = time.monotonic()
         wait = 1.0
-        for slot in self.slots:
-            if slot.state == "running":
-                if now >= slot.deadline:
-                    self.kill(slot, "timeout")
+        for cell in self.cells:
+            if cell.state == "running":
+                if now >= cell.deadline:
+                    self.kill(cell, "timeout")
                 else:
-                    wait = min(wait, slot.deadline - now)
-            elif slot.state == "starting" and now - slot.spawned_at > READY_TIMEOUT_S:
-                slot.failures += 1
-                self.retire(slot)
-            if slot.pidfd < 0 and slot.pid:
+                    wait = min(wait, cell.deadline - now)
+            elif cell.state == "starting" and now - cell.spawned_at > READY_TIMEOUT_S:
+                cell.failures += 1
+                self.retire(cell)
+            if cell.pidfd < 0 and cell.pid:
                 wait = min(wait, 0.005)  # no pidfd on this kernel: poll for the exit
-                self.on_exit(slot)
+                self.on_exit(cell)
         return max(wait, 0.0)
 
     def wait_ready(self) -> None:
-        """Block until every slot has a sandboxed child, then tell the server we are ready."""
+        """Block until every cell has a sandboxed child (or setup keeps failing)."""
         self.ensure_children()
         deadline = time.monotonic() + READY_TIMEOUT_S
-        while any(s.state == "starting" for s in self.slots) and time.monotonic() < deadline:
+        while any(c.state == "starting" for c in self.cells) and time.monotonic() < deadline:
             self.poll(0.1)
+            if not self.running:
+                return
             self.ensure_children()
-            if all(s.failures >= MAX_SETUP_FAILURES for s in self.slots):
-                break
 
     def poll(self, timeout: float) -> None:
         for key, _ in self.selector.select(timeout):
-            kind, slot = key.data
+            kind, cell = key.data
             if kind == "control":
                 self.on_control()
-            elif kind == "status":
-                self.on_status(slot)
-            elif kind in ("out", "err"):
-                self.on_output(slot, kind)
+            elif kind == "setup":
+                self.on_setup(cell)
             elif kind == "exit":
-                self.on_exit(slot)
+                self.on_exit(cell)
 
     def run(self) -> None:
+        due_in = 0.0
         while self.running:
-            self.dispatch()
-            self.poll(self.check_deadlines())
-            self.ensure_children()
-        for slot in self.slots:
-            self.retire(slot)
+            self.poll(min(self.check_deadlines(), due_in))
+            if self.running:
+                due_in = self.ensure_children()
+        for cell in self.cells:
+            self.retire(cell)
 
 
 def _runtime() -> dict[str, Any]:
@@ -553,6 +507,7 @@ def main(argv: list[str]) -> int:
     missing = warm.preload()
     fresh = child.FreshState()
     warm.warm_up()
+    child.settle(fresh)
     extra: dict[str, Any] = {
         "cgroup_reasons": config.get("cgroup_reasons", {}),
         "disabled": frozenset(config.get("disabled", ())),
@@ -577,12 +532,12 @@ def main(argv: list[str]) -> int:
         extra["seccomp_reason"] = f"pyseccomp/libseccomp unavailable: {exc}"
     gc.collect()
     gc.freeze()
-    zygote = Zygote(config, fresh, extra)
+    zygote = Zygote(config, extra)
     zygote.wait_ready()
     from runner.sandbox import PARENT_LAYERS
 
     active = dict(zygote.baseline or {})
-    reasons = dict(getattr(zygote, "baseline_reasons", {}))
+    reasons = dict(zygote.baseline_reasons)
     if zygote.baseline is None:
         reasons["sandbox"] = "no child could be started"
     for layer in PARENT_LAYERS:

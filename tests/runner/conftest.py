@@ -38,9 +38,11 @@ class RunnerProcess:
     url: str
     proc: subprocess.Popen[str]
     log: Path
+    token: str | None = None
 
     def health(self) -> dict[str, Any]:
-        status, _, body = request(self.url + "/v1/health")
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        status, _, body = request(self.url + "/v1/health", headers=headers)
         assert status == 200, body
         return body
 
@@ -96,7 +98,7 @@ def start_runner(
     if not match:
         proc.kill()
         raise AssertionError(f"runner did not start: {line!r}\n{log.read_text()}")
-    runner = RunnerProcess(match.group(1), proc, log)
+    runner = RunnerProcess(match.group(1), proc, log, (env or {}).get("LRQUIZ_RUNNER_TOKEN"))
     if wait_ready:
         deadline = time.monotonic() + 90
         while not runner.health()["ok"]:

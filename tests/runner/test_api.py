@@ -30,6 +30,9 @@ BAD_REQUESTS = [
     (b'{"code": "1", "seed": 1e3}', "integer"),
     (b'{"code": "1", "seed": 99999999999999999999999}', "between 0 and"),
     (b"[" * 100000, "not valid JSON"),
+    (b'{"code": "1", "timeout_s": 1' + b"0" * 400 + b"}", "at most 30"),
+    (b'{"code": "1", "timeout_s": 1e400}', "finite"),
+    (b'{"code": "1", "seed": 1' + b"0" * 400 + b"}", "between 0 and"),
 ]
 
 
@@ -103,3 +106,13 @@ def test_unknown_routes_answer_json(runner: RunnerProcess) -> None:
     status, _, body = request(runner.url + "/v1/run")
     assert status == 405
     assert "error" in body
+
+
+def test_the_largest_code_allowed_reaches_the_job_whole(runner: RunnerProcess) -> None:
+    line = '"\\n\\t\u00e9"  # padding\n'
+    body = line * ((64 * 1024 - 200) // len(line.encode()))
+    code = f"{body}print({nonce()}, 'whole')"  # cut anywhere, it would not end like this
+    assert len(code.encode()) <= 64 * 1024
+    result = runner.run(code)
+    assert result["status"] == "ok", result["stderr"][-500:]
+    assert result["stdout"].endswith(" whole\n")

@@ -6,6 +6,7 @@ its exact output, so "the runner stays healthy" is asserted after each attack.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -210,16 +211,32 @@ def test_sockets_cannot_reach_anything(healthy: RunnerProcess) -> None:
 
 def test_cannot_signal_parent_zygote_or_server(healthy: RunnerProcess) -> None:
     before = healthy.health()["zygote"]["pid"]
-    targets = ["os.getppid()", str(before), str(healthy.proc.pid), "1"]
-    for target in targets:
+    for target in (str(before), str(healthy.proc.pid)):
         code = f"import os, signal\nx = {nonce()}\nos.kill({target}, signal.SIGKILL)"
         result = healthy.run(code)
         assert result["status"] == "error", target
         assert result["exception"] in ("PermissionError", "ProcessLookupError"), result
-    result = healthy.run(f"import os, signal\nx = {nonce()}\nos.kill(-1, signal.SIGKILL)")
-    assert result["status"] in ("error", "ok")  # kill(-1) may only reach the job itself
+    for target in ("os.getppid()", "1", "-1"):  # itself (PID 1) or nothing at all
+        code = f"import os, signal\nx = {nonce()}\nos.kill({target}, signal.SIGKILL)"
+        assert healthy.run(code)["status"] in ("error", "ok")
     assert healthy.health()["zygote"]["pid"] == before
     assert healthy.proc.poll() is None
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="PID namespaces need root")
+def test_each_job_is_pid_1_of_its_own_namespace(healthy: RunnerProcess) -> None:
+    host_pids = [int(p) for p in os.listdir("/proc") if p.isdigit()][:200]
+    code = (
+        f"import os\nx = {nonce()}\nseen = []\n"
+        f"for pid in {host_pids!r}:\n"
+        "    try:\n        os.kill(pid, 0)\n        seen.append(pid)\n"
+        "    except OSError:\n        pass\n"
+        "child = os.fork()\nif child == 0:\n    os._exit(0)\nos.waitpid(child, 0)\n"
+        "print(os.getpid(), os.getppid(), child, [p for p in seen if p not in (1, child)])"
+    )
+    result = healthy.run(code)
+    assert result["status"] == "ok", result
+    assert result["stdout"] == "1 0 2 []\n"
 
 
 def test_os_exit(healthy: RunnerProcess) -> None:
@@ -256,10 +273,110 @@ def test_runner_survives_unusual_exceptions(healthy: RunnerProcess) -> None:
         assert result["status"] == "error", code
 
 
-def test_spamming_the_status_pipe(healthy: RunnerProcess) -> None:
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_spamming_the_status_pipe_costs_the_server_nothing(healthy: RunnerProcess) -> None:
     code = (
         f"import os\nx = {nonce()}\nos.write(4, b'D 0\\nE Fake\\nR {{}}\\n')\n"
-        "while True:\n    os.write(4, b'z' * 65536)"
+        "while True:\n    try:\n        os.write(4, b'z\\n' * 32768)\n"
+        "    except OSError:\n        pass"
     )
-    result = healthy.run(code, timeout_s=1)
-    assert result["status"] in ("ok", "timeout")  # it may only misreport itself
+    before = _cpu_seconds(healthy.proc.pid)
+    result = healthy.run(code, timeout_s=2)
+    assert result["status"] == "timeout"  # it may only misreport itself
+    assert result["exception"] == "Fake"
+    assert _cpu_seconds(healthy.proc.pid) - before < 0.5  # the server stopped listening
+
+
+def test_after_a_fork_bomb_every_cell_starts_threads_and_processes(healthy: RunnerProcess) -> None:
+    code = (
+        f"import os\nx = {nonce()}\n"
+        "while True:\n    try:\n        os.fork()\n    except OSError:\n        pass"
+    )
+    assert healthy.run(code, timeout_s=2)["status"] == "timeout"
+    normal = (
+        "import os, threading\nthreads = [threading.Thread(target=len, args=('ab',))"
+        " for _ in range(12)]\nfor t in threads:\n    t.start()\nfor t in threads:\n    t.join()\n"
+        "pid = os.fork()\nif pid == 0:\n    os._exit(0)\nos.waitpid(pid, 0)\nprint('fine', {n})"
+    )
+    for _ in range(2 * healthy.health()["queue"]["slots"] + 1):  # every cell, once more
+        value = nonce()
+        result = healthy.run(normal.format(n=value))
+        assert (result["status"], result["stdout"]) == ("ok", f"fine {value}\n"), result
+
+
+def test_busy_children_are_gone_before_the_answer(healthy: RunnerProcess) -> None:
+    name = f"lrqbusy{nonce()}"
+    code = (
+        "import ctypes, os\n"
+        "for _ in range(6):\n"
+        "    if os.fork() == 0:\n"
+        f"        ctypes.CDLL(None).prctl(15, b{name!r}, 0, 0, 0)\n"
+        "        while True:\n            pass\n"
+        "print('parent done')"
+    )
+    result = healthy.run(code, timeout_s=5)
+    left = []
+    for pid in os.listdir("/proc"):  # read at once: the answer means the cell is empty
+        try:
+            with open(f"/proc/{pid}/comm") as fh:
+                if fh.read().strip() == name:
+                    left.append(pid)
+        except OSError:
+            continue
+    assert (result["status"], result["stdout"]) == ("ok", "parent done\n")
+    assert left == []
+    assert result["duration_ms"] < 3000
+
+
+def test_cells_killed_while_idle_are_replaced(healthy: RunnerProcess) -> None:
+    first, last = healthy.health()["zygote"]["uids"]
+    for pid in job_processes_left(healthy):  # the pre-forked cells, waiting for a job
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    time.sleep(0.3)
+    for _ in range(3):
+        value = nonce()
+        result = healthy.run(f"print({value} + 1)")
+        assert (result["status"], result["stdout"]) == ("ok", f"{value + 1}\n"), result
+    assert healthy.health()["zygote"]["uids"] == [first, last]
+
+
+async def test_slots_are_shared_fairly_between_named_clients(healthy: RunnerProcess) -> None:
+    import asyncio
+
+    from runner.client import RunnerClient
+
+    finished: list[str] = []
+
+    async def job(client: RunnerClient, who: str, i: int) -> None:
+        await client.run(f"import time\ntime.sleep(0.8)\nprint({nonce()})", client=who)
+        finished.append(f"{who}{i}")
+
+    async with RunnerClient(healthy.url) as client:
+        busy = [job(client, who, i) for i in range(3) for who in ("a", "b")]
+        tasks = [asyncio.create_task(coro) for coro in busy]
+        await asyncio.sleep(0.3)  # a and b hold both slots and queue four more jobs
+        late = asyncio.create_task(job(client, "c", 0))
+        await asyncio.gather(*tasks, late)
+    assert finished.index("c0") < 4, finished  # served at the first free slot, not last
+
+
+def test_the_allow_list_holds_inside_a_job(healthy: RunnerProcess) -> None:
+    if not healthy.health()["isolation"].get("seccomp"):
+        pytest.skip("seccomp is not active here")
+    code = (
+        f"import ctypes, socket\nx = {nonce()}\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "def errno_of(result):\n    return ctypes.get_errno() if result < 0 else 0\n"
+        "out = [errno_of(libc.prctl(4, 1, 0, 0, 0))]  # PR_SET_DUMPABLE 1\n"
+        "out.append(errno_of(libc.syscall(434, 1, 0)))  # pidfd_open(1), x86-64 and arm64\n"
+        "try:\n    socket.socket(socket.AF_NETLINK, socket.SOCK_RAW)\n"
+        "except OSError as exc:\n    out.append(exc.errno)\n"
+        "a, b = socket.socketpair()\nprint(out, a.family == socket.AF_UNIX)"
+    )
+    result = healthy.run(code)
+    assert (result["status"], result["stdout"]) == ("ok", "[1, 1, 1] True\n"), result

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -30,6 +32,7 @@ TOKEN = "s3cret-token"
 @pytest.fixture(scope="module")
 def strict(runner_tmp: Path, cache_path: Path) -> Iterator[RunnerProcess]:
     args = ["--slots", "1", "--max-queue", "1", "--restart-after-jobs", "6"]
+    args += ["--read-timeout", "1", "--max-connections", "64"]
     args += ["--cache", str(cache_path)]
     if os.getuid() == 0:
         args.append("--require-isolation")
@@ -47,6 +50,71 @@ def test_token_is_required_when_configured(strict: RunnerProcess) -> None:
     status, _, answer = post(strict.url, body, token=TOKEN)
     assert status == 200 and answer["status"] == "ok"
     assert request(strict.url + "/v1/health")[0] == 200  # load balancers probe without it
+
+
+def test_health_without_the_token_tells_only_up_and_torch(strict: RunnerProcess) -> None:
+    status, _, anonymous = request(strict.url + "/v1/health")
+    assert status == 200 and anonymous == {"ok": True, "torch": "2.13.0"}
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    status, _, full = request(strict.url + "/v1/health", headers=headers)
+    assert status == 200 and {"isolation", "zygote", "queue"} <= set(full)
+    assert full["isolation"]["seccomp"] in (True, False)
+
+
+def _raw(strict: RunnerProcess, head: bytes, body: bytes = b"") -> socket.socket:
+    host, port = strict.url.removeprefix("http://").rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)), timeout=10)
+    sock.sendall(head + body)
+    return sock
+
+
+def _status_line(sock: socket.socket) -> bytes:
+    with sock:
+        return sock.recv(65536).split(b"\r\n", 1)[0]
+
+
+def test_bad_tokens_are_401_before_any_body_is_read(strict: RunnerProcess) -> None:
+    for token in (b"wrong", "caf\u00e9 \u2603".encode(), b"\xff\xfe"):
+        head = (
+            b"POST /v1/run HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Authorization: Bearer " + token + b"\r\nContent-Length: 200000\r\n\r\n"
+        )
+        assert _status_line(_raw(strict, head)).startswith(b"HTTP/1.1 401"), token
+    _still_serves(strict)
+
+
+def _still_serves(strict: RunnerProcess) -> None:
+    value = nonce()
+    status, _, result = post(strict.url, {"code": f"print({value} * 3)"}, token=TOKEN)
+    assert status == 200 and result["stdout"] == f"{value * 3}\n", result
+
+
+def test_a_body_that_never_arrives_is_408(strict: RunnerProcess) -> None:
+    head = (
+        b"POST /v1/run HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Authorization: Bearer " + TOKEN.encode() + b"\r\nContent-Length: 100\r\n\r\n"
+    )
+    started = time.monotonic()
+    assert _status_line(_raw(strict, head, b'{"code": ')).startswith(b"HTTP/1.1 408")
+    assert time.monotonic() - started < 5
+    _still_serves(strict)
+
+
+def test_half_sent_requests_neither_exhaust_nor_lock_out(strict: RunnerProcess) -> None:
+    stalled = [_raw(strict, b"POST /v1/run HTTP/1.1\r\nHost: x\r\n") for _ in range(150)]
+    try:
+        value = nonce()
+        status, _, result = post(strict.url, {"code": f"print({value})"}, token=TOKEN)
+        assert status == 200 and result["stdout"] == f"{value}\n"
+        assert len(os.listdir(f"/proc/{strict.proc.pid}/fd")) < 64 + 60  # capped, not 150+
+        time.sleep(1.5)  # past the head deadline: the server hung up on every one
+        for sock in stalled:
+            sock.settimeout(2)
+            with contextlib.suppress(ConnectionResetError):
+                assert sock.recv(100) == b""
+    finally:
+        for sock in stalled:
+            sock.close()
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="full isolation needs root")
