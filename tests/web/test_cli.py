@@ -105,7 +105,7 @@ async def test_a_missing_database_is_one_line_and_exit_1(tmp_path: Path) -> None
         stderr=asyncio.subprocess.PIPE,
         env=env(tmp_path),
     )
-    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 1
     assert err.decode().strip() == f"lrquiz: error: {tmp_path / 'none.db'}: no such database file"
     assert not (tmp_path / "none.db").exists()

@@ -33,7 +33,7 @@ async def test_a_read_only_file_in_a_read_only_folder_opens_and_stays_unchanged(
             assert await db.run(lambda c: c.execute("SELECT COUNT(*) FROM users").fetchone()) == (
                 0,
             )
-            with pytest.raises(sqlite3.OperationalError, match="readonly|read-only|query_only"):
+            with pytest.raises(sqlite3.OperationalError, match=r"readonly|read-only|query_only"):
                 await db.transact(
                     lambda c: c.execute("INSERT INTO lrquiz_meta(key, value) VALUES ('x', 'y')")
                 )
@@ -62,7 +62,7 @@ async def test_an_old_or_foreign_schema_is_refused_not_migrated(tmp_path: Path) 
     conn.execute("UPDATE lrquiz_meta SET value = '0' WHERE key = 'schema_version'")
     conn.commit()
     conn.close()
-    with pytest.raises(StorageError, match="old.db: already has a table"):
+    with pytest.raises(StorageError, match=r"old\.db: already has a table"):
         await Database.open(path, read_only=True)
     conn = sqlite3.connect(path)
     conn.execute(
