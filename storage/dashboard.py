@@ -8,10 +8,19 @@ give the same board the bot would show after folding.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 
-from .leaderboard import _MORE_POINTS, _TIES_AHEAD, _WATERMARK, LeaderboardRow, leaderboard
+from .leaderboard import (
+    _MINE,
+    _MORE_POINTS,
+    _TIES_AHEAD,
+    _TOP,
+    _WATERMARK,
+    LeaderboardRow,
+    leaderboard,
+)
 
 
 @dataclass(frozen=True)
@@ -102,9 +111,11 @@ def daily_activity(conn: sqlite3.Connection, user_id: int) -> list[DayActivity]:
 
 # --- leaderboard -----------------------------------------------------------------------
 
+# The tail only: NOT INDEXED and CROSS JOIN keep SQLite on the rowid range of `scores`
+# instead of walking a user index over every score.
 _PENDING = """
 SELECT s.user_id, u.display_name, SUM(s.points), SUM(s.correct), COUNT(*)
-FROM scores s JOIN users u ON u.id = s.user_id
+FROM scores s NOT INDEXED CROSS JOIN users u ON u.id = s.user_id
 WHERE s.id > :after AND s.ranked = 1 AND u.platform = :platform AND u.workspace = :workspace
   AND CASE :period
           WHEN 'day' THEN date(s.scored_at, 'unixepoch')
@@ -115,9 +126,9 @@ WHERE s.id > :after AND s.ranked = 1 AND u.platform = :platform AND u.workspace 
 GROUP BY s.user_id
 """
 _OLD = """
-SELECT points, correct, answered FROM leaderboard_totals
+SELECT user_id, points, correct, answered FROM leaderboard_totals
 WHERE platform = :platform AND workspace = :workspace AND period = :period
-  AND period_start = :start AND user_id = :user
+  AND period_start = :start AND user_id IN (SELECT value FROM json_each(:users))
 """
 
 
@@ -155,13 +166,23 @@ def current_leaderboard(
     }
     if not pending:
         return leaderboard(conn, platform, workspace, period, period_start, limit, me)
-    old = {user: _old_totals(conn, scope, user) for user in pending}
-    candidates, _ = leaderboard(
-        conn, platform, workspace, period, period_start, limit + len(pending)
-    )
-    merged = {
-        row.user_id: (row.name, (row.points, row.correct, row.answered)) for row in candidates
-    }
+    old: dict[int, Totals | None] = dict.fromkeys(pending)
+    for user, points, correct, answered in conn.execute(
+        _OLD, {**scope, "users": json.dumps(list(pending))}
+    ):
+        old[user] = (points, correct, answered)
+    # Learners without pending scores keep their order, so the first `limit` of them in
+    # the totals are the only others that can make the top; stop reading there.
+    merged: dict[int, tuple[str, Totals]] = {}
+    others = 0
+    for user, name, points, correct, answered in conn.execute(
+        _TOP, {**scope, "limit": limit + len(pending)}
+    ):
+        if user not in pending:
+            merged[user] = (name, (points, correct, answered))
+            others += 1
+            if others == limit:
+                break
     for user, (name, new) in pending.items():
         before = old[user] or (0, 0, 0)
         merged[user] = (name, (before[0] + new[0], before[1] + new[1], before[2] + new[2]))
@@ -179,16 +200,10 @@ def current_leaderboard(
     if me in merged:
         name, mine = merged[me]
     else:
-        found = conn.execute(
-            "SELECT u.display_name, t.points, t.correct, t.answered FROM leaderboard_totals t "
-            "JOIN users u ON u.id = t.user_id WHERE t.platform = :platform "
-            "AND t.workspace = :workspace AND t.period = :period AND t.period_start = :start "
-            "AND t.user_id = :user",
-            {**scope, "user": me},
-        ).fetchone()
+        found = conn.execute(_MINE, {**scope, "user": me}).fetchone()
         if found is None:
             return rows, None
-        name, mine = found[0], (found[1], found[2], found[3])
+        name, mine = found[1], (found[2], found[3], found[4])
     params = {**scope, "user": me, "points": mine[0], "correct": mine[1], "answered": mine[2]}
     ahead = (
         conn.execute(_MORE_POINTS, params).fetchone()[0]
@@ -201,11 +216,6 @@ def current_leaderboard(
         if user != me and _ahead(merged[user][1], user, mine, me):
             ahead += 1  # ... but this is where it really stands
     return rows, LeaderboardRow(ahead + 1, me, name, *mine)
-
-
-def _old_totals(conn: sqlite3.Connection, scope: dict, user: int) -> Totals | None:
-    row = conn.execute(_OLD, {**scope, "user": user}).fetchone()
-    return (row[0], row[1], row[2]) if row else None
 
 
 # --- schedules -------------------------------------------------------------------------
