@@ -29,22 +29,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import aiohttp  # noqa: E402
-from aiohttp import web  # noqa: E402
+import aiohttp
+from aiohttp import web
 
-from bot.engine.clock import FakeClock  # noqa: E402
-from bot.engine.periods import period_key  # noqa: E402
-from bot.web.app import Dashboard, build_app  # noqa: E402
-from bot.web.data import DashboardData  # noqa: E402
-from bot.web.links import dashboard_link  # noqa: E402
-from problems.loader import default_packs  # noqa: E402
-from storage.dailies import completed_days  # noqa: E402
-from storage.dashboard import current_leaderboard, daily_activity  # noqa: E402
-from storage.database import Database  # noqa: E402
-from storage.leaderboard import refresh_totals  # noqa: E402
-from storage.migrations import check_schema, migrate  # noqa: E402
-from storage.sessions import badge_counts  # noqa: E402
-from storage.stats import problem_tallies  # noqa: E402
+from bot.engine.clock import FakeClock
+from bot.engine.periods import period_key
+from bot.web.app import Dashboard, build_app
+from bot.web.data import DashboardData
+from bot.web.links import dashboard_link
+from problems.loader import default_packs
+from storage.dailies import completed_days
+from storage.dashboard import current_leaderboard, daily_activity
+from storage.database import Database
+from storage.leaderboard import refresh_totals
+from storage.migrations import check_schema, migrate
+from storage.sessions import badge_counts
+from storage.stats import problem_tallies
 
 PLATFORM, WORKSPACE = "slack", "TBENCH"
 SECRET = b"benchmark"
@@ -109,9 +109,7 @@ def baseline(path: Path, users: int, requests: int, now: float) -> dict[str, lis
         me = rng.randint(1, users)
         for period in ("all", "week"):
             started = time.perf_counter()
-            current_leaderboard(
-                conn, PLATFORM, WORKSPACE, period, period_key(period, now), 25, me
-            )
+            current_leaderboard(conn, PLATFORM, WORKSPACE, period, period_key(period, now), 25, me)
             timings[f"leaderboard {period}"].append(time.perf_counter() - started)
         started = time.perf_counter()
         current_leaderboard(conn, PLATFORM, WORKSPACE, "all", "", 1, me)
