@@ -111,19 +111,24 @@ def daily_activity(conn: sqlite3.Connection, user_id: int) -> list[DayActivity]:
 
 # --- leaderboard -----------------------------------------------------------------------
 
-# The tail only: NOT INDEXED and CROSS JOIN keep SQLite on the rowid range of `scores`
-# instead of walking a user index over every score.
+# The tail only: aggregated from the rowid range of `scores` first (NOT INDEXED keeps
+# SQLite off the user indexes, which would walk every score), then joined to the few users
+# it names (CROSS JOIN keeps that order, instead of a filter built over every user).
 _PENDING = """
-SELECT s.user_id, u.display_name, SUM(s.points), SUM(s.correct), COUNT(*)
-FROM scores s NOT INDEXED CROSS JOIN users u ON u.id = s.user_id
-WHERE s.id > :after AND s.ranked = 1 AND u.platform = :platform AND u.workspace = :workspace
-  AND CASE :period
-          WHEN 'day' THEN date(s.scored_at, 'unixepoch')
-          WHEN 'week' THEN date(s.scored_at, 'unixepoch', 'weekday 0', '-6 days')
-          WHEN 'month' THEN date(s.scored_at, 'unixepoch', 'start of month')
-          ELSE ''
-      END = :start
-GROUP BY s.user_id
+SELECT p.user_id, u.display_name, p.points, p.correct, p.answered
+FROM (
+    SELECT user_id, SUM(points) AS points, SUM(correct) AS correct, COUNT(*) AS answered
+    FROM scores NOT INDEXED
+    WHERE id > :after AND ranked = 1
+      AND CASE :period
+              WHEN 'day' THEN date(scored_at, 'unixepoch')
+              WHEN 'week' THEN date(scored_at, 'unixepoch', 'weekday 0', '-6 days')
+              WHEN 'month' THEN date(scored_at, 'unixepoch', 'start of month')
+              ELSE ''
+          END = :start
+    GROUP BY user_id
+) AS p CROSS JOIN users u ON u.id = p.user_id
+WHERE u.platform = :platform AND u.workspace = :workspace
 """
 _OLD = """
 SELECT user_id, points, correct, answered FROM leaderboard_totals

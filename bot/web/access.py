@@ -8,6 +8,7 @@ refused whatever link for workspace A the browser holds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -44,31 +45,33 @@ def authorize(request: web.Request, secret: bytes, now: float, admin: bool = Fal
         raise Refusal(
             403,
             "A dashboard link is needed",
-            "Open the dashboard from your own link: type /lrquiz dashboard in your Discord "
-            "server or Slack workspace (or run lrquiz web --open in the terminal).",
+            "Open the dashboard from your own link: type `/lrquiz dashboard` in your Discord "
+            "server or Slack workspace (or run `lrquiz web --open` in the terminal).",
         )
     try:
         scope = verify_token(secret, token, now)
-    except LinkExpired:
+    except LinkExpired as expired:
+        ended = datetime.fromtimestamp(expired.scope.expires_at, UTC).strftime("%Y-%m-%d %H:%M")
         raise Refusal(
             410,
             "This link has expired",
-            "Dashboard links work for a limited time. Ask for a fresh one with /lrquiz "
-            "dashboard (or lrquiz web --open).",
+            f"It worked until {ended} UTC; dashboard links work for a limited time. Ask for "
+            "a fresh one with `/lrquiz dashboard` (or `lrquiz web --open`).",
         ) from None
     except LinkInvalid:
         raise Refusal(
             403,
             "This link is not valid",
             "The link was changed or copied incompletely, or it was made for another "
-            "dashboard. Copy the whole link again, or ask for a new one with /lrquiz dashboard.",
+            "dashboard. Copy the whole link again, or ask for a new one with "
+            "`/lrquiz dashboard`.",
         ) from None
     if (scope.platform, scope.workspace) != (platform, workspace):
         raise Refusal(
             403,
             "This link is for another workspace",
             "Each link opens only the workspace it was made in. Ask for a link in this "
-            "workspace with /lrquiz dashboard.",
+            "workspace with `/lrquiz dashboard`.",
         )
     if admin and not scope.admin:
         raise Refusal(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
+import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +15,8 @@ import pytest
 from storage.database import Database
 from storage.errors import StorageError
 from storage.migrations import LATEST_VERSION
+
+from .nobody import as_nobody
 
 
 async def make(path: Path) -> None:
@@ -77,3 +83,34 @@ async def test_an_old_or_foreign_schema_is_refused_not_migrated(tmp_path: Path) 
     with pytest.raises(StorageError, match="version 0 is not the current one"):
         await Database.open(blank, read_only=True)
     assert sqlite3.connect(blank).execute("SELECT COUNT(*) FROM sqlite_master").fetchone() == (0,)
+
+
+def _count_users_read_only(path: Path) -> int:
+    async def read() -> int:
+        db = await Database.open(path, read_only=True)
+        try:
+            return (await db.run(lambda c: c.execute("SELECT COUNT(*) FROM users").fetchone()))[0]
+        finally:
+            await db.close()
+
+    return asyncio.run(read())
+
+
+def test_a_wal_database_in_a_folder_nobody_can_write_opens_read_only() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="lrquiz-ro-", dir="/tmp"))
+    path = folder / "quiz.db"
+    try:
+        asyncio.run(make(path))
+        conn = sqlite3.connect(path)
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        conn.close()
+        path.chmod(0o444)
+        folder.chmod(0o555)
+        if os.geteuid() == 0:
+            assert as_nobody(lambda: f"ok {_count_users_read_only(path)}") == "ok 0"
+        else:
+            assert _count_users_read_only(path) == 0
+        assert sorted(p.name for p in folder.iterdir()) == ["quiz.db"]
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)
