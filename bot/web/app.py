@@ -24,6 +24,7 @@ from bot.engine.clock import Clock, SystemClock
 from bot.engine.periods import PERIODS
 from bot.engine.schedule import EVERY_DAY, WEEKDAY_NAMES
 from bot.labels import KIND_LABELS, PERIOD_TITLES
+from storage.dashboard import Learner
 from storage.errors import StorageError
 
 from . import charts
@@ -77,6 +78,8 @@ class Dashboard:
         self._plotly_gzip: bytes | None = None
         self.templates.globals.update(
             PERIODS=PERIODS,
+            weekdays=WEEKDAY_NAMES,
+            every_day=EVERY_DAY,
             PERIOD_TITLES=PERIOD_TITLES,
             KIND_LABELS=KIND_LABELS,
             plotly_url=self.plotly_url,
@@ -104,16 +107,14 @@ class Dashboard:
 
     async def leaderboard(self, request: web.Request, scope: LinkScope) -> web.Response:
         platform, workspace = workspace_of(request)
-        period = request.query.get("period", "week")
+        period = request.query.get("period", "all")
         if period not in PERIODS:
             raise Refusal(
                 404, "No such period", f"Choose one of: {', '.join(PERIODS)} (got {period!r})."
             )
         me = await self.data.learner(platform, workspace, scope.user_id)
         board = await self.data.leaderboard(platform, workspace, period, me.id if me else None)
-        return self.render(
-            "leaderboard.html", nav=_nav(scope, "leaderboard"), board=board, me=me, scope=scope
-        )
+        return self.render("leaderboard.html", nav=_nav(scope, "leaderboard"), board=board, me=me)
 
     async def my_profile(self, request: web.Request, scope: LinkScope) -> web.Response:
         platform, workspace = workspace_of(request)
@@ -133,7 +134,9 @@ class Dashboard:
             request, scope, learner, own=learner.external_id == scope.user_id
         )
 
-    async def _profile(self, request, scope, learner, own: bool) -> web.Response:
+    async def _profile(
+        self, request: web.Request, scope: LinkScope, learner: Learner | None, own: bool
+    ) -> web.Response:
         platform, workspace = workspace_of(request)
         if learner is None:
             return self.render(
@@ -150,7 +153,6 @@ class Dashboard:
             profile=profile,
             own=own,
             figures=figures,
-            weekdays=WEEKDAY_NAMES,
         )
 
     async def bank(self, request: web.Request, scope: LinkScope) -> web.Response:
@@ -183,8 +185,6 @@ class Dashboard:
             "schedules.html",
             nav=_nav(scope, "schedules"),
             rows=rows,
-            weekdays=WEEKDAY_NAMES,
-            every_day=EVERY_DAY,
         )
 
     async def items(self, request: web.Request, scope: LinkScope) -> web.Response:
