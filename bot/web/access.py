@@ -17,7 +17,7 @@ from .links import LinkExpired, LinkInvalid, LinkScope, verify_token, workspace_
 COOKIE = "lrquiz_link"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Refusal(Exception):
     """Shown as a page: HTTP status, a title and what the person can do about it."""
 

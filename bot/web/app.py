@@ -29,8 +29,9 @@ from storage.errors import StorageError
 
 from . import charts
 from .access import Refusal, authorize, remember, token_of, workspace_of
-from .data import DashboardData, heading
+from .data import DashboardData
 from .highlight import highlight_python, prose, pygments_css
+from .items import heading
 from .links import LinkScope, workspace_path
 from .real_outputs import RealOutputs
 

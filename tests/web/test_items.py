@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.web.data import analyse_items
+from bot.web.items import analyse_items
 from storage.dashboard import ChoiceTally, LearnerItem
 from tests.factories import make_problem
 
