@@ -119,6 +119,12 @@ async def _serve(args: argparse.Namespace) -> int:
                     )
                     print(f"Your dashboard: {link}", flush=True)
                     _try_browser(link)
+                else:
+                    print(
+                        "Pages open from a signed link: /lrquiz dashboard in Discord or Slack, "
+                        "or lrquiz web --open for this terminal's own board.",
+                        flush=True,
+                    )
                 await asyncio.Event().wait()
             finally:
                 await outputs.aclose()
