@@ -77,9 +77,9 @@ class Database:
             raise StorageError(f"{where}: no such database file")
         uri = f"{target.resolve().as_uri()}?mode=ro"
         if _unshareable_wal(target):
-            # A WAL file needs its -shm index to be read; with no writer running (no -shm)
-            # and a folder we cannot write, SQLite can't create one, so read the file as the
-            # snapshot it is: nobody can be changing it without that folder.
+            # A WAL file needs its -shm index to be read. No -shm means no writer has it
+            # open, and in a folder we cannot write SQLite can't create one, so read the
+            # file as a snapshot (a writer that starts later is seen after a restart).
             uri += "&immutable=1"
         try:
             conn = await aiosqlite.connect(uri, uri=True, isolation_level=None)
