@@ -157,9 +157,14 @@ class Dashboard:
         )
 
     async def bank(self, request: web.Request, scope: LinkScope) -> web.Response:
-        return self.render(
-            "bank.html", nav=_nav(scope, "bank"), packs=list(self.data.packs.values())
-        )
+        kind = request.query.get("kind", "")
+        if kind and kind not in KIND_LABELS:
+            raise Refusal(404, "No such kind", f"Choose one of: {', '.join(KIND_LABELS)}.")
+        shown = [
+            (pack, [p for p in pack.problems if not kind or p.kind == kind])
+            for pack in self.data.packs.values()
+        ]
+        return self.render("bank.html", nav=_nav(scope, "bank"), shown=shown, kind=kind)
 
     async def problem(self, request: web.Request, scope: LinkScope) -> web.Response:
         platform, workspace = workspace_of(request)

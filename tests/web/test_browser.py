@@ -146,6 +146,12 @@ async def test_bank_shows_highlighted_code_and_keeps_solutions_for_who_answered(
         await page.get_by_role("link", name="Problem bank").click()
         assert await page.locator("table.bank tbody tr").count() == len(pack.problems)
         await page.screenshot(path=artifacts / "bank.png", full_page=True)
+        await page.get_by_role("link", name="🔧 Debug").click()
+        await page.wait_for_url("**/bank?kind=debug")
+        debug = [p for p in pack.problems if p.kind == "debug"]
+        assert await page.locator("table.bank tbody tr").count() == len(debug)
+        kinds = await page.locator("table.bank tbody td:nth-child(2)").all_inner_texts()
+        assert set(kinds) == {"🔧 Debug"}
         await page.goto(f"{url}/slack/T1/bank/{pack.id}/{coded.id}")
         assert await page.locator(".code .highlight .kn, .code .highlight .k").count() > 0
         assert "import torch" in await page.locator(".code").inner_text()
