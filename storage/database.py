@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ import aiosqlite
 
 from .errors import StorageError, write_refused
 from .leaderboard import refresh_totals
-from .migrations import check_schema, migrate
+from .migrations import LATEST_VERSION, check_schema, migrate
 from .sessions import SessionCache
 
 T = TypeVar("T")
@@ -46,8 +47,16 @@ class Database:
         self._flusher: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
+    async def open(cls, path: str | Path, read_only: bool = False) -> Database:
+        """Open and migrate `path`; with `read_only`, open it as it is and never write.
+
+        A read-only open (the web dashboard) creates no folder, runs no migration and
+        refuses a file whose schema is not the current one, so it works on a file and
+        folder without write permission.
+        """
         where = str(path)
+        if read_only:
+            return await cls._open_read_only(where)
         if where != ":memory:":
             target = Path(path).expanduser()
             if target.is_dir():
@@ -60,9 +69,35 @@ class Database:
             conn = await aiosqlite.connect(where, isolation_level=None)
         except sqlite3.Error as exc:
             raise StorageError(f"{where}: cannot open database ({exc})") from None
+        return await cls._prepared(conn, where, _prepare)
+
+    @classmethod
+    async def _open_read_only(cls, where: str) -> Database:
+        target = Path(where).expanduser()
+        if not target.is_file():
+            raise StorageError(f"{where}: no such database file")
+        uri = f"{target.resolve().as_uri()}?mode=ro"
+        if _unshareable_wal(target):
+            # A WAL file needs its -shm index to be read. No -shm means no writer has it
+            # open, and in a folder we cannot write SQLite can't create one, so read the
+            # file as a snapshot (a writer that starts later is seen after a restart).
+            uri += "&immutable=1"
+        try:
+            conn = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StorageError(f"{where}: cannot open database read-only ({exc})") from None
+        return await cls._prepared(conn, where, _prepare_read_only)
+
+    @classmethod
+    async def _prepared(
+        cls,
+        conn: aiosqlite.Connection,
+        where: str,
+        prepare: Callable[[sqlite3.Connection, str], None],
+    ) -> Database:
         db = cls(conn, where)
         try:
-            await db.run(lambda c: _prepare(c, where))
+            await db.run(lambda c: prepare(c, where))
         except StorageError:
             await conn.close()
             raise
@@ -175,6 +210,22 @@ def _refused(exc: Exception) -> Exception:
     return exc
 
 
+def _unshareable_wal(target: Path) -> bool:
+    folder = target.resolve().parent
+    shm = folder / f"{target.name}-shm"
+    return not shm.exists() and not os.access(folder, os.W_OK) and _is_wal(target)
+
+
+def _is_wal(target: Path) -> bool:
+    """The header's read/write version bytes are 2 for a WAL-mode database."""
+    try:
+        with target.open("rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return False
+    return len(header) == 20 and header[18] == 2
+
+
 class _PartialWrite(Exception):
     """A unit failed after writing: the batch must be rolled back and retried unit by unit."""
 
@@ -189,3 +240,15 @@ def _prepare(conn: sqlite3.Connection, where: str) -> None:
         raise StorageError(f"{where}: cannot switch to WAL journal mode (got {mode})")
     conn.execute("PRAGMA synchronous = NORMAL")
     migrate(conn, version)
+
+
+def _prepare_read_only(conn: sqlite3.Connection, where: str) -> None:
+    """Pragmas a reader may set; the schema must already be exactly this code's."""
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA query_only = ON")
+    version = check_schema(conn, where)
+    if version != LATEST_VERSION:
+        raise StorageError(
+            f"{where}: database schema version {version} is not the current one "
+            f"({LATEST_VERSION}); open it once with lrquiz play or lrquiz run to migrate it"
+        )
