@@ -235,6 +235,46 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX badges_user ON badges(user_id, badge_id);
         """,
     ),
+    # Version 2 is reserved for another change; `migrate` applies whatever is newer than the
+    # file's version in order, so versions only need to increase, not be contiguous.
+    Migration(
+        3,
+        "learner and item ratings, spaced-review cards",
+        """
+        -- Elo-style estimates (bot/engine/ratings.py); topic '' is the overall skill. Derived
+        -- data: `lrquiz ratings rebuild` recomputes all three tables from the answers.
+        CREATE TABLE learner_ratings (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            topic TEXT NOT NULL,
+            skill REAL NOT NULL,
+            answers INTEGER NOT NULL CHECK (answers >= 0),
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (user_id, topic)
+        );
+        CREATE TABLE item_ratings (
+            pack_id TEXT NOT NULL,
+            problem_id TEXT NOT NULL,
+            difficulty REAL NOT NULL,
+            answers INTEGER NOT NULL CHECK (answers >= 0),
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (pack_id, problem_id)
+        );
+        -- One FSRS card per learner and problem (bot/engine/review.py), as fsrs's own JSON.
+        CREATE TABLE review_cards (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            pack_id TEXT NOT NULL,
+            problem_id TEXT NOT NULL,
+            card TEXT NOT NULL,
+            due REAL NOT NULL,
+            reviews INTEGER NOT NULL CHECK (reviews >= 1),
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (user_id, pack_id, problem_id)
+        );
+        CREATE INDEX review_cards_due ON review_cards(user_id, due);
+        -- "Has this learner already scored this problem this week?" is one index probe.
+        CREATE INDEX scores_user_problem ON scores(user_id, pack_id, problem_id, scored_at);
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -250,6 +290,9 @@ OWNED_TABLES = (
     "scores",
     "badges",
     "message_refs",
+    "learner_ratings",
+    "item_ratings",
+    "review_cards",
 )
 
 
@@ -281,7 +324,10 @@ def check_schema(conn: sqlite3.Connection, where: str) -> int:
 
 
 def migrate(conn: sqlite3.Connection, version: int) -> int:
-    """Apply every migration after `version`; returns the version now in force."""
+    """Apply every migration after `version`; returns the version now in force.
+
+    Versions must increase along MIGRATIONS; gaps are allowed (a number may be reserved).
+    """
     for migration in MIGRATIONS:
         if migration.version > version:
             _apply(conn, migration)

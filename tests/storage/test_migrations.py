@@ -12,9 +12,11 @@ from storage.database import Database
 from storage.errors import SchemaTooNew, StorageError
 from storage.migrations import MIGRATIONS, Migration
 
-V2 = Migration(2, "players get a time zone", "ALTER TABLE users ADD COLUMN timezone TEXT;")
+CURRENT = MIGRATIONS[-1].version
+NEXT = CURRENT + 1
+V2 = Migration(NEXT, "players get a time zone", "ALTER TABLE users ADD COLUMN timezone TEXT;")
 # The first statement succeeds, the second fails: the whole migration must roll back.
-BROKEN = Migration(2, "a typo", "ALTER TABLE users ADD COLUMN ok TEXT;\nCREATE TABLE (;\n")
+BROKEN = Migration(NEXT, "a typo", "ALTER TABLE users ADD COLUMN ok TEXT;\nCREATE TABLE (;\n")
 
 
 def rows(path: Path, sql: str) -> list[tuple]:
@@ -49,7 +51,9 @@ async def test_an_old_database_is_upgraded_in_place_keeping_its_data(
     newer_code(monkeypatch, V2)
     db = await Database.open(path)
     await db.close()
-    assert rows(path, "SELECT value FROM lrquiz_meta WHERE key = 'schema_version'") == [("2",)]
+    assert rows(path, "SELECT value FROM lrquiz_meta WHERE key = 'schema_version'") == [
+        (str(NEXT),)
+    ]
     assert rows(path, "SELECT display_name, timezone FROM users") == [("ann", None)]
 
 
@@ -61,7 +65,9 @@ async def test_a_failing_upgrade_changes_nothing(
     newer_code(monkeypatch, BROKEN)
     with pytest.raises(StorageError, match=r"quiz\.db: cannot use database .*syntax error"):
         await Database.open(path)
-    assert rows(path, "SELECT value FROM lrquiz_meta WHERE key = 'schema_version'") == [("1",)]
+    assert rows(path, "SELECT value FROM lrquiz_meta WHERE key = 'schema_version'") == [
+        (str(CURRENT),)
+    ]
     columns = [r[1] for r in rows(path, "PRAGMA table_info(users)")]
     assert "ok" not in columns
     assert rows(path, "SELECT display_name FROM users") == [("ann",)]
@@ -75,5 +81,28 @@ async def test_the_old_code_refuses_the_upgraded_database(
     with monkeypatch.context() as patch:
         newer_code(patch, V2)
         await (await Database.open(path)).close()
-    with pytest.raises(SchemaTooNew, match="version 2 is newer than this lrquiz supports"):
+    with pytest.raises(SchemaTooNew, match=f"version {NEXT} is newer than this lrquiz supports"):
         await Database.open(path)
+
+
+def test_versions_increase_so_a_reserved_number_may_be_skipped() -> None:
+    versions = [m.version for m in MIGRATIONS]
+    assert versions == sorted(set(versions))
+
+
+async def test_a_version_1_database_gets_the_ratings_tables_and_keeps_its_players(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "quiz.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:1])
+        patch.setattr(migrations, "LATEST_VERSION", 1)
+        await make_v1(path)
+    assert rows(path, "SELECT value FROM lrquiz_meta WHERE key = 'schema_version'") == [("1",)]
+    await (await Database.open(path)).close()
+    assert rows(path, "SELECT value FROM lrquiz_meta WHERE key = 'schema_version'") == [
+        (str(CURRENT),)
+    ]
+    assert rows(path, "SELECT display_name FROM users") == [("ann",)]
+    for table in ("learner_ratings", "item_ratings", "review_cards"):
+        assert rows(path, f"SELECT COUNT(*) FROM {table}") == [(0,)]

@@ -1,0 +1,51 @@
+"""Points for a problem at most once per learner per period, so replaying a pool of
+problems is not a way up the leaderboard.
+
+The period is the UTC ISO week (Monday 00:00 UTC), the same window as the weekly
+leaderboard: within a week each problem can add to a learner's points once, whichever run,
+mode or daily challenge it came up in. A repeat still counts as right (accuracy, streaks,
+badges, ratings and review all see it); it just earns 0 points. Live questions, which a
+whole channel races on at once, are not affected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+
+from .periods import period_start
+from .state import SessionState
+
+AWARD_PERIOD = "week"
+
+
+def award_window_start(now: float) -> float:
+    """When the current award period began; points since then count as already given."""
+    start = period_start(AWARD_PERIOD, now)
+    assert start is not None
+    return start
+
+
+def newly_pointed(before: SessionState, after: SessionState) -> list[str]:
+    """Problems that earned points in the transition `before -> after`."""
+    old = before.questions
+    found = []
+    for question in after.questions:
+        previous = old[question.index] if question.index < len(old) else None
+        if question.points and (previous is None or previous.points == 0):
+            found.append(question.problem_id)
+    return found
+
+
+def withhold_repeats(
+    before: SessionState, after: SessionState, already: Collection[str]
+) -> SessionState:
+    """`after` with 0 points for questions newly scored on a problem in `already`."""
+    questions = list(after.questions)
+    old = before.questions
+    for i, question in enumerate(questions):
+        previous = old[i] if i < len(old) else None
+        fresh = question.points and (previous is None or previous.points == 0)
+        if fresh and question.problem_id in already:
+            questions[i] = replace(question, points=0)
+    return replace(after, questions=tuple(questions))
