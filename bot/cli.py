@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     from problems.cli import register as register_problems
 
     register_problems(commands)
+    from bot.learning_cli import register_ratings
+
+    register_ratings(commands)
     run = commands.add_parser("run", help="run the Discord or Slack bot")
     platforms = run.add_subparsers(dest="platform", metavar="PLATFORM")
     platforms.required = True

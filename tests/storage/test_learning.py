@@ -196,3 +196,23 @@ async def test_stats_show_mastery_per_topic_the_weakest_and_predicted_recall(
     answers = sum(m.answers for m in stats.mastery)
     assert answers == stats.overall.answered == 40
     assert stats.predicted_recall is not None and 0.5 < stats.predicted_recall <= 1
+
+
+async def test_item_analysis_reads_first_tries_timeouts_as_wrong_and_skips_quits(
+    service: GameService, clock: FakeClock
+) -> None:
+    from storage.item_stats import first_tries
+
+    ada = await service.player_id(ref("ada"))
+    run = await service.start(ada, "challenge", seed=1)
+    await play_question(service, run.id, ada, "AB", step=4)  # p0: wrong, then right
+    await service.advance(run.id, ada)
+    clock.advance(200)  # p1 times out
+    await service.close_expired()
+    await service.advance(run.id, ada)
+    await service.quit(run.id, ada)  # p2 skipped
+    responses = await service.db.run(lambda conn: first_tries(conn, "test-pack"))
+    assert [(r.problem_id, r.choice, r.right, r.seconds) for r in responses] == [
+        ("p0", "A", False, 4.0),
+        ("p1", None, False, None),
+    ]
