@@ -201,15 +201,10 @@ def build_db(path: Path, pack: Pack, learners: int, seed: int) -> float:
         "INSERT INTO item_ratings VALUES ('bench', ?, ?, 500, ?)",
         ((pid, rng.gauss(0, 1), now) for pid in ids),
     )
-    card = (
-        '{"card_id": 0, "difficulty": 5.0, "due": "2026-06-01T00:00:00+00:00", '
-        '"last_review": "2026-05-25T00:00:00+00:00", "stability": 7.0, "state": 2, '
-        '"step": null}'
-    )
     conn.executemany(
-        "INSERT INTO review_cards VALUES (?, 'bench', ?, ?, ?, 1, ?)",
+        "INSERT INTO review_cards VALUES (?, 'bench', ?, 2, NULL, 7.0, 5.0, ?, ?, 1, ?)",
         (
-            (u, pid, card, now + rng.uniform(-5, 5) * 86400, now)
+            (u, pid, now + rng.uniform(-5, 5) * 86400, now - 7 * 86400, now)
             for u in range(1, learners + 1)
             for pid in rng.sample(ids, 10)
         ),

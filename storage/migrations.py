@@ -259,13 +259,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             updated_at REAL NOT NULL,
             PRIMARY KEY (pack_id, problem_id)
         );
-        -- One FSRS card per learner and problem (bot/engine/review.py), as fsrs's own JSON.
+        -- One FSRS card per learner and problem (bot/engine/review.py): fsrs's Card fields,
+        -- times as Unix seconds.
         CREATE TABLE review_cards (
             user_id INTEGER NOT NULL REFERENCES users(id),
             pack_id TEXT NOT NULL,
             problem_id TEXT NOT NULL,
-            card TEXT NOT NULL,
+            state INTEGER NOT NULL,
+            step INTEGER,
+            stability REAL,
+            difficulty REAL,
             due REAL NOT NULL,
+            last_review REAL,
             reviews INTEGER NOT NULL CHECK (reviews >= 1),
             updated_at REAL NOT NULL,
             PRIMARY KEY (user_id, pack_id, problem_id)

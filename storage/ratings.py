@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 
 from bot.engine.ratings import LearnerRatings, Rating, Update, seed_difficulty, update
 from problems.model import Problem
 
 OVERALL = ""  # the `topic` of a learner's overall skill
+
+# Both of a learner's rows (overall, topic) in one statement: the answer path runs this.
+_UPSERT_LEARNER = (
+    "INSERT INTO learner_ratings(user_id, topic, skill, answers, updated_at) "
+    "VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?) ON CONFLICT(user_id, topic) DO UPDATE SET "
+    "skill = excluded.skill, answers = excluded.answers, updated_at = excluded.updated_at"
+)
+_UPSERT_ITEM = (
+    "INSERT INTO item_ratings(pack_id, problem_id, difficulty, answers, updated_at) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(pack_id, problem_id) DO UPDATE SET "
+    "difficulty = excluded.difficulty, answers = excluded.answers, "
+    "updated_at = excluded.updated_at"
+)
 
 
 def learner_ratings(conn: sqlite3.Connection, user_id: int) -> LearnerRatings:
@@ -54,10 +66,14 @@ def record_rating(
     """Move the learner's overall and topic skill and the item's difficulty by one answer."""
     learner = _learner_for(conn, user_id, problem.topic_name)
     change = update(learner, item_rating(conn, pack_id, problem), problem, score)
-    write_learner(
-        conn, user_id, [(OVERALL, change.overall), (problem.topic_name, change.topic)], at
+    conn.execute(
+        _UPSERT_LEARNER,
+        (
+            *(user_id, OVERALL, change.overall.value, change.overall.answers, at),
+            *(user_id, problem.topic_name, change.topic.value, change.topic.answers, at),
+        ),
     )
-    write_items(conn, pack_id, [(problem.id, change.item)], at)
+    conn.execute(_UPSERT_ITEM, (pack_id, problem.id, change.item.value, change.item.answers, at))
     return change
 
 
@@ -73,26 +89,3 @@ def _learner_for(conn: sqlite3.Connection, user_id: int, topic: str) -> LearnerR
     }
     overall = rows.pop(OVERALL, Rating())
     return LearnerRatings(overall, rows)
-
-
-def write_learner(
-    conn: sqlite3.Connection, user_id: int, ratings: Iterable[tuple[str, Rating]], at: float
-) -> None:
-    conn.executemany(
-        "INSERT INTO learner_ratings(user_id, topic, skill, answers, updated_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(user_id, topic) DO UPDATE SET "
-        "skill = excluded.skill, answers = excluded.answers, updated_at = excluded.updated_at",
-        [(user_id, topic, r.value, r.answers, at) for topic, r in ratings],
-    )
-
-
-def write_items(
-    conn: sqlite3.Connection, pack_id: str, ratings: Iterable[tuple[str, Rating]], at: float
-) -> None:
-    conn.executemany(
-        "INSERT INTO item_ratings(pack_id, problem_id, difficulty, answers, updated_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(pack_id, problem_id) DO UPDATE SET "
-        "difficulty = excluded.difficulty, answers = excluded.answers, "
-        "updated_at = excluded.updated_at",
-        [(pack_id, problem_id, r.value, r.answers, at) for problem_id, r in ratings],
-    )

@@ -6,26 +6,31 @@ import sqlite3
 
 from fsrs import Card
 
-from bot.engine.review import card_from_text, card_to_text, due_at
+from bot.engine.review import card_from_row, card_to_row
+
+_CARD = "state, step, stability, difficulty, due, last_review"
 
 
 def get_card(conn: sqlite3.Connection, user_id: int, pack_id: str, problem_id: str) -> Card | None:
     row = conn.execute(
-        "SELECT card FROM review_cards WHERE user_id = ? AND pack_id = ? AND problem_id = ?",
+        f"SELECT {_CARD} FROM review_cards WHERE user_id = ? AND pack_id = ? AND problem_id = ?",
         (user_id, pack_id, problem_id),
     ).fetchone()
-    return card_from_text(row[0]) if row else None
+    return card_from_row(row) if row else None
 
 
 def put_card(
     conn: sqlite3.Connection, user_id: int, pack_id: str, problem_id: str, card: Card, at: float
 ) -> None:
     conn.execute(
-        "INSERT INTO review_cards(user_id, pack_id, problem_id, card, due, reviews, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, 1, ?) ON CONFLICT(user_id, pack_id, problem_id) DO UPDATE SET "
-        "card = excluded.card, due = excluded.due, reviews = reviews + 1, "
+        f"INSERT INTO review_cards(user_id, pack_id, problem_id, {_CARD}, reviews, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) "
+        "ON CONFLICT(user_id, pack_id, problem_id) DO UPDATE SET "
+        "state = excluded.state, step = excluded.step, stability = excluded.stability, "
+        "difficulty = excluded.difficulty, due = excluded.due, "
+        "last_review = excluded.last_review, reviews = reviews + 1, "
         "updated_at = excluded.updated_at",
-        (user_id, pack_id, problem_id, card_to_text(card), due_at(card), at),
+        (user_id, pack_id, problem_id, *card_to_row(card), at),
     )
 
 
@@ -43,6 +48,6 @@ def due_problems(conn: sqlite3.Connection, user_id: int, pack_id: str, now: floa
 
 def learner_cards(conn: sqlite3.Connection, user_id: int) -> list[Card]:
     return [
-        card_from_text(row[0])
-        for row in conn.execute("SELECT card FROM review_cards WHERE user_id = ?", (user_id,))
+        card_from_row(row)
+        for row in conn.execute(f"SELECT {_CARD} FROM review_cards WHERE user_id = ?", (user_id,))
     ]

@@ -13,17 +13,21 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import replace
 
-from .periods import period_start
 from .state import SessionState
 
-AWARD_PERIOD = "week"
+AWARD_PERIOD = "week"  # in bot/engine/periods.py terms
+
+
+WEEK_S = 7 * 86400
+# 1970-01-05 00:00 UTC, the first Monday of the Unix epoch: UTC weeks start a whole number
+# of weeks after it (the same boundary as periods.period_start("week"), without datetimes
+# on the answer path).
+FIRST_MONDAY = 4 * 86400
 
 
 def award_window_start(now: float) -> float:
-    """When the current award period began; points since then count as already given."""
-    start = period_start(AWARD_PERIOD, now)
-    assert start is not None
-    return start
+    """When the current award period (the UTC ISO week) began; points since then count."""
+    return now - (now - FIRST_MONDAY) % WEEK_S
 
 
 def newly_pointed(before: SessionState, after: SessionState) -> list[str]:

@@ -13,7 +13,6 @@ a replay of the stored answers schedules exactly what the online updates did.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from fsrs import Card, Rating, Scheduler, State
@@ -70,9 +69,23 @@ def recall(card: Card, at: float) -> float:
     return float(SCHEDULER.get_card_retrievability(card, _moment(at)))
 
 
-def card_to_text(card: Card) -> str:
-    return json.dumps(card.to_dict(), sort_keys=True)
+# A card as plain values for storage: (state, step, stability, difficulty, due, last_review).
+CardRow = tuple[int, int | None, float | None, float | None, float, float | None]
 
 
-def card_from_text(text: str) -> Card:
-    return Card.from_dict(json.loads(text))
+def card_to_row(card: Card) -> CardRow:
+    last = card.last_review.timestamp() if card.last_review is not None else None
+    return (card.state.value, card.step, card.stability, card.difficulty, due_at(card), last)
+
+
+def card_from_row(row: CardRow) -> Card:
+    state, step, stability, difficulty, due, last = row
+    return Card(
+        card_id=0,
+        state=State(state),
+        step=step,
+        stability=stability,
+        difficulty=difficulty,
+        due=_moment(due),
+        last_review=_moment(last) if last is not None else None,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.engine import game
+from bot.engine.periods import period_start
 from bot.engine.repeats import award_window_start, newly_pointed, withhold_repeats
 from problems.model import Pack
 
@@ -16,6 +17,8 @@ def test_the_award_period_is_the_utc_iso_week() -> None:
     assert (start.weekday(), start.hour, start.minute) == (0, 0, 0)
     assert 0 <= T0 - start.timestamp() < 7 * 86400
     assert award_window_start(start.timestamp() + 7 * 86400) == start.timestamp() + 7 * 86400
+    for offset in range(0, 60 * 86400, 3 * 3600 + 7):  # agrees with the weekly leaderboard
+        assert award_window_start(T0 + offset) == period_start("week", T0 + offset)
 
 
 def test_only_newly_scored_repeats_lose_their_points(pack: Pack) -> None:

@@ -7,8 +7,8 @@ from fsrs import Rating
 
 from bot.engine.evidence import Evidence
 from bot.engine.review import (
-    card_from_text,
-    card_to_text,
+    card_from_row,
+    card_to_row,
     due_at,
     recall,
     review,
@@ -57,12 +57,12 @@ def test_a_second_good_review_lengthens_the_interval() -> None:
     assert due_at(second) - due_at(first) > due_at(first) - T0
 
 
-def test_recall_fades_with_time_and_cards_survive_storage_as_text() -> None:
+def test_recall_fades_with_time_and_cards_survive_storage_as_plain_values() -> None:
     card = review(None, Rating.Good, T0)
     assert recall(card, T0 + DAY) > recall(card, T0 + 30 * DAY) > 0
     assert recall(card, T0 + DAY) > 0.9
-    again = card_from_text(card_to_text(card))
-    assert again == card and card_to_text(again) == card_to_text(card)
+    again = card_from_row(card_to_row(card))
+    assert again == card and card_to_row(again) == card_to_row(card)
 
 
 def test_the_same_reviews_give_the_same_card() -> None:
@@ -70,6 +70,6 @@ def test_the_same_reviews_give_the_same_card() -> None:
         card = None
         for i, rating in enumerate((Rating.Good, Rating.Again, Rating.Hard, Rating.Easy)):
             card = review(card, rating, T0 + i * 3 * DAY)
-        return card_to_text(card)
+        return card_to_row(card)
 
     assert run() == run()

@@ -22,7 +22,8 @@ TABLES = {
     "ORDER BY user_id, topic",
     "item_ratings": "SELECT pack_id, problem_id, difficulty, answers, updated_at FROM "
     "item_ratings ORDER BY pack_id, problem_id",
-    "review_cards": "SELECT user_id, pack_id, problem_id, card, due, reviews, updated_at FROM "
+    "review_cards": "SELECT user_id, pack_id, problem_id, state, step, stability, difficulty, "
+    "due, last_review, reviews, updated_at FROM "
     "review_cards ORDER BY user_id, pack_id, problem_id",
 }
 
