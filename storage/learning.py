@@ -29,9 +29,16 @@ RECENT_WINDOW_S = 7 * 24 * 3600.0
 def record_learning(
     conn: sqlite3.Connection, before: SessionState | None, after: SessionState, pack: Pack
 ) -> None:
-    """Fold every question that closed in `before -> after` into ratings and review cards."""
+    """Fold every question that closed in `before -> after` into ratings and review cards.
+
+    A problem the pack no longer has (edited while a run was open) is left out, as the
+    rebuild leaves it out, rather than failing the answer or the deadline sweep.
+    """
+    problems = {p.id: p for p in pack.problems}
     for evidence in newly_closed(before, after):
-        apply_evidence(conn, after.player_id, pack.id, pack.problem(evidence.problem_id), evidence)
+        problem = problems.get(evidence.problem_id)
+        if problem is not None:
+            apply_evidence(conn, after.player_id, pack.id, problem, evidence)
 
 
 def apply_evidence(

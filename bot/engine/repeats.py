@@ -30,15 +30,19 @@ def award_window_start(now: float) -> float:
     return now - (now - FIRST_MONDAY) % WEEK_S
 
 
+def _newly_pointed(before: SessionState, after: SessionState) -> list[int]:
+    """Indexes of questions that earned points in the transition `before -> after`."""
+    old = before.questions
+    return [
+        i
+        for i, question in enumerate(after.questions)
+        if question.points and (i >= len(old) or old[i].points == 0)
+    ]
+
+
 def newly_pointed(before: SessionState, after: SessionState) -> list[str]:
     """Problems that earned points in the transition `before -> after`."""
-    old = before.questions
-    found = []
-    for question in after.questions:
-        previous = old[question.index] if question.index < len(old) else None
-        if question.points and (previous is None or previous.points == 0):
-            found.append(question.problem_id)
-    return found
+    return [after.questions[i].problem_id for i in _newly_pointed(before, after)]
 
 
 def withhold_repeats(
@@ -46,10 +50,7 @@ def withhold_repeats(
 ) -> SessionState:
     """`after` with 0 points for questions newly scored on a problem in `already`."""
     questions = list(after.questions)
-    old = before.questions
-    for i, question in enumerate(questions):
-        previous = old[i] if i < len(old) else None
-        fresh = question.points and (previous is None or previous.points == 0)
-        if fresh and question.problem_id in already:
-            questions[i] = replace(question, points=0)
+    for i in _newly_pointed(before, after):
+        if questions[i].problem_id in already:
+            questions[i] = replace(questions[i], points=0)
     return replace(after, questions=tuple(questions))

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.engine.clock import FakeClock
+from bot.engine.views import reveal_view
 from bot.service import GameService
+from bot.terminal import render
 from problems.model import DIFFICULTIES, KINDS, Pack
 from storage.learning import rebuild_learning
 from tests.factories import make_problem
@@ -128,6 +130,9 @@ async def test_points_for_a_problem_come_once_a_week(
         state, result = await service.answer(again.id, ada, "B")
         results.append(result)
     assert [(r.correct, r.points) for r in results] == [(True, 0)] * 5
+    reveal = reveal_view(state, service.pack())
+    assert reveal.repeat and "already scored this problem this week" in render.reveal(reveal, None)
+    assert not reveal_view(await service.session(first.id), service.pack()).repeat
     assert state.points == 0 and state.correct_count == 5
     assert state.badges  # a repeat still counts as right
     board = await service.leaderboard("terminal", "local", "week")
@@ -217,3 +222,24 @@ async def test_item_analysis_reads_first_tries_timeouts_as_wrong_and_skips_quits
         ("p0", "A", False, 4.0),
         ("p1", None, False, None),
     ]
+
+
+async def test_a_problem_removed_from_the_pack_while_its_run_is_open_still_times_out(
+    services: Services, db_path: Path, clock: FakeClock
+) -> None:
+    before_edit = await services.open(db_path, packs=[big_pack()])
+    ada = await before_edit.player_id(ref("ada"))
+    run = await before_edit.start(ada, "challenge", seed=1)
+    await services.close(before_edit)
+    edited = big_pack()
+    edited = Pack(
+        id=edited.id,
+        title=edited.title,
+        summary=edited.summary,
+        problems=tuple(p for p in edited.problems if p.id != run.problem_ids[0]),
+    )
+    after_edit = await services.open(db_path, packs=[edited])
+    clock.advance(200)
+    assert [s.id for s in await after_edit.close_expired()] == [run.id]
+    assert scalar(db_path, "SELECT outcome FROM questions") == "expired"
+    assert scalar(db_path, "SELECT COUNT(*) FROM learner_ratings") == 0
