@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.web.cli import register as register_web
 
     register_web(commands)
+    from bot.learning_cli import register_ratings
+
+    register_ratings(commands)
     run = commands.add_parser("run", help="run the Discord or Slack bot")
     platforms = run.add_subparsers(dest="platform", metavar="PLATFORM")
     platforms.required = True

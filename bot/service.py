@@ -24,6 +24,8 @@ from bot.engine.errors import GameError, QuestionClosed, UnknownSession
 from bot.engine.game import AnswerResult
 from bot.engine.modes import rules_for
 from bot.engine.periods import period_key
+from bot.engine.repeats import award_window_start, newly_pointed, withhold_repeats
+from bot.engine.selection import ADAPTIVE_MODES
 from bot.engine.state import SessionState
 from bot.engine.stats import StatsView, build_stats
 from problems.model import Badge, Pack
@@ -31,6 +33,7 @@ from storage.actions import find_action, forget_old_actions, record_done, record
 from storage.dailies import completed_days, daily_of_session
 from storage.database import Database
 from storage.leaderboard import LeaderboardRow, leaderboard
+from storage.learning import learner_snapshot, learning_summary, record_learning, scored_since
 from storage.live import (
     insert_live,
     live_past_deadline,
@@ -106,13 +109,21 @@ class Leaderboard:
 
 
 class GameService:
-    def __init__(self, db: Database, packs: Sequence[Pack], clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        packs: Sequence[Pack],
+        clock: Clock | None = None,
+        target_success: float = 0.7,
+    ) -> None:
         if not packs:
             raise ValueError("at least one problem pack is needed")
         self.db = db
         self.packs = {pack.id: pack for pack in packs}
         self.default_pack_id = packs[0].id
         self.clock = clock or SystemClock()
+        # Predicted success adaptive runs aim for (bot/engine/adaptive.py).
+        self.target_success = target_success
 
     def pack(self, pack_id: str | None = None) -> Pack:
         wanted = pack_id or self.default_pack_id
@@ -142,7 +153,12 @@ class GameService:
         pack = self.pack(pack_id)
         now = self.clock.now()
         chosen_seed = secrets.randbits(32) if seed is None else seed
-        session = game.start(secrets.token_hex(6), player_id, mode, pack, now, chosen_seed)
+        learner = None
+        if mode in ADAPTIVE_MODES:
+            learner = await self.db.run(
+                lambda conn: learner_snapshot(conn, player_id, pack, now, self.target_success)
+            )
+        session = game.start(secrets.token_hex(6), player_id, mode, pack, now, chosen_seed, learner)
         await self.db.transact(lambda conn: self.save_run(conn, None, session, now))
         return session
 
@@ -220,14 +236,17 @@ class GameService:
     async def stats(self, player_id: int) -> StatsView:
         """Points, accuracy by kind and difficulty, and badges for one player."""
 
+        now = self.clock.now()
+
         def read(conn: sqlite3.Connection):
             return (
                 display_name(conn, player_id),
                 problem_tallies(conn, player_id),
                 badge_counts(conn, player_id),
+                learning_summary(conn, player_id, list(self.packs.values()), now),
             )
 
-        name, tallies, badges = await self.db.run(read)
+        name, tallies, badges, (mastery, recalls) = await self.db.run(read)
         rows = []
         for tally in tallies:
             pack = self.packs.get(tally.pack_id)
@@ -236,7 +255,7 @@ class GameService:
                 problem = next((p for p in pack.problems if p.id == tally.problem_id), None)
             rows.append((problem, tally.answered, tally.correct, tally.points))
         earned = [(b, n) for badge_id, n in badges if (b := self.badge(badge_id)) is not None]
-        return build_stats(name or "?", rows, earned)
+        return build_stats(name or "?", rows, earned, mastery, recalls)
 
     # --- delivered platform actions: applied, recorded and acknowledged once -----------
 
@@ -290,7 +309,10 @@ class GameService:
             if replay is not None:
                 return replay
             player_id = ensure_user(conn, delivery.player, now)
-            session = game.start(session_id, player_id, mode, pack, now, chosen_seed)
+            learner = None
+            if mode in ADAPTIVE_MODES:
+                learner = learner_snapshot(conn, player_id, pack, now, self.target_success)
+            session = game.start(session_id, player_id, mode, pack, now, chosen_seed, learner)
             self.save_run(conn, None, session, now)
             self.remember_reply_in(conn, delivery, session.id, now)
             step: Step[None] = Step(player_id, None, session)
@@ -414,7 +436,11 @@ class GameService:
             return Step(player_id, before, after, error=closed)
         except GameError as error:
             return Step(player_id, before, before, error=error)
+        after = self._award_once(conn, before, after, now)
         after = self._on_finish(conn, before, after)
+        if isinstance(result, AnswerResult) and result.closed:
+            # A problem scored before this week earns nothing again (bot/engine/repeats.py).
+            result = replace(result, points=after.questions[-1].points)  # type: ignore[assignment]
         if isinstance(result, AnswerResult) and result.finished:
             result = replace(result, new_badges=after.badges)  # type: ignore[assignment]
         self.save_run(conn, before, after, now)
@@ -586,6 +612,17 @@ class GameService:
             self.save_run(conn, before, after, now)
         return after
 
+    def _award_once(
+        self, conn: sqlite3.Connection, before: SessionState, after: SessionState, now: float
+    ) -> SessionState:
+        """No points for a problem this learner already scored this week (bot/engine/repeats)."""
+        pointed = newly_pointed(before, after)
+        if not pointed:
+            return after
+        since = award_window_start(now)
+        already = scored_since(conn, after.player_id, after.pack_id, pointed, since)
+        return withhold_repeats(before, after, already) if already else after
+
     def _on_finish(
         self, conn: sqlite3.Connection, before: SessionState, after: SessionState
     ) -> SessionState:
@@ -611,5 +648,7 @@ class GameService:
         after: SessionState,
         now: float,
     ) -> None:
-        """Persist a run's transition inside the caller's transaction."""
+        """Persist a run's transition inside the caller's transaction, with what it taught
+        the ratings and review cards (same transaction, so they never disagree)."""
         save_session(conn, before, after, now, self.db.session_cache)
+        record_learning(conn, before, after, self.pack(after.pack_id))

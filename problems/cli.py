@@ -20,7 +20,9 @@ def register(subparsers: Any) -> None:
     problems = subparsers.add_parser(
         "problems", help="check or verify problem packs", description="Work with problem packs."
     )
-    commands = problems.add_subparsers(dest="problems_command", metavar="{check,verify,variant}")
+    commands = problems.add_subparsers(
+        dest="problems_command", metavar="{check,verify,variant,stats}"
+    )
     commands.required = True
 
     check = commands.add_parser(
@@ -70,6 +72,17 @@ def register(subparsers: Any) -> None:
     )
     variant.set_defaults(func=variant_command)
 
+    stats = commands.add_parser(
+        "stats",
+        help="item analysis from the answers: facility, discrimination, picks, flags",
+        description="Per problem: answers, facility, discrimination, choice picks, mean "
+        "time and flags for problems worth a second look.",
+    )
+    stats.add_argument("--db", default=None, help="database file (default: $LRQUIZ_DB)")
+    stats.add_argument("--pack", default=None, help="pack id (default: every loaded pack)")
+    stats.add_argument("--json", action="store_true", help="machine-readable output")
+    stats.set_defaults(func=stats_command)
+
 
 def variant_count(text: str) -> int:
     """A non-negative integer for --variants; argparse turns the ValueError into one line."""
@@ -77,6 +90,13 @@ def variant_count(text: str) -> int:
     if value < 0:
         raise ValueError(text)
     return value
+
+
+def stats_command(args: argparse.Namespace) -> int:
+    """Item analysis lives with the learning models (bot/learning_cli.py)."""
+    from bot.learning_cli import stats_command as run_stats
+
+    return run_stats(args)
 
 
 def check_command(args: argparse.Namespace) -> int:

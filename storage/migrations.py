@@ -254,6 +254,49 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX platform_actions_received ON platform_actions(received_at);
         """,
     ),
+    Migration(
+        3,
+        "learner and item ratings, spaced-review cards",
+        """
+        -- Elo-style estimates (bot/engine/ratings.py); topic '' is the overall skill. Derived
+        -- data: `lrquiz ratings rebuild` recomputes all three tables from the answers.
+        CREATE TABLE learner_ratings (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            topic TEXT NOT NULL,
+            skill REAL NOT NULL,
+            answers INTEGER NOT NULL CHECK (answers >= 0),
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (user_id, topic)
+        );
+        CREATE TABLE item_ratings (
+            pack_id TEXT NOT NULL,
+            problem_id TEXT NOT NULL,
+            difficulty REAL NOT NULL,
+            answers INTEGER NOT NULL CHECK (answers >= 0),
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (pack_id, problem_id)
+        );
+        -- One FSRS card per learner and problem (bot/engine/review.py): fsrs's Card fields,
+        -- times as Unix seconds.
+        CREATE TABLE review_cards (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            pack_id TEXT NOT NULL,
+            problem_id TEXT NOT NULL,
+            state INTEGER NOT NULL,
+            step INTEGER,
+            stability REAL,
+            difficulty REAL,
+            due REAL NOT NULL,
+            last_review REAL,
+            reviews INTEGER NOT NULL CHECK (reviews >= 1),
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (user_id, pack_id, problem_id)
+        );
+        CREATE INDEX review_cards_due ON review_cards(user_id, due);
+        -- "Has this learner already scored this problem this week?" is one index probe.
+        CREATE INDEX scores_user_problem ON scores(user_id, pack_id, problem_id, scored_at);
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -270,6 +313,9 @@ OWNED_TABLES = (
     "badges",
     "message_refs",
     "platform_actions",
+    "learner_ratings",
+    "item_ratings",
+    "review_cards",
 )
 
 
@@ -301,7 +347,10 @@ def check_schema(conn: sqlite3.Connection, where: str) -> int:
 
 
 def migrate(conn: sqlite3.Connection, version: int) -> int:
-    """Apply every migration after `version`; returns the version now in force."""
+    """Apply every migration after `version`; returns the version now in force.
+
+    Versions must increase along MIGRATIONS; gaps are allowed (a number may be reserved).
+    """
     for migration in MIGRATIONS:
         if migration.version > version:
             _apply(conn, migration)

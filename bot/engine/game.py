@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from problems.model import Pack
 
+from .adaptive import LearnerSnapshot
 from .badges import earned_badges
 from .errors import (
     AlreadyTried,
@@ -43,10 +44,16 @@ class AnswerResult:
 
 
 def start(
-    session_id: str, player_id: int, mode: str, pack: Pack, now: float, seed: int
+    session_id: str,
+    player_id: int,
+    mode: str,
+    pack: Pack,
+    now: float,
+    seed: int,
+    learner: LearnerSnapshot | None = None,
 ) -> SessionState:
-    """A new run with its problems chosen and the first question open."""
-    problems = select_problems(mode, pack.problems, seed)
+    """A new run with its problems chosen (for `learner`, when known), first question open."""
+    problems = select_problems(mode, pack.problems, seed, learner)
     return start_with(session_id, player_id, mode, pack, [p.id for p in problems], now)
 
 

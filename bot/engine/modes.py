@@ -1,12 +1,12 @@
-"""The four ways to play, as on the seed page, and the rules each one applies."""
+"""The ways to play (the seed page's four, plus spaced review) and the rules of each."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
-Mode = Literal["challenge", "test", "practice", "learn"]
-MODES: tuple[str, ...] = ("challenge", "test", "practice", "learn")
+Mode = Literal["challenge", "test", "practice", "learn", "review"]
+MODES: tuple[str, ...] = ("challenge", "test", "practice", "learn", "review")
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,9 @@ RULES: dict[str, ModeRules] = {
     "learn": ModeRules(
         "learn", 5, timed=False, attempts=1, hints=True, scored=False, show_summary_first=True
     ),
+    # Spaced review: the learner's due cards first, then the weakest topic. Untimed (the
+    # point is recall, not speed) and unscored, like practice.
+    "review": ModeRules("review", 5, timed=False, attempts=1, hints=True, scored=False),
 }
 
 

@@ -1,4 +1,5 @@
-"""A player's record grouped the way the seed page groups problems: by kind and difficulty."""
+"""A player's record grouped the way the seed page groups problems: by kind and difficulty,
+plus what the learning models say: mastery per topic, the weakest topic, and review."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from problems.model import DIFFICULTIES, KINDS, Badge, Problem
+
+from .adaptive import TopicMastery, weakest_topic
 
 
 @dataclass(frozen=True)
@@ -29,14 +32,24 @@ class StatsView:
     by_kind: dict[str, Accuracy]
     by_difficulty: dict[str, Accuracy]
     badges: tuple[tuple[Badge, int], ...]
+    # Predicted share right per answered topic, weakest first ("schedulers: 80 %, 12 answers").
+    mastery: tuple[TopicMastery, ...] = ()
+    weakest: TopicMastery | None = None
+    # Review cards due now, of `cards` in all, and FSRS's mean predicted recall over them.
+    reviews_due: int = 0
+    cards: int = 0
+    predicted_recall: float | None = None
 
 
 def build_stats(
     name: str,
     tallies: Iterable[tuple[Problem | None, int, int, int]],
     badges: Iterable[tuple[Badge, int]],
+    mastery: Iterable[TopicMastery] = (),
+    recalls: Iterable[tuple[float, bool]] = (),
 ) -> StatsView:
-    """`tallies` holds (problem or None if no longer in a pack, answered, correct, points)."""
+    """`tallies` holds (problem or None if no longer in a pack, answered, correct, points);
+    `recalls` holds (predicted recall now, due now) for each review card."""
     by_kind = {kind: Accuracy() for kind in KINDS}
     by_difficulty = {difficulty: Accuracy() for difficulty in DIFFICULTIES}
     overall = Accuracy()
@@ -49,4 +62,18 @@ def build_stats(
             by_difficulty[problem.difficulty] = by_difficulty[problem.difficulty].add(
                 answered, correct
             )
-    return StatsView(name, points, overall, by_kind, by_difficulty, tuple(badges))
+    topics = tuple(mastery)
+    cards = list(recalls)
+    return StatsView(
+        name,
+        points,
+        overall,
+        by_kind,
+        by_difficulty,
+        tuple(badges),
+        mastery=topics,
+        weakest=weakest_topic(topics),
+        reviews_due=sum(1 for _, due in cards if due),
+        cards=len(cards),
+        predicted_recall=sum(r for r, _ in cards) / len(cards) if cards else None,
+    )

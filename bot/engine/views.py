@@ -48,6 +48,8 @@ class RevealView:
     points: int
     hint_used: bool
     finished: bool
+    # Right, but no points: this learner already scored the problem this week (repeats.py).
+    repeat: bool = False
 
     @property
     def number(self) -> int:
@@ -106,6 +108,9 @@ def reveal_view(session: SessionState, pack: Pack, index: int | None = None) -> 
         points=question.points,
         hint_used=question.hint_used,
         finished=session.is_finished,
+        repeat=question.outcome == "correct"
+        and question.points == 0
+        and rules_for(session.mode).scored,
     )
 
 

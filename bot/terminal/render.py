@@ -66,6 +66,8 @@ def reveal(view: RevealView, real: RealOutput | None) -> str:
     lines = [OUTCOME_LABELS.get(view.outcome, view.outcome)]
     if view.outcome == "correct" and view.points:
         lines[0] += f" +{view.points} points" + (" (hint used)" if view.hint_used else "")
+    if view.repeat:
+        lines[0] += " (no points: you already scored this problem this week)"
     lines.append(f"Answer: {problem.answer}. {problem.answer_text}")
     if real is not None:
         lines += ["", real.heading + ":"]
@@ -120,8 +122,34 @@ def stats(view: StatsView, streak: int | None = None) -> str:
         f"  {difficulty:<22} {acc.correct}/{acc.answered}"
         for difficulty, acc in view.by_difficulty.items()
     ]
+    lines += learning(view)
     lines.append(badges(view.badges))
     return "\n".join(lines)
+
+
+def learning(view: StatsView) -> list[str]:
+    """Mastery per topic, the weakest topic and spaced review, once there are answers."""
+    lines = []
+    if view.mastery:
+        lines.append("Mastery by topic (predicted share right):")
+        lines += [
+            f"  {KIND_LABELS.get(m.topic, m.topic):<22} {m.success:.0%}, "
+            f"{m.answers} answer{'s' if m.answers != 1 else ''}"
+            for m in view.mastery
+        ]
+    if view.weakest is not None:
+        lines.append(
+            f"🎯 Weakest topic: {KIND_LABELS.get(view.weakest.topic, view.weakest.topic)} "
+            "(lrquiz play --mode review)"
+        )
+    if view.cards:
+        recall = (
+            f" · predicted recall {view.predicted_recall:.0%}"
+            if view.predicted_recall is not None
+            else ""
+        )
+        lines.append(f"🔁 Reviews due: {view.reviews_due} of {view.cards} cards{recall}")
+    return lines
 
 
 def badges(earned: tuple[tuple[Badge, int], ...]) -> str:

@@ -35,6 +35,13 @@ EXPECTED_MODULES = {
     "selection",
     "state",
     "views",
+    # the learning models
+    "adaptive",
+    "evidence",
+    "item_analysis",
+    "ratings",
+    "repeats",
+    "review",
 }
 
 

@@ -26,13 +26,16 @@ def utc(*args: int) -> float:
     return datetime(*args, tzinfo=UTC).timestamp()
 
 
-def spec(time_of_day: str = "09:00", tz: str = "Europe/Berlin",
-         weekdays: tuple[int, ...] = EVERY_DAY) -> ScheduleSpec:
+def spec(
+    time_of_day: str = "09:00", tz: str = "Europe/Berlin", weekdays: tuple[int, ...] = EVERY_DAY
+) -> ScheduleSpec:
     return ScheduleSpec(time_of_day, tz, weekdays, "lr-differential")
 
 
-@pytest.mark.parametrize(("text", "expected"), [("9", "09:00"), ("09:05", "09:05"),
-                                                (" 23:59 ", "23:59"), ("0:00", "00:00")])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("9", "09:00"), ("09:05", "09:05"), (" 23:59 ", "23:59"), ("0:00", "00:00")],
+)
 def test_times_of_day(text: str, expected: str) -> None:
     assert parse_time_of_day(text) == expected
 
@@ -50,11 +53,19 @@ def test_time_zones_must_be_iana_names() -> None:
             parse_timezone(bad)
 
 
-@pytest.mark.parametrize(("text", "days"), [
-    ("daily", EVERY_DAY), ("weekdays", (0, 1, 2, 3, 4)), ("weekends", (5, 6)),
-    ("mon,wed,fri", (0, 2, 4)), ("Mon Wed", (0, 2)), ("mon-fri", (0, 1, 2, 3, 4)),
-    ("fri-mon", (0, 4, 5, 6)), ("tuesday", (1,)),
-])
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("daily", EVERY_DAY),
+        ("weekdays", (0, 1, 2, 3, 4)),
+        ("weekends", (5, 6)),
+        ("mon,wed,fri", (0, 2, 4)),
+        ("Mon Wed", (0, 2)),
+        ("mon-fri", (0, 1, 2, 3, 4)),
+        ("fri-mon", (0, 4, 5, 6)),
+        ("tuesday", (1,)),
+    ],
+)
 def test_weekdays(text: str, days: tuple[int, ...]) -> None:
     assert parse_weekdays(text) == days
 

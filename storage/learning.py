@@ -1,0 +1,144 @@
+"""The learning models' storage side: update ratings and review cards inside the
+transaction that scores an answer, rebuild them from the stored answers, and read what
+adaptive selection needs.
+
+Online updates and `rebuild_learning` both go through `apply_evidence`, in the order the
+answers were scored (the `scores` row id), so a rebuild reproduces the online tables.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.engine.adaptive import DEFAULT_TARGET, LearnerSnapshot, TopicMastery, topic_mastery
+from bot.engine.evidence import Evidence, newly_closed
+from bot.engine.ratings import answer_score
+from bot.engine.review import due_at, recall, review, review_rating
+from bot.engine.state import SessionState
+from problems.model import Pack, Problem
+
+from .ratings import item_ratings, learner_ratings, record_rating
+from .reviews import due_problems, get_card, learner_cards, put_card
+
+# "Seen recently" for selection: the last 7 days, so a learner meets fresh problems first.
+RECENT_WINDOW_S = 7 * 24 * 3600.0
+
+
+def record_learning(
+    conn: sqlite3.Connection, before: SessionState | None, after: SessionState, pack: Pack
+) -> None:
+    """Fold every question that closed in `before -> after` into ratings and review cards.
+
+    A problem the pack no longer has (edited while a run was open) is left out, as the
+    rebuild leaves it out, rather than failing the answer or the deadline sweep.
+    """
+    problems = {p.id: p for p in pack.problems}
+    for evidence in newly_closed(before, after):
+        problem = problems.get(evidence.problem_id)
+        if problem is not None:
+            apply_evidence(conn, after.player_id, pack.id, problem, evidence)
+
+
+def apply_evidence(
+    conn: sqlite3.Connection, user_id: int, pack_id: str, problem: Problem, evidence: Evidence
+) -> None:
+    record_rating(conn, user_id, pack_id, problem, answer_score(evidence), evidence.at)
+    card = review(
+        get_card(conn, user_id, pack_id, problem.id), review_rating(evidence, problem), evidence.at
+    )
+    put_card(conn, user_id, pack_id, problem.id, card, evidence.at)
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    answers: int
+    learners: int
+    skipped: int  # answers to problems no loaded pack has any more
+
+
+_REPLAY = """
+SELECT r.user_id, r.pack_id, q.problem_id, q.outcome, q.hint_used, q.opened_at, q.closed_at,
+       (SELECT COUNT(*) FROM attempts a WHERE a.session_id = q.session_id AND a.idx = q.idx)
+FROM scores s
+JOIN questions q ON q.session_id = s.session_id AND q.idx = s.idx
+JOIN sessions r ON r.id = s.session_id
+WHERE s.session_id IS NOT NULL
+ORDER BY s.id
+"""
+
+
+def rebuild_learning(conn: sqlite3.Connection, packs: Sequence[Pack]) -> Rebuilt:
+    """Recompute every rating and review card from the answers; inside a write transaction."""
+    by_pack = {pack.id: {p.id: p for p in pack.problems} for pack in packs}
+    for table in ("learner_ratings", "item_ratings", "review_cards"):
+        conn.execute(f"DELETE FROM {table}")
+    answers = skipped = 0
+    learners: set[int] = set()
+    for user_id, pack_id, problem_id, outcome, hint, opened, closed, tries in conn.execute(
+        _REPLAY
+    ).fetchall():
+        problem = by_pack.get(pack_id, {}).get(problem_id)
+        if problem is None:
+            skipped += 1
+            continue
+        at = closed if closed is not None else opened
+        evidence = Evidence(problem_id, outcome, tries, bool(hint), max(0.0, at - opened), at)
+        apply_evidence(conn, user_id, pack_id, problem, evidence)
+        answers += 1
+        learners.add(user_id)
+    return Rebuilt(answers, len(learners), skipped)
+
+
+def recent_problems(conn: sqlite3.Connection, user_id: int, pack_id: str, since: float) -> set[str]:
+    return {
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT q.problem_id FROM sessions s JOIN questions q ON q.session_id = s.id "
+            "WHERE s.user_id = ? AND s.started_at >= ? AND s.pack_id = ?",
+            (user_id, since, pack_id),
+        )
+    }
+
+
+def learner_snapshot(
+    conn: sqlite3.Connection,
+    user_id: int,
+    pack: Pack,
+    now: float,
+    target: float = DEFAULT_TARGET,
+) -> LearnerSnapshot:
+    """Ratings, item difficulties, recently seen and due problems, for choosing a run."""
+    return LearnerSnapshot(
+        ratings=learner_ratings(conn, user_id),
+        items=item_ratings(conn, pack.id),
+        recent=frozenset(recent_problems(conn, user_id, pack.id, now - RECENT_WINDOW_S)),
+        due=tuple(due_problems(conn, user_id, pack.id, now)),
+        target=target,
+    )
+
+
+def scored_since(
+    conn: sqlite3.Connection, user_id: int, pack_id: str, problem_ids: Sequence[str], since: float
+) -> set[str]:
+    """Which of `problem_ids` already earned this learner points since `since`."""
+    return {
+        problem_id
+        for problem_id in problem_ids
+        if conn.execute(
+            "SELECT 1 FROM scores WHERE user_id = ? AND pack_id = ? AND problem_id = ? "
+            "AND scored_at >= ? AND points > 0 AND session_id IS NOT NULL LIMIT 1",
+            (user_id, pack_id, problem_id, since),
+        ).fetchone()
+    }
+
+
+def learning_summary(
+    conn: sqlite3.Connection, user_id: int, packs: Sequence[Pack], now: float
+) -> tuple[list[TopicMastery], list[tuple[float, bool]]]:
+    """Mastery per topic over the loaded packs, and (recall now, due now) per review card."""
+    ratings = learner_ratings(conn, user_id)
+    mastery = topic_mastery(ratings, [(p.problems, item_ratings(conn, p.id)) for p in packs])
+    recalls = [(recall(card, now), due_at(card) <= now) for card in learner_cards(conn, user_id)]
+    return mastery, recalls

@@ -1,0 +1,245 @@
+"""Ratings, review cards, adaptive starts and once-a-week points, through GameService on
+real SQLite files: what a learner would notice, and what a rebuild must reproduce."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.engine.clock import FakeClock
+from bot.engine.views import reveal_view
+from bot.service import GameService
+from bot.terminal import render
+from problems.model import DIFFICULTIES, KINDS, Pack
+from storage.learning import rebuild_learning
+from tests.factories import make_problem
+
+from .support import Services, play_question, play_run, query, ref, scalar
+
+DAY = 86400.0
+TABLES = {
+    "learner_ratings": "SELECT user_id, topic, skill, answers, updated_at FROM learner_ratings "
+    "ORDER BY user_id, topic",
+    "item_ratings": "SELECT pack_id, problem_id, difficulty, answers, updated_at FROM "
+    "item_ratings ORDER BY pack_id, problem_id",
+    "review_cards": "SELECT user_id, pack_id, problem_id, state, step, stability, difficulty, "
+    "due, last_review, reviews, updated_at FROM "
+    "review_cards ORDER BY user_id, pack_id, problem_id",
+}
+
+
+def big_pack() -> Pack:
+    """Four timed problems per kind (20 in the challenge pool) and 15 untimed ones."""
+    problems = []
+    for i, kind in enumerate(KINDS):
+        for j, level in enumerate(("intermediate", "advanced", "advanced", "expert")):
+            problems.append(make_problem(i * 4 + j, "medium" if j == 0 else "hard", kind, level))
+    problems += [make_problem(100 + i, DIFFICULTIES[i % 3]) for i in range(15)]
+    return Pack(id="big", title="Big", summary="s", problems=tuple(problems))
+
+
+@pytest.fixture
+async def big(db_path: Path, services: Services) -> GameService:
+    return await services.open(db_path, packs=[big_pack()])
+
+
+def dump(path: Path) -> dict[str, list[tuple]]:
+    return {name: query(path, sql) for name, sql in TABLES.items()}
+
+
+async def test_an_answer_moves_the_ratings_and_the_card_in_the_same_commit(
+    service: GameService, db_path: Path
+) -> None:
+    ada = await service.player_id(ref("ada"))
+    run = await service.start(ada, "challenge", seed=1)
+    await service.answer(run.id, ada, "B")  # p0 (conceptual, medium): right first try
+    rows = query(db_path, "SELECT topic, skill, answers FROM learner_ratings ORDER BY topic")
+    assert [(t, n) for t, _, n in rows] == [("", 1), ("conceptual", 1)]
+    assert all(skill > 0 for _, skill, _ in rows)
+    difficulty, answers = query(
+        db_path, "SELECT difficulty, answers FROM item_ratings WHERE problem_id = 'p0'"
+    )[0]
+    assert difficulty < 0 and answers == 1  # seeded at 0 (medium), moved down
+    assert scalar(db_path, "SELECT due FROM review_cards WHERE problem_id = 'p0'") > (
+        service.clock.now() + DAY
+    )
+
+
+async def test_a_failing_learning_update_loses_neither_the_answer_nor_consistency(
+    service: GameService, db_path: Path
+) -> None:
+    ada = await service.player_id(ref("ada"))
+    run = await service.start(ada, "challenge", seed=1)
+    conn = sqlite3.connect(db_path)
+    conn.execute("DROP TABLE review_cards")
+    conn.close()
+    with pytest.raises(sqlite3.OperationalError):
+        await service.answer(run.id, ada, "B")
+    # the answer, its score and its rating were rolled back together
+    assert scalar(db_path, "SELECT COUNT(*) FROM attempts") == 0
+    assert scalar(db_path, "SELECT COUNT(*) FROM scores") == 0
+    assert scalar(db_path, "SELECT COUNT(*) FROM learner_ratings") == 0
+
+
+async def test_rebuild_from_the_answers_reproduces_the_online_ratings_and_cards(
+    big: GameService, db_path: Path, clock: FakeClock
+) -> None:
+    players = [await big.player_id(ref(name)) for name in ("ada", "bob", "cy")]
+    plans = ["B", "AB", "AC", "B", "AA"]
+    for day in range(3):
+        for n, player in enumerate(players):
+            for mode in ("challenge", "test", "practice", "review"):
+                run = await big.start(player, mode, seed=day * 10 + n)
+                tries = 2 if mode == "challenge" else 1
+                plan = iter(plans[(day + n + i) % 5][:tries] for i in range(10))
+                await play_run(big, run.id, player, lambda p, plan=plan: next(plan))
+        # one run abandoned (skipped), one timed out while nobody watched, one hint
+        run = await big.start(players[0], "challenge", seed=day)
+        await big.hint(run.id, players[0])
+        await play_question(big, run.id, players[0], "B")
+        await big.advance(run.id, players[0])
+        await big.quit(run.id, players[0])
+        late = await big.start(players[1], "test", seed=day)
+        clock.advance(500)
+        await big.close_expired()
+        await big.quit(late.id, players[1])
+        clock.advance(DAY)
+    online = dump(db_path)
+    assert len(online["learner_ratings"]) > 3 and len(online["review_cards"]) > 20
+
+    rebuilt = await big.db.transact(lambda conn: rebuild_learning(conn, list(big.packs.values())))
+    assert rebuilt.learners == 3 and rebuilt.skipped == 0
+    assert rebuilt.answers == scalar(db_path, "SELECT COUNT(*) FROM scores")
+    assert dump(db_path) == online
+
+
+async def test_points_for_a_problem_come_once_a_week(
+    service: GameService, db_path: Path, clock: FakeClock
+) -> None:
+    ada = await service.player_id(ref("ada"))
+    first = await service.start(ada, "challenge", seed=1)
+    assert (await play_run(service, first.id, ada, lambda p: p.answer)).points == 130
+    # the factory pack's challenge pool is exactly these five problems
+    again = await service.start(ada, "challenge", seed=2)
+    results = []
+    for index in range(5):
+        if index:
+            await service.advance(again.id, ada)
+        state, result = await service.answer(again.id, ada, "B")
+        results.append(result)
+    assert [(r.correct, r.points) for r in results] == [(True, 0)] * 5
+    reveal = reveal_view(state, service.pack())
+    assert reveal.repeat and "already scored this problem this week" in render.reveal(reveal, None)
+    assert not reveal_view(await service.session(first.id), service.pack()).repeat
+    assert state.points == 0 and state.correct_count == 5
+    assert state.badges  # a repeat still counts as right
+    board = await service.leaderboard("terminal", "local", "week")
+    assert [(r.points, r.correct) for r in board.rows] == [(130, 10)]
+    clock.advance(7 * DAY)  # next week
+    third = await service.start(ada, "challenge", seed=3)
+    _, result = await service.answer(third.id, ada, "B")
+    assert result.points == 20
+    assert scalar(db_path, "SELECT SUM(points) FROM scores") == 150
+
+
+async def test_a_wrong_answer_in_a_second_run_is_not_a_repeat(service: GameService) -> None:
+    ada = await service.player_id(ref("ada"))
+    first = await service.start(ada, "challenge", seed=1)
+    await play_run(service, first.id, ada, lambda p: "AA")
+    again = await service.start(ada, "challenge", seed=2)
+    _, result = await service.answer(again.id, ada, "B")
+    assert result.points == 20
+
+
+async def test_a_second_challenge_avoids_the_problems_of_the_first(big: GameService) -> None:
+    ada = await big.player_id(ref("ada"))
+    seen: list[set[str]] = []
+    for seed in range(3):
+        run = await big.start(ada, "challenge", seed=seed)
+        seen.append(set(run.problem_ids))
+        await play_run(big, run.id, ada, lambda p: p.answer)
+    assert not seen[0] & seen[1] and not (seen[0] | seen[1]) & seen[2]
+    assert scalar(big.db.path, "SELECT SUM(points) FROM scores") > 0
+
+
+async def test_review_brings_back_what_was_missed_once_it_is_due(
+    big: GameService, clock: FakeClock
+) -> None:
+    ada = await big.player_id(ref("ada"))
+    run = await big.start(ada, "test", seed=4)
+    missed = [pid for i, pid in enumerate(run.problem_ids) if i % 3 == 0]
+    await play_run(big, run.id, ada, lambda p: "A" if p.id in missed else p.answer)
+    assert (await big.stats(ada)).reviews_due == 0
+    clock.advance(1.5 * DAY)  # an Again is due after a day; a Good after more
+    stats = await big.stats(ada)
+    assert stats.reviews_due == len(missed) and stats.cards == 10
+    review = await big.start(ada, "review", seed=1)
+    assert set(review.problem_ids[: len(missed)]) == set(missed)
+    assert review.current.deadline is None  # untimed
+    state = await play_run(big, review.id, ada, lambda p: p.answer)
+    assert state.points == 0
+    assert (await big.stats(ada)).reviews_due == 0
+
+
+async def test_stats_show_mastery_per_topic_the_weakest_and_predicted_recall(
+    big: GameService, clock: FakeClock
+) -> None:
+    ada = await big.player_id(ref("ada"))
+    for seed in range(4):
+        run = await big.start(ada, "test", seed=seed)
+        await play_run(big, run.id, ada, lambda p: "A" if p.kind == "debug" else p.answer)
+        clock.advance(3600)
+    stats = await big.stats(ada)
+    by_topic = {m.topic: m for m in stats.mastery}
+    assert stats.weakest is not None and stats.weakest.topic == "debug"
+    assert (
+        by_topic["debug"].success
+        < 0.5
+        < min(m.success for t, m in by_topic.items() if t != "debug")
+    )
+    answers = sum(m.answers for m in stats.mastery)
+    assert answers == stats.overall.answered == 40
+    assert stats.predicted_recall is not None and 0.5 < stats.predicted_recall <= 1
+
+
+async def test_item_analysis_reads_first_tries_timeouts_as_wrong_and_skips_quits(
+    service: GameService, clock: FakeClock
+) -> None:
+    from storage.item_stats import first_tries
+
+    ada = await service.player_id(ref("ada"))
+    run = await service.start(ada, "challenge", seed=1)
+    await play_question(service, run.id, ada, "AB", step=4)  # p0: wrong, then right
+    await service.advance(run.id, ada)
+    clock.advance(200)  # p1 times out
+    await service.close_expired()
+    await service.advance(run.id, ada)
+    await service.quit(run.id, ada)  # p2 skipped
+    responses = await service.db.run(lambda conn: first_tries(conn, "test-pack"))
+    assert [(r.problem_id, r.choice, r.right, r.seconds) for r in responses] == [
+        ("p0", "A", False, 4.0),
+        ("p1", None, False, None),
+    ]
+
+
+async def test_a_problem_removed_from_the_pack_while_its_run_is_open_still_times_out(
+    services: Services, db_path: Path, clock: FakeClock
+) -> None:
+    before_edit = await services.open(db_path, packs=[big_pack()])
+    ada = await before_edit.player_id(ref("ada"))
+    run = await before_edit.start(ada, "challenge", seed=1)
+    await services.close(before_edit)
+    edited = big_pack()
+    edited = Pack(
+        id=edited.id,
+        title=edited.title,
+        summary=edited.summary,
+        problems=tuple(p for p in edited.problems if p.id != run.problem_ids[0]),
+    )
+    after_edit = await services.open(db_path, packs=[edited])
+    clock.advance(200)
+    assert [s.id for s in await after_edit.close_expired()] == [run.id]
+    assert scalar(db_path, "SELECT outcome FROM questions") == "expired"
+    assert scalar(db_path, "SELECT COUNT(*) FROM learner_ratings") == 0
