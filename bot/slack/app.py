@@ -157,9 +157,7 @@ class SlackBot:
         user = body.get("user") or {}
         actor = Actor(parse.PLATFORM, "", str(user.get("id") or body.get("user_id") or ""), "")
         url = str(body.get("response_url") or "")
-        return SlackReplier(
-            self.client, self.urls, actor, MessageRef("", "", {"response_url": url})
-        )
+        return self._replier(actor, MessageRef("", "", {"response_url": url}))
 
     def replier_for(self, reply: MessageRef | None) -> SlackReplier:
         """A replier for a stored reply handle (finishing interrupted commands)."""
