@@ -4,8 +4,9 @@ Every occurrence (schedule, local date) is claimed by inserting its row in
 `schedule_runs` inside a transaction, so two bot processes, or one restarting around the
 fire time, post it once. A bot that was down at fire time posts late once if it is back
 within the grace window; beyond that the occurrence is recorded as skipped and logged.
-A claim is at-most-once: if the process dies between claiming and posting, that day's post
-is lost rather than risked twice.
+A post that fails for a passing reason (a 5xx, a timeout) is retried with backoff while the
+occurrence is within the grace window. A claim is at-most-once: if the process dies
+between claiming and posting, that day's post is lost rather than risked twice.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from storage.schedules import (
 log = logging.getLogger(__name__)
 
 DEFAULT_GRACE_S = 15 * 60.0
+# Waits between tries of a post that failed for a passing reason (a 5xx, a timeout).
+RETRY_DELAYS_S = (2.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 GRACE_ENV = "LRQUIZ_SCHEDULE_GRACE_S"
 Fire = Callable[[StoredSchedule, Occurrence], Awaitable[None]]
 
@@ -170,11 +173,13 @@ class Scheduler:
         fire: Fire,
         grace_s: float = DEFAULT_GRACE_S,
         max_sleep_s: float = 30.0,
+        retry_delays_s: tuple[float, ...] = RETRY_DELAYS_S,
     ) -> None:
         self.service = service
         self.platform = platform
         self.fire = fire
         self.grace_s = grace_s
+        self.retry_delays_s = retry_delays_s
         self.max_sleep_s = max_sleep_s
         self._wake = asyncio.Event()
 
@@ -216,13 +221,32 @@ class Scheduler:
         return results
 
     async def _fire(self, schedule: StoredSchedule, occurrence: Occurrence) -> FireResult:
-        try:
-            await self.fire(schedule, occurrence)
-        except Exception as error:
-            log.exception("schedule %s failed to post for %s", schedule.id, occurrence.local_date)
-            status, detail = "failed", str(error)[:500]
-        else:
-            status, detail = "posted", ""
+        """Post, retrying a passing failure (`error.transient`) while within the grace."""
+        delays = iter(self.retry_delays_s)
+        while True:
+            try:
+                await self.fire(schedule, occurrence)
+            except Exception as error:
+                delay = next(delays, None)
+                late = self.service.clock.now() - occurrence.at
+                passing = getattr(error, "transient", False)
+                if passing and delay is not None and late + delay <= self.grace_s:
+                    log.warning(
+                        "schedule %s: posting for %s failed (%s); retrying in %.0f s",
+                        schedule.id,
+                        occurrence.local_date,
+                        error,
+                        delay,
+                    )
+                    await asyncio.sleep(delay)
+                    continue
+                log.exception(
+                    "schedule %s failed to post for %s", schedule.id, occurrence.local_date
+                )
+                status, detail = "failed", str(error)[:500]
+            else:
+                status, detail = "posted", ""
+            break
         await self.service.db.transact(
             lambda conn: finish_occurrence(conn, schedule.id, occurrence.local_date, status, detail)
         )

@@ -43,6 +43,7 @@ class FakeSlack:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # method -> Slack error code
     rate_limited: dict[str, int] = field(default_factory=dict)  # method -> 429s to send
+    server_errors: dict[str, int] = field(default_factory=dict)  # method -> 500s to send
     expired: set[str] = field(default_factory=set)  # response_url keys that answer 404
     url: str = ""
     _runner: web.AppRunner | None = None
@@ -106,6 +107,10 @@ class FakeSlack:
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
             )
+        if self.server_errors.get(method, 0) > 0:
+            self.server_errors[method] -= 1
+            self.calls.append(Call(method + " (500)", args))
+            return web.json_response({"ok": False, "error": "internal_error"}, status=500)
         self.calls.append(Call(method, args))
         await self._notify()
         if method in self.errors:

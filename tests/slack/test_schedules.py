@@ -220,6 +220,20 @@ async def test_a_refused_scheduled_post_is_recorded_as_failed(slack: Harness) ->
     assert await slack.bot.scheduler.tick() == []  # not retried
 
 
+async def test_a_scheduled_post_that_fails_with_5xx_is_retried_within_the_grace(
+    slack: Harness,
+) -> None:
+    await slack.admin(ADD)
+    # More 500s than the Web API client retries by itself: the scheduler tries again later.
+    slack.fake.server_errors["chat.postMessage"] = 4
+    slack.bot.scheduler.retry_delays_s = (0.01, 0.01)
+    slack.clock.set(utc(2026, 5, 28, 7, 30, 1))
+    [result] = await slack.bot.scheduler.tick()
+    assert result.status == "posted"
+    assert len(cards(slack.fake)) == 1
+    assert len([c for c in slack.fake.calls if c.method == "chat.postMessage (500)"]) == 4
+
+
 def test_grace_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert grace_from_env("") == DEFAULT_GRACE_S == 900
     assert grace_from_env(" 120 ") == 120
