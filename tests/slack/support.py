@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.engine.clock import FakeClock
@@ -109,6 +108,16 @@ def action_payload(
     }
 
 
+class _Headers(dict):
+    """Header names are case-insensitive, as in a real request."""
+
+    def get(self, key: str, default: str = "") -> str:  # type: ignore[override]
+        for name, value in self.items():
+            if name.lower() == key.lower():
+                return value
+        return default
+
+
 # --- reading replies ------------------------------------------------------------------
 
 
@@ -169,8 +178,8 @@ class Harness:
         return self.bot.service
 
     async def dispatch(self, body: str, headers: dict[str, str] | None = None) -> BoltResponse:
-        request = AsyncBoltRequest(body=body, headers=headers or signed_headers(body))
-        return await self.bot.app.async_dispatch(request)
+        """A request as HTTP mode receives it: signature and shape checked, then Bolt."""
+        return await self.bot.dispatch_signed(body, _Headers(headers or signed_headers(body)))
 
     async def command(self, text: str, **who: Any) -> dict[str, Any]:
         """Run `/lrquiz text` and return the ephemeral reply posted to its response_url."""
