@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from storage.database import Database
-from storage.errors import StorageError
+from storage.errors import StorageError, WriteRefused
 from storage.migrations import LATEST_VERSION
 
 from .nobody import as_nobody
@@ -39,7 +39,7 @@ async def test_a_read_only_file_in_a_read_only_folder_opens_and_stays_unchanged(
             assert await db.run(lambda c: c.execute("SELECT COUNT(*) FROM users").fetchone()) == (
                 0,
             )
-            with pytest.raises(sqlite3.OperationalError, match=r"readonly|read-only|query_only"):
+            with pytest.raises(WriteRefused, match=r"read-only"):
                 await db.transact(
                     lambda c: c.execute("INSERT INTO lrquiz_meta(key, value) VALUES ('x', 'y')")
                 )
