@@ -79,6 +79,11 @@ class ShowBadges:
 
 
 @dataclass(frozen=True)
+class ShowDashboard:
+    """A private, signed, expiring link to the web dashboard for this workspace."""
+
+
+@dataclass(frozen=True)
 class ShowHelp:
     """The command list; `unknown` is what the player typed that was not understood."""
 
@@ -170,6 +175,7 @@ Action = (
     | ShowLeaderboard
     | ShowStats
     | ShowBadges
+    | ShowDashboard
     | ShowHelp
     | BadInput
     | LiveAnswer

@@ -111,6 +111,35 @@ class Admin:
         note = rich(f"I don't know “{action.unknown}”.") if action.unknown else None
         await replier.show(refusal or HelpScreen(note, admin=True))
 
+    async def dashboard(self, envelope: Envelope, replier: Replier) -> None:
+        """A link signed for this person and workspace; admin pages only for admins."""
+        from bot.web.links import DEFAULT_TTL_S, dashboard_link
+        from bot.web.secret import base_url, load_secret
+
+        actor, service = envelope.actor, self.ctx.service
+        admin = not actor.direct and await self.refusal(actor) is None
+        now = service.clock.now()
+        url = dashboard_link(
+            base_url(),
+            load_secret(service.db.path),
+            actor.platform,
+            actor.workspace,
+            actor.user_id,
+            admin,
+            now,
+            DEFAULT_TTL_S,
+        )
+        pages = "your progress, the leaderboard" + (" and the admin pages" if admin else "")
+        await replier.show(
+            Notice(
+                rich(
+                    f"📊 Your lrquiz dashboard ({pages}), only for you, until ",
+                    When(now + DEFAULT_TTL_S, "long"),
+                    f":\n{url}",
+                )
+            )
+        )
+
     async def refusal(self, actor: Actor) -> Refusal | None:
         if actor.direct:
             return Refusal("direct-message")

@@ -152,6 +152,8 @@ class Conversation:
             return lambda r: records.stats(envelope, r, action)
         if isinstance(action, a.ShowBadges):
             return lambda r: records.badges(envelope, r)
+        if isinstance(action, a.ShowDashboard):
+            return lambda r: self.admin.dashboard(envelope, r)
         if isinstance(action, a.DailyLeaderboard):
             return lambda r: self.cards.leaderboard(envelope, r, action)
         if isinstance(action, a.BadInput):

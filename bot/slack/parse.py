@@ -108,6 +108,8 @@ def command_action(words: list[str], here: str, pack_ids: Collection[str] = ()) 
         return a.ShowStats(match.group(1), match.group(2) or "")
     if sub == "badges":
         return a.ShowBadges()
+    if sub in ("dashboard", "web"):
+        return a.ShowDashboard()
     if sub == "admin":
         try:
             return admin_action(args, here, pack_ids)

@@ -419,6 +419,23 @@ def stats(screen: sc.StatsScreen) -> Message:
         levels = [_accuracy(d.capitalize(), a) for d, a in view.by_difficulty.items()]
         lines += ["", "*By kind*", *[k for k in kinds if k]]
         lines += ["", "*By difficulty*", *[d for d in levels if d]]
+    if view.mastery:
+        lines += ["", "*Mastery by topic* (predicted share right)"]
+        lines += [
+            f"{esc(m.topic)}: {m.success:.0%}, {m.answers} answer{'s' if m.answers != 1 else ''}"
+            for m in view.mastery
+        ]
+        if view.weakest is not None:
+            lines.append(
+                f"👉 Weakest topic: *{esc(view.weakest.topic)}*; `/lrquiz review` drills it"
+            )
+    if view.cards:
+        recall = (
+            f", predicted recall {view.predicted_recall:.0%}"
+            if view.predicted_recall is not None
+            else ""
+        )
+        lines.append(f"🔁 Reviews due: *{view.reviews_due}* of {view.cards} cards{recall}")
     if view.badges:
         lines += ["", "*Badges*"]
         lines += [f"{b.emoji} {esc(b.name)} ×{n}" for b, n in view.badges]
@@ -449,7 +466,9 @@ HELP = """*lrquiz* — timed PyTorch quizzes on learning-rate differentials
 • `/lrquiz learn` — the concept first, then practice
 • `/lrquiz leaderboard [day|week|month|all]` — who leads this workspace
 • `/lrquiz stats [@user]` — points, accuracy by kind and difficulty, daily streak
+• `/lrquiz review` — spaced review: your due cards first, then your weakest topic
 • `/lrquiz badges` — badges you have earned and still can
+• `/lrquiz dashboard` — a private link to your progress on the web dashboard
 • `/lrquiz help` — this message"""
 
 ADMIN_HELP = """*Admin*

@@ -143,3 +143,20 @@ async def test_own_rank_below_the_top_ten_in_every_period(slack: Harness) -> Non
     # Someone with no points in the period gets a line saying so.
     stranger = all_text(await slack.command("leaderboard week", user="U9", name="zed"))
     assert "*You:* no points in this period yet." in stranger
+
+
+async def test_stats_show_mastery_and_reviews_after_answers(slack: Harness) -> None:
+    question = await slack.command("challenge")
+    letter = await slack.right_letter(question)
+    await slack.press(question, f"lrquiz_answer_{letter}")
+    text = all_text(await slack.command("stats"))
+    assert "*Mastery by topic* (predicted share right)" in text
+    assert "Weakest topic:" in text and "Reviews due:" in text
+
+
+async def test_review_mode_and_the_dashboard_link(slack: Harness) -> None:
+    review = all_text(await slack.command("review"))
+    assert "Question 1/" in review
+    link = all_text(await slack.command("dashboard"))
+    assert "Your lrquiz dashboard" in link and "/slack/T1/?t=" in link
+    assert "admin pages" not in link  # U1 is no admin
