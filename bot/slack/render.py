@@ -362,11 +362,6 @@ def live_closed(screen: sc.LiveClosedScreen) -> Message:
     return Message(f"Live question closed. Answer: {problem.answer}", blocks)
 
 
-def notice_raw(mrkdwn: str) -> Message:
-    """A message whose text is already mrkdwn (escaped where needed by the caller)."""
-    return Message(mrkdwn, sections(mrkdwn))
-
-
 # --- leaderboard, stats, badges, help ---------------------------------------------------
 
 
