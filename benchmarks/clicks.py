@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import sqlite3
 import sys
 import tempfile
@@ -41,7 +40,14 @@ from bot.service import GameService  # noqa: E402
 from problems.loader import default_pack  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.users import PlayerRef  # noqa: E402
-from tests.slack.support import SECRET, TEAM, action_payload, signed_headers  # noqa: E402
+from tests.slack.support import (  # noqa: E402
+    SECRET,
+    TEAM,
+    action_payload,
+    app_command,
+    signed_headers,
+    start_listening,
+)
 
 LETTERS = "ABCDA"  # five clicks per player; the second A is a double click
 
@@ -111,20 +117,6 @@ class Sink:
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
         self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-
-
-async def start_app(
-    command: list[str], env: dict[str, str]
-) -> tuple[asyncio.subprocess.Process, str]:
-    proc = await asyncio.create_subprocess_exec(*command, env=env, stderr=asyncio.subprocess.PIPE)
-    assert proc.stderr is not None
-    while True:
-        line = (await asyncio.wait_for(proc.stderr.readline(), 60)).decode()
-        if not line:
-            raise SystemExit(f"{command[0]} exited before listening")
-        found = re.search(r"listening on (http://\S+)", line)
-        if found:
-            return proc, found.group(1)
 
 
 async def make_runs(path: Path, players: int) -> dict[str, str]:
@@ -229,26 +221,8 @@ async def main(players: int, client_counts: list[int]) -> int:
         folder = Path(tempfile.mkdtemp())
         db = folder / "clicks.db"
         runs = await make_runs(db, players)
-        app, app_url = await start_app(
-            [
-                sys.executable,
-                "-m",
-                "bot.cli",
-                "run",
-                "slack",
-                "--http",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--db",
-                str(db),
-                "--runner",
-                "off",
-            ],
-            env,
-        )
-        bare, bare_url = await start_app([sys.executable, str(bare_script)], env)
+        app, app_url = await start_listening(app_command(db), env)
+        bare, bare_url = await start_listening([sys.executable, str(bare_script)], env)
         try:
             ours = await storm(app_url, sink, runs, clients, f"app{clients}")
             base = await storm(bare_url, sink, runs, clients, f"bare{clients}")

@@ -33,7 +33,6 @@ from storage.dailies import (
     open_dailies_in_channel,
     used_in_cycle,
 )
-from storage.users import ensure_user
 
 
 class UnknownDaily(GameError):
@@ -132,29 +131,22 @@ class DailyChallenges:
     async def start_for(
         self, delivery: Delivery, daily_id: str, describe: Describe
     ) -> Step[None]:
-        """A card's Start click: the run to show, its reply handle and the delivery id,
-        committed together (a redelivered click shows the same run and starts nothing)."""
-        now = self.service.clock.now()
+        """A card's Start click: the run to show and its reply handle, committed with the
+        delivery id (a redelivered click shows the same run and starts nothing)."""
         service = self.service
 
-        def work(conn: sqlite3.Connection) -> Step[None]:
-            replay = service.replay_in(conn, delivery)
-            if replay is not None:
-                return replay
-            player_id = ensure_user(conn, delivery.player, now)
+        def apply(conn: sqlite3.Connection, player_id: int, now: float) -> Step[None]:
             try:
                 session = self._start_in(conn, daily_id, player_id, now)
             except GameError as error:
-                step: Step[None] = Step(player_id, error=error)
-            else:
-                if session.current is not None and session.current.is_past_deadline(now):
-                    session = service.expire_in(conn, session, now)  # resumed after its time
-                service.remember_reply_in(conn, delivery, session.id, now)
-                resumed = session.started_at < now
-                step = Step(player_id, session if resumed else None, session)
-            return service.record_in(conn, delivery, "daily-start", step, describe, now)
+                return Step(player_id, error=error)
+            if session.current is not None and session.current.is_past_deadline(now):
+                session = service.expire_in(conn, session, now)  # resumed after its time
+            service.remember_reply_in(conn, delivery, session.id, now)
+            resumed = session.started_at < now
+            return Step(player_id, session if resumed else None, session)
 
-        return await service.db.transact(work)
+        return await service.delivered(delivery, "daily-start", describe, apply)
 
     def _start_in(
         self, conn: sqlite3.Connection, daily_id: str, player_id: int, now: float

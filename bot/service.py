@@ -259,6 +259,28 @@ class GameService:
 
     # --- delivered platform actions: applied, recorded and acknowledged once -----------
 
+    async def delivered(
+        self,
+        delivery: Delivery,
+        kind: str,
+        describe: Describe,
+        apply: Callable[[sqlite3.Connection, int, float], Step[T]],
+    ) -> Step[T]:
+        """One delivered action in ONE transaction: a redelivery gets the stored outcome and
+        changes nothing; otherwise the player (created or renamed), the change `apply` makes
+        and what `describe` says was shown are committed together, so nothing acknowledged
+        is lost and nothing is applied twice."""
+        now = self.clock.now()
+
+        def work(conn: sqlite3.Connection) -> Step[T]:
+            replay = self.replay_in(conn, delivery)
+            if replay is not None:
+                return replay
+            step = apply(conn, ensure_user(conn, delivery.player, now), now)
+            return self.record_in(conn, delivery, kind, step, describe, now)
+
+        return await self.db.transact(work)
+
     async def step_run(
         self,
         delivery: Delivery,
@@ -267,27 +289,19 @@ class GameService:
         operation: PlayerOperation[T],
         describe: Describe,
     ) -> Step[T]:
-        """Apply one click on a run: the player, the transition, where to edit the reply
-        later and the delivery id, all in ONE transaction, so a redelivery changes nothing
-        and nothing acknowledged is lost."""
-        now = self.clock.now()
+        """A click on a run, with where to edit the player's message later."""
 
-        def work(conn: sqlite3.Connection) -> Step[T]:
-            replay = self.replay_in(conn, delivery)
-            if replay is not None:
-                return replay
-            player_id = ensure_user(conn, delivery.player, now)
+        def apply(conn: sqlite3.Connection, player_id: int, now: float) -> Step[T]:
             try:
                 before = self.load_run(conn, session_id)
             except UnknownSession as error:
-                step: Step[T] = Step(player_id, error=error)
-            else:
-                step = self._step_in(conn, before, player_id, operation, now)
-                if delivery.reply is not None and before.player_id == player_id:
-                    self.remember_reply_in(conn, delivery, session_id, now)
-            return self.record_in(conn, delivery, kind, step, describe, now)
+                return Step(player_id, error=error)
+            step = self._step_in(conn, before, player_id, operation, now)
+            if before.player_id == player_id:
+                self.remember_reply_in(conn, delivery, session_id, now)
+            return step
 
-        return await self.db.transact(work)
+        return await self.delivered(delivery, kind, describe, apply)
 
     async def start_for(
         self,
@@ -300,25 +314,19 @@ class GameService:
         """A new run for whoever sent this action, created once per delivery id."""
         rules_for(mode)  # unknown modes fail before anything is written
         pack = self.pack(pack_id)
-        now = self.clock.now()
         chosen_seed = secrets.randbits(32) if seed is None else seed
         session_id = secrets.token_hex(6)
 
-        def work(conn: sqlite3.Connection) -> Step[None]:
-            replay = self.replay_in(conn, delivery)
-            if replay is not None:
-                return replay
-            player_id = ensure_user(conn, delivery.player, now)
+        def apply(conn: sqlite3.Connection, player_id: int, now: float) -> Step[None]:
             learner = None
             if mode in ADAPTIVE_MODES:
                 learner = learner_snapshot(conn, player_id, pack, now, self.target_success)
             session = game.start(session_id, player_id, mode, pack, now, chosen_seed, learner)
             self.save_run(conn, None, session, now)
             self.remember_reply_in(conn, delivery, session.id, now)
-            step: Step[None] = Step(player_id, None, session)
-            return self.record_in(conn, delivery, "start", step, describe, now)
+            return Step(player_id, None, session)
 
-        return await self.db.transact(work)
+        return await self.delivered(delivery, "start", describe, apply)
 
     async def step_live(
         self,
@@ -328,25 +336,18 @@ class GameService:
         operation: LiveOperation[T],
         describe: Describe,
     ) -> Step[T]:
-        """One answer or hint on a public question, recorded with its delivery id."""
-        now = self.clock.now()
+        """One answer or hint on a public question."""
 
-        def work(conn: sqlite3.Connection) -> Step[T]:
-            replay = self.replay_in(conn, delivery)
-            if replay is not None:
-                return replay
-            player_id = ensure_user(conn, delivery.player, now)
+        def apply(conn: sqlite3.Connection, player_id: int, now: float) -> Step[T]:
             before = load_live(conn, live_id)
             try:
                 after, result = operation(before, player_id, now)
             except GameError as error:
-                step: Step[T] = Step(player_id, before, before, error=error)
-            else:
-                save_live(conn, before, after, now)
-                step = Step(player_id, before, after, result)
-            return self.record_in(conn, delivery, kind, step, describe, now)
+                return Step(player_id, before, before, error=error)
+            save_live(conn, before, after, now)
+            return Step(player_id, before, after, result)
 
-        return await self.db.transact(work)
+        return await self.delivered(delivery, kind, describe, apply)
 
     async def begin_action(
         self, delivery: Delivery, kind: str, payload: dict[str, Any]

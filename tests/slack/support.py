@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import itertools
 import json
+import re
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -159,6 +162,41 @@ def cards(fake: FakeSlack) -> list[dict[str, Any]]:
     """Every daily challenge card posted with chat.postMessage, oldest first."""
     return [
         c.args for c in fake.of("chat.postMessage") if "lrquiz_daily_start" in action_ids(c.args)
+    ]
+
+
+async def start_listening(
+    command: list[str], env: dict[str, str]
+) -> tuple[asyncio.subprocess.Process, str]:
+    """Start an HTTP-mode app process; its process and the URL it says it listens on."""
+    proc = await asyncio.create_subprocess_exec(*command, env=env, stderr=asyncio.subprocess.PIPE)
+    assert proc.stderr is not None
+    while True:
+        line = (await asyncio.wait_for(proc.stderr.readline(), 60)).decode()
+        if not line:
+            raise AssertionError(f"{command} exited before listening")
+        found = re.search(r"listening on (http://\S+)", line)
+        if found:
+            return proc, found.group(1)
+
+
+def app_command(db_path: Path | str) -> list[str]:
+    """`lrquiz run slack --http` on a free loopback port, runner off."""
+    return [
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        "slack",
+        "--http",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--db",
+        str(db_path),
+        "--runner",
+        "off",
     ]
 
 

@@ -11,10 +11,8 @@ import asyncio
 import json
 import os
 import random
-import re
 import signal
 import sqlite3
-import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -26,7 +24,7 @@ from storage.database import Database
 from storage.users import PlayerRef
 
 from .fake_slack import FakeSlack
-from .support import SECRET, TEAM, action_payload, signed_headers
+from .support import SECRET, TEAM, action_payload, app_command, signed_headers, start_listening
 
 PLAYERS = 40
 REPO = Path(__file__).resolve().parents[2]
@@ -53,31 +51,7 @@ async def _serve(db_path: Path, fake: FakeSlack) -> tuple[asyncio.subprocess.Pro
         "PYTHONPATH": str(REPO),
         "LRQUIZ_LOG_LEVEL": "WARNING",
     }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        "slack",
-        "--http",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--db",
-        str(db_path),
-        "--runner",
-        "off",
-        env=env,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stderr is not None
-    while True:
-        line = (await asyncio.wait_for(proc.stderr.readline(), 60)).decode()
-        assert line, "the app exited before listening"
-        found = re.search(r"listening on (http://\S+)", line)
-        if found:
-            return proc, found.group(1)
+    return await start_listening(app_command(db_path), env)
 
 
 def _click(user: str, run: str, letter: str, n: int, response_url: str) -> tuple[str, str]:
