@@ -17,7 +17,7 @@ from bot.engine.clock import Clock, SystemClock
 from bot.engine.daily import streak
 from bot.engine.periods import period_key
 from bot.engine.schedule import local_date, next_occurrence
-from bot.engine.stats import Accuracy
+from bot.engine.stats import Accuracy, StatsView, build_stats
 from problems.model import Badge, Pack, Problem
 from storage.dailies import completed_days
 from storage.dashboard import (
@@ -35,6 +35,7 @@ from storage.dashboard import (
 )
 from storage.database import Database
 from storage.leaderboard import LeaderboardRow
+from storage.learning import learning_summary
 from storage.schedules import StoredSchedule, list_schedules
 from storage.sessions import badge_counts
 from storage.stats import problem_tallies
@@ -78,6 +79,8 @@ class Profile:
     timezone: str
     calendar: list[list[CalendarDay]]  # weeks, oldest first; each Monday..Sunday
     rank: LeaderboardRow | None
+    # Predicted mastery per topic and spaced-review cards (bot/engine/stats.py).
+    learning: StatsView | None = None
 
 
 @dataclass(frozen=True)
@@ -161,9 +164,10 @@ class DashboardData:
                 badge_counts(conn, learner.id),
                 completed_days(conn, learner.id, platform, workspace),
                 own,
+                learning_summary(conn, learner.id, list(self.packs.values()), now),
             )
 
-        days, tallies, badges, completed, rank = await self.db.run(read)
+        days, tallies, badges, completed, rank, (mastery, recalls) = await self.db.run(read)
         topics: dict[str, Accuracy] = defaultdict(Accuracy)
         for tally in tallies:
             problem = self.problem(tally.pack_id, tally.problem_id)
@@ -190,6 +194,7 @@ class DashboardData:
             timezone=zone,
             calendar=calendar(today, {d.day: d.answered for d in days}, completed),
             rank=rank,
+            learning=build_stats(learner.name, [], [], mastery, recalls),
         )
 
     # --- admin -------------------------------------------------------------------------

@@ -97,6 +97,9 @@ async def test_profile_draws_the_progress_and_topic_charts_calendar_and_badges(
         assert topics >= 3
         assert await page.locator("#chart-topics .barlayer .point").count() == topics
         assert await page.locator("#calendar td.day.done").count() == 3
+        # What the quiz learned about ann: her review cards and mastery per topic.
+        assert "Reviews due:" in await page.locator("#reviews").inner_text()
+        assert await page.locator("#mastery-table tbody tr").count() >= 3
         assert await page.locator("#fact-points").inner_text() != "0"
         assert "On a Roll" in await page.locator("#badges-earned").inner_text()
         assert errors == []
