@@ -11,11 +11,12 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from typing import Any
 
 TOKEN_ENV = "DISCORD_TOKEN"
-# How late (seconds) a schedule may still post after its time, e.g. when the bot was down.
+LOG_LEVEL_ENV = "LRQUIZ_LOG_LEVEL"
 # Base URL of Discord's REST API, for a proxy or an offline test double.
 API_ENV = "DISCORD_API_URL"
 NO_TOKEN = (
@@ -99,10 +100,12 @@ def _run(args: argparse.Namespace) -> int:
         args.schedule_grace_s = grace_from_env()
     except ValueError as error:
         return _fail(str(error))
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("discord").setLevel(logging.WARNING)
+    level = os.environ.get(LOG_LEVEL_ENV, "INFO").strip().upper() or "INFO"
+    if not isinstance(logging.getLevelName(level), int):
+        return _fail(f"{LOG_LEVEL_ENV} must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # discord.py's own INFO lines (gateway sessions) only when asked for DEBUG.
+    logging.getLogger("discord").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
     return asyncio.run(_run_async(args, token))
 
 
@@ -119,6 +122,7 @@ async def _run_async(args: argparse.Namespace, token: str) -> int:
     try:
         async with open_runner(args.runner) as runner:
             bot = LrquizBot(service, runner, schedule_grace_s=args.schedule_grace_s)
+            _stop_on_signals(bot)
             try:
                 async with bot:
                     await bot.start(token)
@@ -138,7 +142,23 @@ async def _run_async(args: argparse.Namespace, token: str) -> int:
                 )
     finally:
         await service.db.close()
+    logging.getLogger(__name__).info("stopped; the database is closed")
     return 0
+
+
+def _stop_on_signals(bot: Any) -> None:
+    """SIGTERM (docker stop, systemctl stop) and SIGINT close the bot the same clean way:
+    handlers in flight finish, then the connection and the database close."""
+    loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task[None]] = []
+
+    def stop(name: str) -> None:
+        if not stopping:
+            logging.getLogger(__name__).info("%s received; shutting down", name)
+            stopping.append(loop.create_task(bot.close()))
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop, signum.name)
 
 
 def _sync(args: argparse.Namespace) -> int:
@@ -152,7 +172,7 @@ async def _sync_async(args: argparse.Namespace, token: str) -> int:
     import discord
     from discord import app_commands
 
-    from .commands import install
+    from .parse import install
 
     _prepare_discord()
     client = discord.Client(intents=discord.Intents.none())

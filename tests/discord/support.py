@@ -186,7 +186,7 @@ class Harness:
     async def inject(self, payload: dict[str, Any], message_id: int | None) -> Sent:
         sent = Sent(int(payload["id"]), payload["token"])
         self.api.expect(sent.id, int(payload["channel_id"]), message_id, sent.token)
-        self.bot._connection.parse_interaction_create(payload)
+        self.bot._connection.parsers["INTERACTION_CREATE"](payload)  # as the gateway does
         await self.settle(sent)
         return sent
 
@@ -209,8 +209,11 @@ class Harness:
         return self.api.original(sent.token)
 
     def note(self, sent: Sent) -> str:
-        """The ephemeral text the clicker got (as the callback, or as a follow-up)."""
+        """The ephemeral text the clicker got (as the callback, on the clicked message it
+        updated, or as a follow-up)."""
         callback = self.callback(sent)
+        if callback.body["type"] == 7:
+            return callback.data.get("content") or ""
         if callback.body["type"] == 4:
             assert callback.data.get("flags", 0) & EPHEMERAL, "expected an ephemeral reply"
             return callback.data.get("content", "")

@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.engine.clock import FakeClock
 
 from .fake_api import FakeDiscord
-from .support import ADMIN, ANN, BOB, Harness, wrong_letters
+from .support import ADMIN, ANN, BOB, CHANNEL_ID, Harness, wrong_letters
 from .test_live import post, problem_of_kind
 
 
@@ -18,7 +18,7 @@ async def test_restart_between_posting_a_question_and_clicking_its_buttons(
     first = await Harness.start(api, db_path, clock)
     live_problem = problem_of_kind(first, "conceptual")
     await post(first, live_problem, ADMIN)
-    live = api.messages[max(api.messages)]
+    live = api.channel_messages(CHANNEL_ID)[-1]
     _, run = await first.start_run(ANN, "challenge")
     run_problem = await first.current_problem(run)
     wrong = wrong_letters(run_problem)[0]
@@ -31,7 +31,7 @@ async def test_restart_between_posting_a_question_and_clicking_its_buttons(
     await second.click(ANN, run, "Hint")
     assert f"1 of 2 left · tried {wrong}" in run.text  # the attempt made before is kept
     locked = await second.click(ANN, live, wrong_letters(live_problem)[0])
-    assert "🔒 Locked in" in second.note(locked)
+    assert "🔒 You locked in" in second.note(locked)
     again = await second.click(BOB, live, live_problem.answer)
     assert "You already locked in" in second.note(again)  # BOB's answer survived too
     await second.click(ANN, run, run_problem.answer)
