@@ -78,6 +78,7 @@ class Harness:
         self.api = api
         self.bot = bot
         self.clock = clock
+        self.payloads: dict[int, dict[str, Any]] = {}
 
     @property
     def service(self) -> GameService:
@@ -186,14 +187,21 @@ class Harness:
     async def inject(self, payload: dict[str, Any], message_id: int | None) -> Sent:
         sent = Sent(int(payload["id"]), payload["token"])
         self.api.expect(sent.id, int(payload["channel_id"]), message_id, sent.token)
+        self.payloads[sent.id] = payload
         self.bot._connection.parsers["INTERACTION_CREATE"](payload)  # as the gateway does
         await self.settle(sent)
         return sent
 
-    async def settle(self, sent: Sent, timeout: float = 15.0) -> None:
+    async def redeliver(self, sent: Sent) -> None:
+        """The same interaction (id and token) delivered again, as after a gateway resume."""
+        answers = len(self.api.callbacks(sent.id))
+        self.bot._connection.parsers["INTERACTION_CREATE"](self.payloads[sent.id])
+        await self.settle(sent, answers=answers + 1)
+
+    async def settle(self, sent: Sent, timeout: float = 15.0, answers: int = 1) -> None:
         """Until the interaction has its callback and no handler is still running."""
         deadline = time.monotonic() + timeout
-        while not (self.api.callbacks(sent.id) and self.bot.in_flight == 0):
+        while not (len(self.api.callbacks(sent.id)) >= answers and self.bot.in_flight == 0):
             if time.monotonic() > deadline:
                 raise AssertionError(f"interaction {sent.id} got no complete answer in {timeout}s")
             await asyncio.sleep(0.005)
