@@ -19,6 +19,7 @@ TOKEN_ENV = "DISCORD_TOKEN"
 LOG_LEVEL_ENV = "LRQUIZ_LOG_LEVEL"
 # Base URL of Discord's REST API, for a proxy or an offline test double.
 API_ENV = "DISCORD_API_URL"
+GATEWAY_ENV = "DISCORD_GATEWAY_URL"
 NO_TOKEN = (
     f"{TOKEN_ENV} is not set; create a bot at https://discord.com/developers/applications "
     "and export its token (see README, Discord)"
@@ -72,7 +73,8 @@ def _token() -> str | None:
 
 
 def _prepare_discord() -> None:
-    """Point discord.py at $DISCORD_API_URL if set, and drop its voice warnings (no voice)."""
+    """Point discord.py at $DISCORD_API_URL and $DISCORD_GATEWAY_URL if set (a proxy, an
+    offline test double), and drop its voice warnings (no voice)."""
     from discord.voice_client import VoiceClient
 
     for flag in ("warn_nacl", "warn_dave"):
@@ -83,6 +85,12 @@ def _prepare_discord() -> None:
         from discord.http import Route
 
         Route.BASE = base
+    gateway = os.environ.get(GATEWAY_ENV, "").strip()
+    if gateway:
+        import yarl
+        from discord.gateway import DiscordWebSocket
+
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
 
 
 def _fail(message: str) -> int:
@@ -106,6 +114,7 @@ def _run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # discord.py's own INFO lines (gateway sessions) only when asked for DEBUG.
     logging.getLogger("discord").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)  # a line per query even at DEBUG
     return asyncio.run(_run_async(args, token))
 
 

@@ -111,8 +111,13 @@ class LrquizBot(discord.Client):
                 self._spawn(self.deliver(interaction, parse.button(interaction)))
             else:  # slash commands and their autocomplete: the command tree
                 self._parse_interaction(data)
-        except Exception:
-            log.warning("skipped an interaction of an unexpected shape: %.300r", data, exc_info=1)
+        except Exception as error:
+            log.warning(
+                "skipped an interaction of an unexpected shape (%s: %s)",
+                type(error).__name__,
+                error,
+            )
+            log.debug("the skipped interaction: %.2000r", data, exc_info=True)
 
     async def deliver(self, interaction: discord.Interaction, action: a.Action | None) -> None:
         """One interaction: accepted (committed) before Discord is told, then answered."""

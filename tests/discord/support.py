@@ -73,6 +73,41 @@ class Sent:
     token: str
 
 
+def interaction_payload(user: User, type_: int, channel_id: int = CHANNEL_ID) -> dict[str, Any]:
+    """An INTERACTION_CREATE payload from a server member, as the gateway sends it."""
+    return {
+        "id": str(next(_ids)),
+        "application_id": str(APP_ID),
+        "type": type_,
+        "token": f"tok-{next(_ids)}",
+        "version": 1,
+        "guild_id": str(GUILD_ID),
+        "channel_id": str(channel_id),
+        "channel": {
+            "id": str(channel_id),
+            "type": 0,
+            "name": "quiz",
+            "guild_id": str(GUILD_ID),
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "rate_limit_per_user": 0,
+            "topic": None,
+            "last_message_id": None,
+            "flags": 0,
+        },
+        "member": user.member(),
+        "app_permissions": str(ALL_BASIC),
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "entitlements": [],
+        "authorizing_integration_owners": {"0": str(GUILD_ID)},
+        "context": 0,
+        "attachment_size_limit": 10_485_760,
+    }
+
+
 class Harness:
     def __init__(self, api: FakeDiscord, bot: LrquizBot, clock: FakeClock) -> None:
         self.api = api
@@ -107,46 +142,13 @@ class Harness:
     def _base(
         self, user: User, type_: int, channel_id: int = CHANNEL_ID, dm: bool = False
     ) -> dict[str, Any]:
-        payload = self._guild_base(user, type_, channel_id)
+        payload = interaction_payload(user, type_, channel_id)
         if dm:  # a direct message: no guild, a user instead of a member
             del payload["guild_id"], payload["member"]
             who = user.member()["user"]
             channel = {"id": str(channel_id), "type": 1, "recipients": [who]}
             payload.update(channel=channel, user=who, context=1)
         return payload
-
-    def _guild_base(self, user: User, type_: int, channel_id: int) -> dict[str, Any]:
-        return {
-            "id": str(next(_ids)),
-            "application_id": str(APP_ID),
-            "type": type_,
-            "token": f"tok-{next(_ids)}",
-            "version": 1,
-            "guild_id": str(GUILD_ID),
-            "channel_id": str(channel_id),
-            "channel": {
-                "id": str(channel_id),
-                "type": 0,
-                "name": "quiz",
-                "guild_id": str(GUILD_ID),
-                "position": 0,
-                "permission_overwrites": [],
-                "nsfw": False,
-                "parent_id": None,
-                "rate_limit_per_user": 0,
-                "topic": None,
-                "last_message_id": None,
-                "flags": 0,
-            },
-            "member": user.member(),
-            "app_permissions": str(ALL_BASIC),
-            "locale": "en-US",
-            "guild_locale": "en-US",
-            "entitlements": [],
-            "authorizing_integration_owners": {"0": str(GUILD_ID)},
-            "context": 0,
-            "attachment_size_limit": 10_485_760,
-        }
 
     async def slash(
         self,

@@ -4,7 +4,9 @@ unexpected shape, a slow runner, and a database that refuses writes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -160,3 +162,26 @@ async def test_reads_work_when_the_database_refuses_writes(h: Harness, fault: st
             break
     assert h.note(refused).startswith(f"⚠️ I couldn't save that: {reason}")
     assert "The leaderboard and stats still work" in h.note(refused)
+
+
+async def test_every_action_is_committed_before_discord_is_answered(
+    h: Harness, db_path: Path
+) -> None:
+    """What a second connection (a restarted process) finds when Discord gets its answer."""
+    found: dict[int, tuple[int, int]] = {}
+
+    def look(interaction_id: int) -> None:
+        with contextlib.closing(sqlite3.connect(db_path)) as conn:
+            recorded = conn.execute(
+                "SELECT COUNT(*) FROM platform_actions WHERE key = ? AND outcome IS NOT NULL",
+                (str(interaction_id),),
+            ).fetchone()[0]
+            attempts = conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
+        found[interaction_id] = (recorded, attempts)
+
+    h.api.on_callback = look
+    start, message = await h.start_run(ANN, "challenge")
+    assert found[start.id] == (1, 0)  # the run exists before its first question is shown
+    problem = await h.current_problem(message)
+    click = await h.click(ANN, message, wrong_letters(problem)[0])
+    assert found[click.id] == (1, 1)  # the attempt is stored before the click is answered
