@@ -7,7 +7,7 @@ timestamps that every client shows in its reader's own time zone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,43 +76,16 @@ class Message:
         }
 
     def send_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"embeds": fit(self.embeds), "allowed_mentions": NO_PINGS}
-        if self.content:
-            kwargs["content"] = self.content
-        view = self.view()
-        if view is not None:
-            kwargs["view"] = view
-        return kwargs
+        return {k: v for k, v in self.edit_kwargs().items() if v is not None}
 
 
 def render(screen: s.Screen, viewer: str | None = None) -> Message:
     """Any screen as a Discord message; `viewer` (a user id) is highlighted on boards."""
-    if isinstance(screen, s.Notice):
-        return Message(content=text(screen.text))
-    if isinstance(screen, s.Refusal):
-        return Message(content=REFUSALS[screen.reason])
-    if isinstance(screen, s.RunScreen):
-        return run(screen)
     if isinstance(screen, s.LeaderboardScreen):
         return Message(embeds=[leaderboard(screen, viewer)])
-    if isinstance(screen, s.StatsScreen):
-        return Message(embeds=[stats(screen)])
-    if isinstance(screen, s.BadgesScreen):
-        return Message(embeds=[badges(screen)])
     if isinstance(screen, s.HelpScreen):
-        return Message(content=text(screen.note) if screen.note else None, embeds=[help_embed()])
-    if isinstance(screen, s.SchedulesScreen):
-        return Message(embeds=[schedules(screen)])
-    if isinstance(screen, s.LiveQuestionScreen):
-        return live_question(screen)
-    if isinstance(screen, s.LiveClosedScreen):
-        return live_closed(screen)
-    if isinstance(screen, s.DailyCardScreen):
-        return daily_card(screen.daily, screen.pack)
-    if isinstance(screen, s.DailyClosedScreen):
-        return daily_closed(screen)
-    assert isinstance(screen, s.BadgeAnnouncement), screen
-    return Message(content=badge_announcement(screen))
+        return Message(text(screen.note) if screen.note else None, [help_embed()])
+    return RENDERERS[type(screen)](screen)
 
 
 # --- rich text -------------------------------------------------------------------------
@@ -249,6 +222,15 @@ def question(view: QuestionView) -> tuple[discord.Embed, list[Button]]:
     return embed, buttons
 
 
+def answer_parts(
+    problem: Problem, real: RealOutput | None, pending: bool, tried: str = ""
+) -> list[str]:
+    """The key, the real output (or that it is running) and the step-by-step solution."""
+    parts = [f"**Answer: {problem.answer}.** {problem.answer_text}{tried}"]
+    output = real_output_text(real, pending)
+    return [*parts, *([output] if output else []), solution_text(problem)]
+
+
 def solution_text(problem: Problem) -> str:
     solution = problem.solution
     lines = ["**Solution**"]
@@ -278,13 +260,8 @@ def reveal(view: RevealView, real: RealOutput | None, pending: bool) -> discord.
     if view.outcome == "correct" and view.points:
         title += f" +{view.points} points" + (" (hint used)" if view.hint_used else "")
     colour = {"correct": GREEN, "wrong": RED, "expired": ORANGE}.get(view.outcome, GREY)
-    parts = [f"**Answer: {problem.answer}.** {problem.answer_text}"]
-    if view.tried:
-        parts[0] += f"\nYou answered {', '.join(view.tried)}."
-    output = real_output_text(real, pending)
-    if output is not None:
-        parts.append(output)
-    parts.append(solution_text(problem))
+    tried = f"\nYou answered {', '.join(view.tried)}." if view.tried else ""
+    parts = answer_parts(problem, real, pending, tried)
     return discord.Embed(
         title=f"Question {view.number}/{view.total} · {title}",
         description=clip("\n\n".join(parts), DESCRIPTION_MAX),
@@ -347,11 +324,7 @@ def live_closed(screen: s.LiveClosedScreen) -> Message:
         bar = "█" * round(8 * count / widest) if count else ""
         mark = " ✅" if letter == results.answer else ""
         bars.append(f"`{letter}` {bar} {count}{mark}")
-    parts = [problem_text(problem), f"**Answer: {problem.answer}.** {problem.answer_text}"]
-    output = real_output_text(screen.real, screen.output_pending)
-    if output is not None:
-        parts.append(output)
-    parts.append(solution_text(problem))
+    parts = [problem_text(problem), *answer_parts(problem, screen.real, screen.output_pending)]
     embed = discord.Embed(
         title=f"🔔 Live question closed · {heading(problem)}",
         description=clip("\n\n".join(parts), DESCRIPTION_MAX),
@@ -372,11 +345,10 @@ def live_closed(screen: s.LiveClosedScreen) -> Message:
 # --- boards and records ----------------------------------------------------------------
 
 
-def _board_line(ranked: s.RankedRow, viewer: str | None) -> str:
+def _board_line(ranked: s.RankedRow, bold: bool, suffix: str = "") -> str:
     row = ranked.row
-    mine = viewer is not None and (ranked.who.platform, ranked.who.user_id) == (PLATFORM, viewer)
-    name = f"**{row.name}**" if mine else row.name
-    return f"{name} — {row.points} pts · {row.correct}/{row.answered} ({row.accuracy:.0%})"
+    name = f"**{row.name}**" if bold else row.name
+    return f"{name} — {row.points} pts · {row.correct}/{row.answered} ({row.accuracy:.0%}){suffix}"
 
 
 def leaderboard(screen: s.LeaderboardScreen, viewer: str | None) -> discord.Embed:
@@ -384,15 +356,12 @@ def leaderboard(screen: s.LeaderboardScreen, viewer: str | None) -> discord.Embe
     for ranked in screen.rows:
         rank = ranked.row.rank
         medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(rank, f"`{rank:>2}.`")
-        lines.append(f"{medal} {_board_line(ranked, viewer)}")
+        mine = (ranked.who.platform, ranked.who.user_id) == (PLATFORM, viewer)
+        lines.append(f"{medal} {_board_line(ranked, mine)}")
     if not lines:
         lines.append("No answers yet. Start with `/lrquiz challenge`.")
     if screen.own is not None:
-        own = screen.own.row
-        lines.append(
-            f"…\n`{own.rank:>2}.` **{own.name}** — {own.points} pts · "
-            f"{own.correct}/{own.answered} ({own.accuracy:.0%}) (you)"
-        )
+        lines.append(f"…\n`{screen.own.row.rank:>2}.` {_board_line(screen.own, True, ' (you)')}")
     return discord.Embed(
         title=f"🏆 Leaderboard — {PERIOD_TITLES[screen.period]}",
         description="\n".join(lines),
@@ -449,11 +418,10 @@ def badges(screen: s.BadgesScreen) -> discord.Embed:
     return embed
 
 
-def badge_announcement(screen: s.BadgeAnnouncement) -> str:
+def badge_announcement(screen: s.BadgeAnnouncement) -> Message:
     who = person(screen.who)
-    return "\n".join(
-        f"🎖️ {who} earned {b.emoji} **{b.name}** — {b.description}" for b in screen.badges
-    )
+    lines = [f"🎖️ {who} earned {b.emoji} **{b.name}** — {b.description}" for b in screen.badges]
+    return Message("\n".join(lines))
 
 
 # --- daily challenges ------------------------------------------------------------------
@@ -485,8 +453,9 @@ def _daily_lines(daily: Daily, pack: Pack) -> str:
     return clip("\n".join(lines), FIELD_MAX)
 
 
-def daily_card(daily: Daily, pack: Pack) -> Message:
+def daily_card(screen: s.DailyCardScreen) -> Message:
     """The public card: the day's problems (headings only), the rules, Start and Leaderboard."""
+    daily, pack = screen.daily, screen.pack
     embed = discord.Embed(
         title=f"📅 Daily challenge · {daily.local_date}",
         description=(
@@ -581,3 +550,18 @@ Admins: `/lrquiz-admin post` posts a live question everyone can answer, \
 
 def help_embed() -> discord.Embed:
     return discord.Embed(title="❓ lrquiz", description=HELP_TEXT, colour=BLURPLE)
+
+
+RENDERERS: dict[type, Callable[[Any], Message]] = {
+    s.Notice: lambda notice: Message(text(notice.text)),
+    s.Refusal: lambda refusal: Message(REFUSALS[refusal.reason]),
+    s.RunScreen: run,
+    s.StatsScreen: lambda screen: Message(embeds=[stats(screen)]),
+    s.BadgesScreen: lambda screen: Message(embeds=[badges(screen)]),
+    s.SchedulesScreen: lambda screen: Message(embeds=[schedules(screen)]),
+    s.LiveQuestionScreen: live_question,
+    s.LiveClosedScreen: live_closed,
+    s.DailyCardScreen: daily_card,
+    s.DailyClosedScreen: daily_closed,
+    s.BadgeAnnouncement: badge_announcement,
+}

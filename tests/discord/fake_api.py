@@ -132,6 +132,8 @@ class FakeDiscord:
         # Called with each interaction callback before it is answered (what Discord knows
         # at the instant the bot acknowledges).
         self.on_callback: Callable[[int], None] | None = None
+        # When set, edits through an interaction token fail with this HTTP status.
+        self.refuse_token_edits: int | None = None
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -348,6 +350,8 @@ class FakeDiscord:
         pending = self.interactions.get(token)
         if pending is None or pending.original is None:
             return _json({"message": "Unknown Webhook", "code": 10015}, 404)
+        if method == "PATCH" and self.refuse_token_edits is not None:
+            return _json({"message": "refused by the test", "code": 0}, self.refuse_token_edits)
         message_id = pending.original if which == "@original" else int(which)
         message = self.messages[message_id]
         if method == "PATCH":

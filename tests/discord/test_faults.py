@@ -128,6 +128,25 @@ async def test_a_reveal_does_not_wait_for_a_slow_runner(
         await h.close()
 
 
+async def test_when_the_edit_with_the_output_fails_it_arrives_as_a_new_message(
+    api: FakeDiscord, db_path: Path, clock: FakeClock, runner: RunnerClient
+) -> None:
+    h = await Harness.start(api, db_path, clock, SlowRunner(runner, 1.0))
+    try:
+        _, message = await h.start_run(ANN, "challenge")
+        while (problem := await h.current_problem(message)).kind != "predict-output":
+            await h.click(ANN, message, problem.answer)
+            await h.click(ANN, message, "Next ▶")
+        api.refuse_token_edits = 403
+        click = await h.click(ANN, message, problem.answer)
+        assert "Running in PyTorch" in message.text  # the edit with the output was refused
+        [followup] = [c for c in api.for_token(click.token) if c.method == "POST"]
+        assert followup.body["flags"] & 64  # so the player gets it privately instead
+        assert "Real output (PyTorch 2.13.0)" in followup.body["embeds"][0]["description"]
+    finally:
+        await h.close()
+
+
 REFUSALS = {
     "read-only": ("PRAGMA query_only = ON", "the database is read-only"),
     "full disk": ("", "the database's disk is full"),
