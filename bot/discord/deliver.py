@@ -118,14 +118,16 @@ class InteractionReplier:
 
     async def _fallback(self, message: Message) -> None:
         """A new ephemeral message, for when the answer itself could not be delivered."""
-        response = self.interaction.response
-        try:
-            if not response.is_done():
-                await response.send_message(ephemeral=True, **message.send_kwargs())
-            else:
-                await self.interaction.followup.send(ephemeral=True, **message.send_kwargs())
-        except Exception:
-            log.exception("could not answer %s at all", self)
+        response, followup = self.interaction.response, self.interaction.followup
+        # A response can also fail because this interaction was answered already (Discord
+        # redelivered it): then only a follow-up gets through.
+        ways = [followup.send] if response.is_done() else [response.send_message, followup.send]
+        for send in ways:
+            try:
+                await send(ephemeral=True, **message.send_kwargs())
+                return
+            except Exception as error:
+                log.warning("answering %s with a new message failed: %s", self, error)
 
     def __str__(self) -> str:
         data: Any = self.interaction.data or {}

@@ -8,6 +8,7 @@ decides anything: the conversation does, once the envelope is handed to it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
@@ -95,26 +96,30 @@ async def pack_choices(interaction: discord.Interaction, current: str) -> list[C
     ][:AUTOCOMPLETE_MAX]
 
 
+MODES = {
+    "challenge": "5 timed problems, 2 attempts each, hints",
+    "test": "10 questions, easy to hard, 1 attempt, no hints",
+    "practice": "5 untimed problems with full solutions",
+    "learn": "The concept first, then practice",
+}
+
+
+def _start(mode: str) -> Callable[[discord.Interaction], Awaitable[None]]:
+    async def start(interaction: discord.Interaction) -> None:
+        await _deliver(interaction, a.StartRun(mode))
+
+    return start
+
+
 def player_group() -> app_commands.Group:
     group = app_commands.Group(
         name="lrquiz", description="Timed PyTorch quizzes on learning-rate differentials"
     )
 
-    @group.command(name="challenge", description="5 timed problems, 2 attempts each, hints")
-    async def challenge(interaction: discord.Interaction) -> None:
-        await _deliver(interaction, a.StartRun("challenge"))
-
-    @group.command(name="test", description="10 questions, easy to hard, 1 attempt, no hints")
-    async def test(interaction: discord.Interaction) -> None:
-        await _deliver(interaction, a.StartRun("test"))
-
-    @group.command(name="practice", description="5 untimed problems with full solutions")
-    async def practice(interaction: discord.Interaction) -> None:
-        await _deliver(interaction, a.StartRun("practice"))
-
-    @group.command(name="learn", description="The concept first, then practice")
-    async def learn(interaction: discord.Interaction) -> None:
-        await _deliver(interaction, a.StartRun("learn"))
+    for mode, description in MODES.items():
+        group.add_command(
+            app_commands.Command(name=mode, description=description, callback=_start(mode))
+        )
 
     @group.command(name="leaderboard", description="Points and accuracy in this server")
     @app_commands.describe(period="today, this week, this month or all time (default)")
@@ -216,6 +221,20 @@ def admin_group() -> app_commands.Group:
     return group
 
 
+CHANGES = {
+    "remove": "Delete a schedule",
+    "pause": "Stop a schedule from posting until resumed",
+    "resume": "Let a paused schedule post again",
+}
+
+
+def _change(verb: str) -> Callable[[discord.Interaction, str], Awaitable[None]]:
+    async def change(interaction: discord.Interaction, id: str) -> None:
+        await _deliver(interaction, a.ChangeSchedule(verb, id))
+
+    return change
+
+
 def schedule_group() -> app_commands.Group:
     schedule = app_commands.Group(
         name="schedule", description="Post daily challenge cards or live questions on a schedule"
@@ -248,20 +267,9 @@ def schedule_group() -> app_commands.Group:
     async def list_(interaction: discord.Interaction) -> None:
         await _deliver(interaction, a.ListSchedules())
 
-    @schedule.command(name="remove", description="Delete a schedule")
-    @app_commands.describe(id="the schedule's id, from the list")
-    async def remove(interaction: discord.Interaction, id: str) -> None:
-        await _deliver(interaction, a.ChangeSchedule("remove", id))
-
-    @schedule.command(name="pause", description="Stop a schedule from posting until resumed")
-    @app_commands.describe(id="the schedule's id, from the list")
-    async def pause(interaction: discord.Interaction, id: str) -> None:
-        await _deliver(interaction, a.ChangeSchedule("pause", id))
-
-    @schedule.command(name="resume", description="Let a paused schedule post again")
-    @app_commands.describe(id="the schedule's id, from the list")
-    async def resume(interaction: discord.Interaction, id: str) -> None:
-        await _deliver(interaction, a.ChangeSchedule("resume", id))
+    for verb, description in CHANGES.items():
+        change = app_commands.Command(name=verb, description=description, callback=_change(verb))
+        schedule.add_command(app_commands.describe(id="the schedule's id, from the list")(change))
 
     return schedule
 
