@@ -20,7 +20,8 @@ import discord
 from discord import app_commands
 
 from bot.conversation import actions as a
-from bot.conversation.core import Conversation
+from bot.conversation.core import TROUBLE, Conversation
+from bot.conversation.screens import Notice, rich
 from bot.real_output import Runner
 from bot.scheduler import DEFAULT_GRACE_S
 from bot.service import GameService
@@ -136,6 +137,9 @@ class LrquizBot(discord.Client):
             now = self.service.clock.now()
             accepted = await self.conversation.accept(parse.envelope(interaction, action, now))
             await accepted.finish(replier)
+        except Exception:  # the conversation explains its own failures; this is a bug here
+            log.exception("handling %s failed", replier)
+            await replier.show(Notice(rich(TROUBLE), "error"))
         finally:
             replier.stop_watching()
             self.in_flight -= 1
