@@ -107,6 +107,7 @@ class SlowRunner:
 async def test_a_reveal_does_not_wait_for_a_slow_runner(
     api: FakeDiscord, db_path: Path, clock: FakeClock, runner: RunnerClient
 ) -> None:
+    await runner.run("import torch")  # warm: only the link is slow, not PyTorch's start
     h = await Harness.start(api, db_path, clock, SlowRunner(runner, 1.5))
     try:
         _, message = await h.start_run(ANN, "challenge")
@@ -131,6 +132,7 @@ async def test_a_reveal_does_not_wait_for_a_slow_runner(
 async def test_when_the_edit_with_the_output_fails_it_arrives_as_a_new_message(
     api: FakeDiscord, db_path: Path, clock: FakeClock, runner: RunnerClient
 ) -> None:
+    await runner.run("import torch")
     h = await Harness.start(api, db_path, clock, SlowRunner(runner, 1.0))
     try:
         _, message = await h.start_run(ANN, "challenge")
