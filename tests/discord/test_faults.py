@@ -124,7 +124,8 @@ async def test_a_reveal_does_not_wait_for_a_slow_runner(
         assert edit.path.endswith("/messages/@original")
         assert "Real output (PyTorch 2.13.0)" in message.text
         assert "Running in PyTorch" not in message.text
-        message.button("Next ▶")
+        if "Challenge finished" not in message.text:  # unless it was the last question
+            message.button("Next ▶")
     finally:
         await h.close()
 
