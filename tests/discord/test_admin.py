@@ -67,7 +67,7 @@ async def test_add_list_pause_resume_remove(h: Harness) -> None:
     match = re.search(r"Added schedule `(\w+)`", note)
     assert match, note
     schedule_id = match[1]
-    assert "07:05 Europe/Berlin, mon,tue,wed,thu,fri, card of " in note
+    assert "07:05 Europe/Berlin, mon,tue,wed,thu,fri" in note and "card" in note
     assert f"in <#{OTHER_CHANNEL_ID}>" in note
     # Thursday 2026-05-28 22:26 in Berlin: next is Friday 07:05 CEST = 05:05 UTC.
     assert "First post <t:1780031100:R>" in note
@@ -84,7 +84,8 @@ async def test_add_list_pause_resume_remove(h: Harness) -> None:
     assert "live of" in lines[1] and f"<#{CHANNEL_ID}>" in lines[1]
 
     paused = await h.admin(ADMIN, "pause", "schedule", id=schedule_id)
-    assert h.note(paused).startswith(f"⏸️ Paused schedule `{schedule_id}`: 07:05 Europe/Berlin")
+    assert h.note(paused).startswith(f"⏸️ Paused schedule `{schedule_id}`: ")
+    assert "07:05 Europe/Berlin" in h.note(paused)
     listed = h.callback(await h.admin(ADMIN, "list", "schedule")).data
     assert listed["embeds"][0]["description"].splitlines()[0].endswith("⏸️ paused")
     resumed = await h.admin(ADMIN, "resume", "schedule", id=schedule_id)

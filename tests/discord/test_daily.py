@@ -205,7 +205,7 @@ async def test_a_live_question_schedule_posts_a_live_question(h: Harness, api: F
         timezone="UTC",
         format="live",
     )
-    assert "card" not in h.note(added) and "live of" in h.note(added)
+    assert "card" not in h.note(added) and "live" in h.note(added)
     h.clock.set(MIDNIGHT_UTC - 3 * 3600)
     assert [r.status for r in await h.bot.conversation.scheduler.tick()] == ["posted"]
     [message] = h.messages_in(OTHER_CHANNEL_ID)
