@@ -11,13 +11,15 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from typing import Any
 
 TOKEN_ENV = "DISCORD_TOKEN"
-# How late (seconds) a schedule may still post after its time, e.g. when the bot was down.
+LOG_LEVEL_ENV = "LRQUIZ_LOG_LEVEL"
 # Base URL of Discord's REST API, for a proxy or an offline test double.
 API_ENV = "DISCORD_API_URL"
+GATEWAY_ENV = "DISCORD_GATEWAY_URL"
 NO_TOKEN = (
     f"{TOKEN_ENV} is not set; create a bot at https://discord.com/developers/applications "
     "and export its token (see README, Discord)"
@@ -71,7 +73,8 @@ def _token() -> str | None:
 
 
 def _prepare_discord() -> None:
-    """Point discord.py at $DISCORD_API_URL if set, and drop its voice warnings (no voice)."""
+    """Point discord.py at $DISCORD_API_URL and $DISCORD_GATEWAY_URL if set (a proxy, an
+    offline test double), and drop its voice warnings (no voice)."""
     from discord.voice_client import VoiceClient
 
     for flag in ("warn_nacl", "warn_dave"):
@@ -82,6 +85,12 @@ def _prepare_discord() -> None:
         from discord.http import Route
 
         Route.BASE = base
+    gateway = os.environ.get(GATEWAY_ENV, "").strip()
+    if gateway:
+        import yarl
+        from discord.gateway import DiscordWebSocket
+
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
 
 
 def _fail(message: str) -> int:
@@ -99,10 +108,13 @@ def _run(args: argparse.Namespace) -> int:
         args.schedule_grace_s = grace_from_env()
     except ValueError as error:
         return _fail(str(error))
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("discord").setLevel(logging.WARNING)
+    level = os.environ.get(LOG_LEVEL_ENV, "INFO").strip().upper() or "INFO"
+    if not isinstance(logging.getLevelName(level), int):
+        return _fail(f"{LOG_LEVEL_ENV} must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # discord.py's own INFO lines (gateway sessions) only when asked for DEBUG.
+    logging.getLogger("discord").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)  # a line per query even at DEBUG
     return asyncio.run(_run_async(args, token))
 
 
@@ -119,6 +131,7 @@ async def _run_async(args: argparse.Namespace, token: str) -> int:
     try:
         async with open_runner(args.runner) as runner:
             bot = LrquizBot(service, runner, schedule_grace_s=args.schedule_grace_s)
+            _stop_on_signals(bot)
             try:
                 async with bot:
                     await bot.start(token)
@@ -138,7 +151,23 @@ async def _run_async(args: argparse.Namespace, token: str) -> int:
                 )
     finally:
         await service.db.close()
+    logging.getLogger(__name__).info("stopped; the database is closed")
     return 0
+
+
+def _stop_on_signals(bot: Any) -> None:
+    """SIGTERM (docker stop, systemctl stop) and SIGINT close the bot the same clean way:
+    handlers in flight finish, then the connection and the database close."""
+    loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task[None]] = []
+
+    def stop(name: str) -> None:
+        if not stopping:
+            logging.getLogger(__name__).info("%s received; shutting down", name)
+            stopping.append(loop.create_task(bot.close()))
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop, signum.name)
 
 
 def _sync(args: argparse.Namespace) -> int:
@@ -152,7 +181,7 @@ async def _sync_async(args: argparse.Namespace, token: str) -> int:
     import discord
     from discord import app_commands
 
-    from .commands import install
+    from .parse import install
 
     _prepare_discord()
     client = discord.Client(intents=discord.Intents.none())

@@ -1,9 +1,11 @@
-"""The Discord client: wiring of commands, buttons, the deadline watcher and the scheduler.
+"""The Discord client: wiring only. Interactions in, the conversation decides, screens out.
 
-No privileged intents: everything arrives as interactions. On start-up (`setup_hook`, after
-login and before the gateway connects) the bot registers its DynamicItem buttons and sweeps
-deadlines that passed while it was down (questions, and daily cards whose day ended), then
-keeps a watcher closing them on time and a scheduler posting scheduled cards and questions.
+No privileged intents: everything arrives as interactions. Slash commands come through
+discord.py's command tree (parse.py declares them), button clicks straight from the
+gateway event (their custom ids say everything). Each one is accepted by the conversation,
+which records or applies it in SQLite, before Discord is answered; a watchdog defers if
+that takes long. The conversation also owns the deadline watcher and the scheduler, started
+in `setup_hook` (after login, before the gateway connects) and stopped in `close`.
 """
 
 from __future__ import annotations
@@ -11,42 +13,39 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import discord
 from discord import app_commands
 
-from bot.deadlines import DeadlineWatcher
+from bot.conversation import actions as a
+from bot.conversation.core import TROUBLE, Conversation
+from bot.conversation.screens import Notice, rich
 from bot.real_output import Runner
-from bot.scheduler import DEFAULT_GRACE_S, Scheduler
+from bot.scheduler import DEFAULT_GRACE_S
 from bot.service import GameService
 from storage.refs import MessageRef
 
-from . import commands, components
-from .admin import AdminFlow
-from .daily import DailyFlow
-from .live import LiveFlow
-from .render import Screen
-from .runs import PLATFORM, RunFlow
+from . import parse
+from .deliver import DiscordPlatform, InteractionReplier, TokenReplier
 
 log = logging.getLogger(__name__)
 
-# A button no handler answered (e.g. from a message we can no longer parse) gets this
-# after NET_S, before Discord's 3 s window closes.
-NET_S = 2.6
-UNKNOWN_BUTTON = "This button is no longer active. Start again with `/lrquiz help`."
 COMMAND_FAILED = "⚠️ That command could not run. If it keeps happening, tell a server admin."
 OUT_OF_SYNC = (
     "This command has changed since it was registered; "
     "a server admin needs to run `lrquiz discord sync`."
 )
+# How long shutdown waits for handlers in flight to answer and commit.
+DRAIN_S = 10.0
 
 
 class LrquizTree(app_commands.CommandTree):
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
     ) -> None:
-        """Errors discord.py raises before our handler runs (bad options, stale commands)."""
+        """Errors discord.py raises before a command's action exists (stale commands)."""
         if isinstance(error, app_commands.CommandSignatureMismatch | app_commands.CommandNotFound):
             text = OUT_OF_SYNC
             log.warning("command out of sync: %s", error)
@@ -71,92 +70,90 @@ class LrquizBot(discord.Client):
         **options: Any,
     ) -> None:
         intents = discord.Intents.none()
-        intents.guilds = True  # channel names for mentions; not privileged
+        intents.guilds = True  # not privileged
         super().__init__(intents=intents, **options)
         self.service = service
-        self.runner = runner
         self.watch_deadlines = watch_deadlines
         self.tree = LrquizTree(self)
-        commands.install(self.tree)
-        self.runs = RunFlow(self)
-        self.lives = LiveFlow(self)
-        self.dailies = DailyFlow(self)
-        self.admin = AdminFlow(self)
-        self.watcher = DeadlineWatcher(
-            service,
-            self.runs.closed_by_deadline,
-            self.lives.closed_by_deadline,
-            platform=PLATFORM,
-            on_daily_closed=self.dailies.closed_by_day_end,
-        )
-        self.scheduler = Scheduler(service, PLATFORM, self.dailies.fire, grace_s=schedule_grace_s)
+        parse.install(self.tree)
+        self.platform = DiscordPlatform(self, service.clock)
+        self.conversation = Conversation(service, self.platform, runner, grace_s=schedule_grace_s)
         self.in_flight = 0
-        self._background: set[asyncio.Task[Any]] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
+        parsers = self._connection.parsers
+        self._parse_interaction: Callable[[Any], None] = parsers["INTERACTION_CREATE"]
+        parsers["INTERACTION_CREATE"] = self._on_interaction_create
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(*components.ITEMS)
-        # Deadlines that passed while the bot was down close before any click is handled.
-        closed = await self.watcher.sweep()
+        # Deadlines that passed while the bot was down close before any click is handled,
+        # and admin commands a crash interrupted are finished.
+        def replier_for(ref: MessageRef | None) -> TokenReplier:
+            return TokenReplier(self.platform, ref)
+
+        if self.watch_deadlines:
+            closed = await self.conversation.start(replier_for)
+        else:  # tests drive sweep() and tick() themselves
+            closed = await self.conversation.watcher.sweep()
+            await self.conversation.recover(replier_for)
         if closed:
             log.info("closed %d question(s) whose deadline passed while the bot was down", closed)
-        if self.watch_deadlines:  # tests drive sweep() and tick() themselves
-            self._spawn(self.watcher.run_forever())
-            # Its first tick posts what fell due while the bot was down (within the grace).
-            self._spawn(self.scheduler.run_forever())
 
     async def on_ready(self) -> None:
         log.info(
             "logged in as %s (%s) in %d server(s)", self.user, self.application_id, len(self.guilds)
         )
 
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Clicks discord.py drops: answer them ourselves, or at least explain."""
-        if interaction.type is not discord.InteractionType.component:
-            return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
-        if not _shows(interaction.message, custom_id):
-            # discord.py dispatches only buttons the message still shows; a client that
-            # lags behind an edit (say, a closed live question) can still click an old one.
-            item = await components.rebuild(interaction, custom_id)
-            if item is not None:
-                self._spawn(item.callback(interaction))
-                return
-        self._spawn(self._net(interaction))
+    def _on_interaction_create(self, data: Any) -> None:
+        """The gateway's INTERACTION_CREATE, guarded: a payload of a shape discord.py cannot
+        parse is logged and skipped, and the bot stays connected."""
+        try:
+            if data.get("type") == discord.InteractionType.component.value:
+                interaction = discord.Interaction(data=data, state=self._connection)
+                self._spawn(self.deliver(interaction, parse.button(interaction)))
+            else:  # slash commands and their autocomplete: the command tree
+                self._parse_interaction(data)
+        except Exception as error:
+            log.warning(
+                "skipped an interaction of an unexpected shape (%s: %s)",
+                type(error).__name__,
+                error,
+            )
+            log.debug("the skipped interaction: %.2000r", data, exc_info=True)
 
-    async def _net(self, interaction: discord.Interaction) -> None:
-        await asyncio.sleep(NET_S)
-        if not interaction.response.is_done():
-            with contextlib.suppress(discord.HTTPException):
-                await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
-
-    async def edit_original(self, ref: MessageRef, screen: Screen) -> None:
-        """Edit an interaction's message by its stored token (e.g. after a restart)."""
-        webhook = discord.Webhook.partial(
-            int(ref.data["application_id"]), str(ref.data["token"]), client=self
+    async def deliver(self, interaction: discord.Interaction, action: a.Action | None) -> None:
+        """One interaction: accepted (committed) before Discord is told, then answered."""
+        self.in_flight += 1
+        command = interaction.type is discord.InteractionType.application_command
+        replier = InteractionReplier(
+            interaction,
+            public=command and isinstance(action, a.ShowLeaderboard),  # as it always was
+            edits_clicked=isinstance(action, a.Answer | a.Hint | a.Next | a.Quit),
         )
-        await webhook.edit_message(ref.message_id, **screen.edit_kwargs())  # type: ignore[arg-type]
+        replier.watch()
+        try:
+            if action is None:
+                await self.conversation.unknown(replier)
+                return
+            now = self.service.clock.now()
+            accepted = await self.conversation.accept(parse.envelope(interaction, action, now))
+            await accepted.finish(replier)
+        except Exception:  # the conversation explains its own failures; this is a bug here
+            log.exception("handling %s failed", replier)
+            await replier.show(Notice(rich(TROUBLE), "error"))
+        finally:
+            replier.stop_watching()
+            self.in_flight -= 1
 
     async def close(self) -> None:
-        """Stop the watcher and let handlers in flight finish before the database closes."""
-        for task in list(self._background):
-            task.cancel()
-        for _ in range(100):
-            if self.in_flight <= 0:
-                break
-            await asyncio.sleep(0.05)
+        """Stop the background loops and let handlers in flight finish, then disconnect."""
+        await self.conversation.stop()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DRAIN_S
+        while self.in_flight > 0 and loop.time() < deadline:
+            await asyncio.sleep(0.02)
         await super().close()
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-
-def _shows(message: discord.Message | None, custom_id: str) -> bool:
-    if message is None:
-        return False
-    for row in message.components:
-        for item in getattr(row, "children", [row]):
-            if getattr(item, "custom_id", None) == custom_id:
-                return True
-    return False
+        self._handlers.add(task)
+        task.add_done_callback(self._handlers.discard)

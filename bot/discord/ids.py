@@ -1,52 +1,50 @@
-"""Button custom ids: everything a click needs to find its state in SQLite, and nothing else.
+"""Button custom ids: the button's action written into it, and read back from a click.
 
-Buttons outlive the process that sent them, so an id names the run (and the question it was
-drawn for), the live question or the daily challenge card; the handler reloads the rest
-from storage. The templates are mutually exclusive because discord.py dispatches a click
-to every template it matches. Discord allows 100 characters; these stay well under.
+Buttons outlive the process that sent them, so an id holds the whole action (the run and
+the question it was drawn for, the live question, the daily card) and nothing else; the
+conversation reloads the rest from storage. `lrq:ra:<run>:<index>:<letter>` and friends,
+well under Discord's 100 characters.
 """
 
 from __future__ import annotations
 
-_ID = r"[0-9A-Za-z_-]{1,40}"
+import dataclasses
+import re
 
-RUN_ANSWER = rf"lrq:ra:(?P<session>{_ID}):(?P<index>[0-9]{{1,3}}):(?P<letter>[A-Z])"
-RUN_HINT = rf"lrq:rh:(?P<session>{_ID}):(?P<index>[0-9]{{1,3}})"
-RUN_NEXT = rf"lrq:rn:(?P<session>{_ID})"
-RUN_QUIT = rf"lrq:rq:(?P<session>{_ID})"
-LIVE_ANSWER = rf"lrq:la:(?P<live>{_ID}):(?P<letter>[A-Z])"
-LIVE_HINT = rf"lrq:lh:(?P<live>{_ID})"
-DAILY_START = rf"lrq:ds:(?P<daily>{_ID})"
-DAILY_BOARD = rf"lrq:db:(?P<daily>{_ID})"
+from bot.conversation import actions as a
 
-
-def run_answer(session_id: str, index: int, letter: str) -> str:
-    return f"lrq:ra:{session_id}:{index}:{letter}"
-
-
-def run_hint(session_id: str, index: int) -> str:
-    return f"lrq:rh:{session_id}:{index}"
-
-
-def run_next(session_id: str) -> str:
-    return f"lrq:rn:{session_id}"
+PREFIXES: dict[type, str] = {
+    a.Answer: "ra",
+    a.Hint: "rh",
+    a.Next: "rn",
+    a.Quit: "rq",
+    a.LiveAnswer: "la",
+    a.LiveHint: "lh",
+    a.StartDaily: "ds",
+    a.DailyLeaderboard: "db",
+}
+_ACTIONS = {prefix: action for action, prefix in PREFIXES.items()}
+_PART = re.compile(r"[0-9A-Za-z_-]{1,40}")
 
 
-def run_quit(session_id: str) -> str:
-    return f"lrq:rq:{session_id}"
+def custom_id(action: a.Action) -> str:
+    values = [str(value) for value in dataclasses.astuple(action)]  # type: ignore[call-overload]
+    return ":".join(["lrq", PREFIXES[type(action)], *values])
 
 
-def live_answer(live_id: str, letter: str) -> str:
-    return f"lrq:la:{live_id}:{letter}"
-
-
-def live_hint(live_id: str) -> str:
-    return f"lrq:lh:{live_id}"
-
-
-def daily_start(daily_id: str) -> str:
-    return f"lrq:ds:{daily_id}"
-
-
-def daily_board(daily_id: str) -> str:
-    return f"lrq:db:{daily_id}"
+def read(custom_id: str) -> a.Action | None:
+    """The action a button stands for, or None for an id this bot never made."""
+    parts = custom_id.split(":")
+    action = _ACTIONS.get(parts[1]) if len(parts) > 1 and parts[0] == "lrq" else None
+    if action is None:
+        return None
+    values = parts[2:]
+    fields = dataclasses.fields(action)
+    if len(values) != len(fields) or not all(_PART.fullmatch(v) for v in values):
+        return None
+    parsed: dict[str, object] = {}
+    for field, value in zip(fields, values, strict=True):
+        if field.name == "index" and not value.isdigit():
+            return None
+        parsed[field.name] = int(value) if field.name == "index" else value
+    return action(**parsed)

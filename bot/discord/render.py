@@ -1,30 +1,30 @@
-"""Engine views as Discord messages: embeds, content and rows of buttons. No game rules.
+"""Neutral screens as Discord messages: embeds, content and rows of buttons. No game rules.
 
-Everything here is a pure function of a view (plus the runner's output), so a message looks
-the same whether it is sent in reply to a click or edited later by the deadline watcher.
+Every function is pure, so a message looks the same whether it answers a click or is edited
+later by the deadline watcher. Rich text becomes Discord markdown: mentions and `<t:…>`
+timestamps that every client shows in its reader's own time zone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import discord
 
-from bot.engine.daily import DailySummary
-from bot.engine.live import LiveResults, LiveState
+from bot.conversation import actions as a
+from bot.conversation import screens as s
 from bot.engine.modes import rules_for
-from bot.engine.schedule import next_occurrence
-from bot.engine.stats import Accuracy, StatsView
+from bot.engine.stats import Accuracy
 from bot.engine.views import QuestionView, RevealView, SummaryView
 from bot.labels import KIND_LABELS, OUTCOME_LABELS, PERIOD_TITLES, clock_text
 from bot.real_output import RealOutput
-from bot.service import Leaderboard
 from problems.model import Badge, Pack, Problem
 from storage.dailies import Daily
-from storage.schedules import StoredSchedule
 
-from . import components
+from . import ids
+from .parse import PLATFORM
 
 BLURPLE = discord.Colour.blurple()
 GREEN = discord.Colour.green()
@@ -39,40 +39,90 @@ FIELD_MAX = 1024
 MESSAGE_EMBEDS_MAX = 6000
 CODE_MAX = 1500
 
+DENIED = "🔒 Only members with the **Manage Server** permission can use `/lrquiz-admin`."
+NO_GUILD = "Admin commands work in a server, not in direct messages."
+REFUSALS = {"not-admin": DENIED, "direct-message": NO_GUILD}
+PENDING_OUTPUT = "**⏳ Running in PyTorch…** the real output appears here in a moment."
+NO_PINGS = discord.AllowedMentions.none()  # names are shown, nobody is notified
+Button = discord.ui.Button[Any]
+
 
 @dataclass
-class Screen:
-    """One message's worth of output; `buttons=None` leaves a message's components alone."""
+class Message:
+    """One message's worth of output, ready for discord.py's send and edit calls."""
 
     content: str | None = None
     embeds: list[discord.Embed] = field(default_factory=list)
-    buttons: list[discord.ui.Item] | None = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
 
     def view(self) -> discord.ui.View | None:
-        """A fresh view of DynamicItems; nothing about it needs to stay in memory."""
+        """The buttons as a view discord.py does not keep listening to: clicks arrive
+        through parse.py, so nothing about a message has to stay in memory."""
         if not self.buttons:
             return None
         view = discord.ui.View(timeout=None)
         for item in self.buttons:
             view.add_item(item)
+        view.stop()
         return view
 
-    def edit_kwargs(self) -> dict:
-        """Keyword arguments for editing a message into this screen (removing old buttons)."""
-        return {"content": self.content, "embeds": fit(self.embeds), "view": self.view()}
+    def edit_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments that turn a message into this one (old buttons removed)."""
+        return {
+            "content": self.content,
+            "embeds": fit(self.embeds),
+            "view": self.view(),
+            "allowed_mentions": NO_PINGS,
+        }
 
-    def send_kwargs(self) -> dict:
-        kwargs: dict = {"embeds": fit(self.embeds)}
-        if self.content:
-            kwargs["content"] = self.content
-        view = self.view()
-        if view is not None:
-            kwargs["view"] = view
-        return kwargs
+    def send_kwargs(self) -> dict[str, Any]:
+        return {k: v for k, v in self.edit_kwargs().items() if v is not None}
 
 
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def render(screen: s.Screen, viewer: str | None = None) -> Message:
+    """Any screen as a Discord message; `viewer` (a user id) is highlighted on boards."""
+    if isinstance(screen, s.LeaderboardScreen):
+        return Message(embeds=[leaderboard(screen, viewer)])
+    if isinstance(screen, s.HelpScreen):
+        return Message(text(screen.note) if screen.note else None, [help_embed()])
+    return RENDERERS[type(screen)](screen)
+
+
+# --- rich text -------------------------------------------------------------------------
+
+
+def stamp(when: float, style: str = "R") -> str:
+    """A live Discord timestamp: every client renders and counts it down in its own locale."""
+    return f"<t:{int(when)}:{style}>"
+
+
+def person(who: s.Person) -> str:
+    return f"<@{who.user_id}>" if who.platform == PLATFORM and who.user_id else who.name
+
+
+def segment(part: s.Segment) -> str:
+    if isinstance(part, str):
+        return part
+    if isinstance(part, s.Bold):
+        return f"**{part.text}**"
+    if isinstance(part, s.Code):
+        return f"`{part.text}`"
+    if isinstance(part, s.Channel):
+        return f"<#{part.id}>"
+    if isinstance(part, s.Person):
+        return person(part)
+    if isinstance(part, s.When):
+        return stamp(part.at, "R" if part.style == "relative" else "f")
+    ref = part.ref
+    return f"https://discord.com/channels/{part.workspace}/{ref.channel_id}/{ref.message_id}"
+
+
+def text(rich: s.Rich) -> str:
+    return "".join(segment(part) for part in rich.parts)
+
+
+def clip(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
 def fit(embeds: list[discord.Embed]) -> list[discord.Embed]:
@@ -80,10 +130,10 @@ def fit(embeds: list[discord.Embed]) -> list[discord.Embed]:
     while sum(len(e) for e in embeds) > MESSAGE_EMBEDS_MAX:
         longest = max(embeds, key=lambda e: len(e.description or ""))
         overflow = sum(len(e) for e in embeds) - MESSAGE_EMBEDS_MAX
-        text = longest.description or ""
-        if not text:
+        body = longest.description or ""
+        if not body:
             break
-        longest.description = clip(text, max(1, len(text) - overflow - 1))
+        longest.description = clip(body, max(1, len(body) - overflow - 1))
     return embeds
 
 
@@ -92,16 +142,15 @@ def code_block(code: str, lang: str = "py") -> str:
     return f"```{lang}\n{body}\n```"
 
 
-def stamp(when: float, style: str = "R") -> str:
-    """A live Discord timestamp: every client renders and counts it down in its own locale."""
-    return f"<t:{int(when)}:{style}>"
-
-
 def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-# --- questions ------------------------------------------------------------------------------
+def _button(label: str, action: a.Action, style: discord.ButtonStyle, **extra: Any) -> Button:
+    return discord.ui.Button(label=label, custom_id=ids.custom_id(action), style=style, **extra)
+
+
+# --- runs ------------------------------------------------------------------------------
 
 
 def problem_text(problem: Problem) -> str:
@@ -111,7 +160,7 @@ def problem_text(problem: Problem) -> str:
     parts.append(problem.prompt.strip())
     if problem.code:
         parts.append(code_block(problem.code))
-    parts.append("\n".join(f"**{letter}.** {text}" for letter, text in problem.choices.items()))
+    parts.append("\n".join(f"**{letter}.** {choice}" for letter, choice in problem.choices.items()))
     return clip("\n\n".join(parts), DESCRIPTION_MAX)
 
 
@@ -119,7 +168,27 @@ def heading(problem: Problem) -> str:
     return f"{KIND_LABELS[problem.kind]} · {problem.level or problem.difficulty}"
 
 
-def question(view: QuestionView, note: str | None = None) -> Screen:
+def run(screen: s.RunScreen) -> Message:
+    """The open question, or the reveal with Next ▶ (or the summary after the last one)."""
+    note = text(screen.note) if screen.note else None
+    embeds = [learn_intro(screen.intro)] if screen.intro is not None else []
+    if screen.question is not None:
+        embed, buttons = question(screen.question)
+        return Message(note, [*embeds, embed], buttons)
+    if screen.reveal is not None:
+        embeds.append(reveal(screen.reveal, screen.real, screen.output_pending))
+    if screen.summary is not None:
+        embeds.append(summary(screen.summary))
+        return Message(note, embeds)
+    sid = screen.session_id
+    buttons = [
+        _button("Next ▶", a.Next(sid), discord.ButtonStyle.success),
+        _button("Quit", a.Quit(sid), discord.ButtonStyle.secondary),
+    ]
+    return Message(note, embeds, buttons)
+
+
+def question(view: QuestionView) -> tuple[discord.Embed, list[Button]]:
     problem = view.problem
     embed = discord.Embed(
         title=f"Question {view.number}/{view.total} · {heading(problem)}",
@@ -135,18 +204,31 @@ def question(view: QuestionView, note: str | None = None) -> Screen:
     if view.hint_used:
         embed.add_field(name="💡 Hint", value=clip(problem.hint, FIELD_MAX), inline=False)
     embed.set_footer(text=f"{view.mode.capitalize()} · only you can see this run")
-    buttons: list[discord.ui.Item] = [
-        components.RunAnswer(view.session_id, view.index, letter, tried=letter in view.tried)
+    sid, index = view.session_id, view.index
+    buttons = [  # a letter already tried stays greyed out: clicking it again costs nothing
+        _button(
+            letter,
+            a.Answer(sid, index, letter),
+            discord.ButtonStyle.danger if letter in view.tried else discord.ButtonStyle.primary,
+            disabled=letter in view.tried,
+        )
         for letter in problem.choices
     ]
     if view.hints_allowed:
-        buttons.append(components.RunHint(view.session_id, view.index, used=view.hint_used))
-    buttons.append(components.RunQuit(view.session_id))
-    return Screen(content=note, embeds=[embed], buttons=buttons)
+        hint = a.Hint(sid, index)
+        style = discord.ButtonStyle.secondary
+        buttons.append(_button("Hint", hint, style, emoji="💡", disabled=view.hint_used))
+    buttons.append(_button("Quit", a.Quit(sid), discord.ButtonStyle.secondary))
+    return embed, buttons
 
 
-def wrong_note(letter: str, attempts_left: int) -> str:
-    return f"❌ **{letter}** is not it. {plural(attempts_left, 'attempt')} left."
+def answer_parts(
+    problem: Problem, real: RealOutput | None, pending: bool, tried: str = ""
+) -> list[str]:
+    """The key, the real output (or that it is running) and the step-by-step solution."""
+    parts = [f"**Answer: {problem.answer}.** {problem.answer_text}{tried}"]
+    output = real_output_text(real, pending)
+    return [*parts, *([output] if output else []), solution_text(problem)]
 
 
 def solution_text(problem: Problem) -> str:
@@ -162,43 +244,28 @@ def solution_text(problem: Problem) -> str:
     return "\n".join(lines)
 
 
-def real_output_text(real: RealOutput) -> str:
+def real_output_text(real: RealOutput | None, pending: bool) -> str | None:
+    if pending:
+        return PENDING_OUTPUT
+    if real is None:
+        return None
     if not real.available:
         return f"**{real.heading}** ({real.reason})"
     return f"**{real.heading}**\n{code_block(real.text, 'text')}"
 
 
-def reveal_embed(view: RevealView, real: RealOutput | None) -> discord.Embed:
+def reveal(view: RevealView, real: RealOutput | None, pending: bool) -> discord.Embed:
     problem = view.problem
     title = OUTCOME_LABELS.get(view.outcome, view.outcome)
     if view.outcome == "correct" and view.points:
         title += f" +{view.points} points" + (" (hint used)" if view.hint_used else "")
     colour = {"correct": GREEN, "wrong": RED, "expired": ORANGE}.get(view.outcome, GREY)
-    parts = [f"**Answer: {problem.answer}.** {problem.answer_text}"]
-    if view.tried:
-        parts[0] += f"\nYou answered {', '.join(view.tried)}."
-    if real is not None:
-        parts.append(real_output_text(real))
-    parts.append(solution_text(problem))
-    embed = discord.Embed(
+    tried = f"\nYou answered {', '.join(view.tried)}." if view.tried else ""
+    parts = answer_parts(problem, real, pending, tried)
+    return discord.Embed(
         title=f"Question {view.number}/{view.total} · {title}",
         description=clip("\n\n".join(parts), DESCRIPTION_MAX),
         colour=colour,
-    )
-    return embed
-
-
-def reveal(
-    view: RevealView, real: RealOutput | None, summary_view: SummaryView | None = None
-) -> Screen:
-    """The closed question, then either Next ▶ or, after the last one, the run's summary."""
-    embeds = [reveal_embed(view, real)]
-    if summary_view is not None:
-        embeds.append(summary(summary_view))
-        return Screen(embeds=embeds, buttons=[])
-    return Screen(
-        embeds=embeds,
-        buttons=[components.RunNext(view.session_id), components.RunQuit(view.session_id)],
     )
 
 
@@ -225,95 +292,78 @@ def learn_intro(pack: Pack) -> discord.Embed:
     )
 
 
-# --- live questions -------------------------------------------------------------------------
+# --- live questions --------------------------------------------------------------------
 
 
-def live_question(state: LiveState, pack: Pack, posted_by: str | None = None) -> Screen:
-    problem = pack.problem(state.problem_id)
+def live_question(screen: s.LiveQuestionScreen) -> Message:
+    state, problem = screen.state, screen.problem
     embed = discord.Embed(
         title=f"📣 Live question · {heading(problem)}",
         description=problem_text(problem),
         colour=BLURPLE,
     )
-    embed.add_field(
-        name="⏱ Closes", value=f"{stamp(state.deadline)} ({stamp(state.deadline, 'T')})"
-    )
-    embed.add_field(
-        name="🎯 Rules", value="One answer each; the answer is revealed at the deadline."
-    )
+    closes = f"{stamp(state.deadline)} ({stamp(state.deadline, 'T')})"
+    embed.add_field(name="⏱ Closes", value=closes)
+    rules = "One answer each; the answer is revealed at the deadline."
+    embed.add_field(name="🎯 Rules", value=rules)
     embed.set_footer(text="Everyone can answer · 💡 Hint halves your points")
-    buttons: list[discord.ui.Item] = [
-        components.LiveAnswer(state.id, letter) for letter in problem.choices
+    buttons = [
+        _button(letter, a.LiveAnswer(state.id, letter), discord.ButtonStyle.primary)
+        for letter in problem.choices
     ]
-    buttons.append(components.LiveHint(state.id))
-    content = f"Posted by {posted_by}" if posted_by else None
-    return Screen(content=content, embeds=[embed], buttons=buttons)
+    buttons.append(_button("Hint", a.LiveHint(state.id), discord.ButtonStyle.secondary, emoji="💡"))
+    content = f"Posted by {person(screen.posted_by)}" if screen.posted_by else None
+    return Message(content, [embed], buttons)
 
 
-def live_closed(
-    state: LiveState,
-    pack: Pack,
-    results: LiveResults,
-    first_right: str | None,
-    real: RealOutput | None,
-) -> Screen:
-    problem = pack.problem(state.problem_id)
+def live_closed(screen: s.LiveClosedScreen) -> Message:
+    problem, results = screen.problem, screen.results
     widest = max([*results.counts.values(), 1])
     bars = []
     for letter, count in results.counts.items():
         bar = "█" * round(8 * count / widest) if count else ""
         mark = " ✅" if letter == results.answer else ""
         bars.append(f"`{letter}` {bar} {count}{mark}")
-    parts = [problem_text(problem), f"**Answer: {problem.answer}.** {problem.answer_text}"]
-    if real is not None:
-        parts.append(real_output_text(real))
-    parts.append(solution_text(problem))
+    parts = [problem_text(problem), *answer_parts(problem, screen.real, screen.output_pending)]
     embed = discord.Embed(
         title=f"🔔 Live question closed · {heading(problem)}",
         description=clip("\n\n".join(parts), DESCRIPTION_MAX),
         colour=GREEN,
     )
     embed.add_field(name="Answers", value="\n".join(bars) or "—")
-    if first_right:
-        right = f"{first_right} was first · {results.correct}/{results.total} right"
+    if screen.first is not None:
+        right = f"{person(screen.first)} was first · {results.correct}/{results.total} right"
     elif results.total:
         right = f"Nobody got it right ({plural(results.total, 'answer')})."
     else:
         right = "Nobody answered."
     embed.add_field(name="🥇 First right", value=right)
     embed.set_footer(text="Closed · points count on the leaderboard")
-    return Screen(embeds=[embed], buttons=[])
+    return Message(embeds=[embed])
 
 
-def locked_in(letter: str, deadline: float) -> str:
-    return f"🔒 Locked in **{letter}**. The answer is revealed {stamp(deadline)}."
+# --- boards and records ----------------------------------------------------------------
 
 
-def hint(text: str) -> str:
-    return f"💡 **Hint:** {text}\n-# Using the hint halves your points on this question."
+def _board_line(ranked: s.RankedRow, bold: bool, suffix: str = "") -> str:
+    row = ranked.row
+    name = f"**{row.name}**" if bold else row.name
+    return f"{name} — {row.points} pts · {row.correct}/{row.answered} ({row.accuracy:.0%}){suffix}"
 
 
-# --- boards and records ---------------------------------------------------------------------
-
-
-def leaderboard(board: Leaderboard, me: int | None) -> discord.Embed:
+def leaderboard(screen: s.LeaderboardScreen, viewer: str | None) -> discord.Embed:
     lines = []
-    for row in board.rows:
-        medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(row.rank, f"`{row.rank:>2}.`")
-        name = f"**{row.name}**" if row.user_id == me else row.name
-        lines.append(
-            f"{medal} {name} — {row.points} pts · {row.correct}/{row.answered} ({row.accuracy:.0%})"
-        )
+    for ranked in screen.rows:
+        rank = ranked.row.rank
+        medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(rank, f"`{rank:>2}.`")
+        mine = (ranked.who.platform, ranked.who.user_id) == (PLATFORM, viewer)
+        lines.append(f"{medal} {_board_line(ranked, mine)}")
     if not lines:
         lines.append("No answers yet. Start with `/lrquiz challenge`.")
-    own = board.own
-    if own is not None and all(row.user_id != own.user_id for row in board.rows):
-        lines.append(
-            f"…\n`{own.rank:>2}.` **{own.name}** — {own.points} pts · "
-            f"{own.correct}/{own.answered} ({own.accuracy:.0%}) (you)"
-        )
+    if screen.own is not None:
+        lines.append(f"…\n`{screen.own.row.rank:>2}.` {_board_line(screen.own, True, ' (you)')}")
     return discord.Embed(
-        title=f"🏆 Leaderboard — {PERIOD_TITLES[board.period]}",
+        title=f"🏆 Leaderboard — {PERIOD_TITLES[screen.period]}",
         description="\n".join(lines),
         colour=GOLD,
     )
@@ -327,18 +377,21 @@ def streak_text(days: int) -> str:
     return f"🔥 {plural(days, 'day')}" if days else "No current streak"
 
 
-def stats(view: StatsView, streak: int | None = None) -> discord.Embed:
+def stats(screen: s.StatsScreen) -> discord.Embed:
+    view = screen.view
     description = f"**{view.points}** points · {_accuracy(view.overall)} correct overall"
-    if streak is not None:
-        description += f"\n**Daily streak:** {streak_text(streak)}"
+    if screen.streak is not None:
+        description += f"\n**Daily streak:** {streak_text(screen.streak)}"
     embed = discord.Embed(title=f"📊 {view.name}", description=description, colour=BLURPLE)
     embed.add_field(
         name="By kind",
-        value="\n".join(f"{KIND_LABELS[k]}: {_accuracy(a)}" for k, a in view.by_kind.items()),
+        value="\n".join(f"{KIND_LABELS[k]}: {_accuracy(acc)}" for k, acc in view.by_kind.items()),
     )
     embed.add_field(
         name="By difficulty",
-        value="\n".join(f"{d.capitalize()}: {_accuracy(a)}" for d, a in view.by_difficulty.items()),
+        value="\n".join(
+            f"{d.capitalize()}: {_accuracy(acc)}" for d, acc in view.by_difficulty.items()
+        ),
     )
     embed.add_field(name="Badges", value=badge_lines(view.badges) or "None yet.", inline=False)
     return embed
@@ -351,21 +404,27 @@ def badge_lines(earned: Iterable[tuple[Badge, int]]) -> str:
     )
 
 
-def badges(
-    earned: list[tuple[Badge, int]], available: list[Badge], streak: int | None = None
-) -> discord.Embed:
-    have = {b.id for b, _ in earned}
+def badges(screen: s.BadgesScreen) -> discord.Embed:
+    have = {b.id for b, _ in screen.earned}
     embed = discord.Embed(title="🎖️ Badges", colour=GOLD)
-    if streak is not None:
-        embed.description = f"**Daily streak:** {streak_text(streak)}"
-    embed.add_field(name="Earned", value=badge_lines(earned) or "None yet.", inline=False)
-    todo = [f"{b.emoji} **{b.name}** — {b.description}" for b in available if b.id not in have]
+    if screen.streak is not None:
+        embed.description = f"**Daily streak:** {streak_text(screen.streak)}"
+    embed.add_field(name="Earned", value=badge_lines(screen.earned) or "None yet.", inline=False)
+    todo = [
+        f"{b.emoji} **{b.name}** — {b.description}" for b in screen.available if b.id not in have
+    ]
     if todo:
         embed.add_field(name="Still to earn", value=clip("\n".join(todo), FIELD_MAX), inline=False)
     return embed
 
 
-# --- daily challenges -----------------------------------------------------------------------
+def badge_announcement(screen: s.BadgeAnnouncement) -> Message:
+    who = person(screen.who)
+    lines = [f"🎖️ {who} earned {b.emoji} **{b.name}** — {b.description}" for b in screen.badges]
+    return Message("\n".join(lines))
+
+
+# --- daily challenges ------------------------------------------------------------------
 
 
 def daily_rules(pack: Pack, daily: Daily) -> str:
@@ -394,8 +453,9 @@ def _daily_lines(daily: Daily, pack: Pack) -> str:
     return clip("\n".join(lines), FIELD_MAX)
 
 
-def daily_card(daily: Daily, pack: Pack) -> Screen:
+def daily_card(screen: s.DailyCardScreen) -> Message:
     """The public card: the day's problems (headings only), the rules, Start and Leaderboard."""
+    daily, pack = screen.daily, screen.pack
     embed = discord.Embed(
         title=f"📅 Daily challenge · {daily.local_date}",
         description=(
@@ -408,28 +468,32 @@ def daily_card(daily: Daily, pack: Pack) -> Screen:
     embed.add_field(name="🎯 Rules", value=daily_rules(pack, daily), inline=False)
     embed.add_field(name="⏳ Closes", value=f"{stamp(daily.ends_at)} ({stamp(daily.ends_at, 'f')})")
     embed.set_footer(text=f"Midnight {daily.timezone} ends the day · streaks count daily runs")
-    return Screen(
-        embeds=[embed],
-        buttons=[components.DailyStart(daily.id), components.DailyBoard(daily.id)],
-    )
+    buttons = [
+        _button("Start", a.StartDaily(daily.id), discord.ButtonStyle.success, emoji="▶️"),
+        _button(
+            "Leaderboard", a.DailyLeaderboard(daily.id), discord.ButtonStyle.secondary, emoji="🏆"
+        ),
+    ]
+    return Message(embeds=[embed], buttons=buttons)
 
 
-def daily_closed(daily: Daily, pack: Pack, summary: DailySummary) -> Screen:
+def daily_closed(screen: s.DailyClosedScreen) -> Message:
     """The card once the day is over: who played, perfect runs, badges, the hardest question."""
+    daily, pack, summary_ = screen.daily, screen.pack, screen.summary
     embed = discord.Embed(
         title=f"📅 Daily challenge · {daily.local_date} · closed",
         description=f"The day's problems from **{pack.title}**, and how the server did.",
-        colour=GREEN if summary.participants else GREY,
+        colour=GREEN if summary_.participants else GREY,
     )
     embed.add_field(name="Problems", value=_daily_lines(daily, pack), inline=False)
-    played = f"{summary.participants} ({summary.completed} finished)"
-    embed.add_field(name="👥 Participants", value=played if summary.participants else "Nobody")
-    embed.add_field(name="💯 Perfect runs", value=str(summary.perfect))
-    embed.add_field(name="🎖️ Badges earned", value=str(summary.badges))
-    if summary.hardest_problem_id is not None:
-        problem = pack.problem(summary.hardest_problem_id)
+    played = f"{summary_.participants} ({summary_.completed} finished)"
+    embed.add_field(name="👥 Participants", value=played if summary_.participants else "Nobody")
+    embed.add_field(name="💯 Perfect runs", value=str(summary_.perfect))
+    embed.add_field(name="🎖️ Badges earned", value=str(summary_.badges))
+    problem = screen.hardest
+    if problem is not None:
         number = daily.problem_ids.index(problem.id) + 1
-        rate = summary.hardest_correct_rate or 0.0
+        rate = summary_.hardest_correct_rate or 0.0
         embed.add_field(
             name="🧗 Hardest question",
             value=(
@@ -441,34 +505,23 @@ def daily_closed(daily: Daily, pack: Pack, summary: DailySummary) -> Screen:
             inline=False,
         )
     embed.set_footer(text="Closed · points count on the leaderboard")
-    return Screen(embeds=[embed], buttons=[])
+    return Message(embeds=[embed])
 
 
-def daily_start_note(daily: Daily, resumed: bool) -> str:
-    if resumed:
-        return f"📅 Daily challenge · {daily.local_date} — resuming your run."
-    return f"📅 Daily challenge · {daily.local_date} — good luck!"
+# --- admin and help --------------------------------------------------------------------
 
 
-def badge_announcement(mention: str, earned: Iterable[Badge]) -> str:
-    return "\n".join(f"🎖️ {mention} earned {b.emoji} **{b.name}** — {b.description}" for b in earned)
-
-
-# --- admin ----------------------------------------------------------------------------------
-
-
-def schedules(items: list[StoredSchedule], now: float) -> discord.Embed:
-    embed = discord.Embed(title="🗓️ Schedules", colour=BLURPLE)
+def schedules(screen: s.SchedulesScreen) -> discord.Embed:
     lines = []
-    for item in items:
-        state = "⏸️ paused" if item.paused else f"next {stamp(next_occurrence(item.spec, now).at)}"
+    for item, next_at in screen.items:
+        state = "⏸️ paused" if next_at is None else f"next {stamp(next_at)}"
         lines.append(f"`{item.id}` · <#{item.channel_id}> · {item.spec.describe()} · {state}")
-    embed.description = (
+    description = (
         clip("\n".join(lines), DESCRIPTION_MAX)
         if lines
-        else ("No schedules yet. Add one with `/lrquiz-admin schedule add`.")
+        else "No schedules yet. Add one with `/lrquiz-admin schedule add`."
     )
-    return embed
+    return discord.Embed(title="🗓️ Schedules", description=description, colour=BLURPLE)
 
 
 HELP_TEXT = """\
@@ -497,3 +550,18 @@ Admins: `/lrquiz-admin post` posts a live question everyone can answer, \
 
 def help_embed() -> discord.Embed:
     return discord.Embed(title="❓ lrquiz", description=HELP_TEXT, colour=BLURPLE)
+
+
+RENDERERS: dict[type, Callable[[Any], Message]] = {
+    s.Notice: lambda notice: Message(text(notice.text)),
+    s.Refusal: lambda refusal: Message(REFUSALS[refusal.reason]),
+    s.RunScreen: run,
+    s.StatsScreen: lambda screen: Message(embeds=[stats(screen)]),
+    s.BadgesScreen: lambda screen: Message(embeds=[badges(screen)]),
+    s.SchedulesScreen: lambda screen: Message(embeds=[schedules(screen)]),
+    s.LiveQuestionScreen: live_question,
+    s.LiveClosedScreen: live_closed,
+    s.DailyCardScreen: daily_card,
+    s.DailyClosedScreen: daily_closed,
+    s.BadgeAnnouncement: badge_announcement,
+}

@@ -8,13 +8,15 @@ Responses are `Content-Type: application/json` exactly, which discord.py require
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 APP_ID = 1_111_111_111_111_111_111
 GUILD_ID = 4_444_444_444_444_444_444
@@ -127,15 +129,26 @@ class FakeDiscord:
         self.deny_channels: set[int] = set()
         # GET /channels/{id}: a text channel of GUILD_ID unless overridden here.
         self.channel_overrides: dict[int, dict[str, Any]] = {}
+        # Called with each interaction callback before it is answered (what Discord knows
+        # at the instant the bot acknowledges).
+        self.on_callback: Callable[[int], None] | None = None
+        # When set, edits through an interaction token fail with this HTTP status.
+        self.refuse_token_edits: int | None = None
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        self.gateway_url = ""
+        # Bots connected to the fake gateway, and each one's last sequence number.
+        self.sockets: list[web.WebSocketResponse] = []
+        self._seq = itertools.count(1)
+        self.ready = asyncio.Event()
 
     def new_id(self) -> int:
         return next(self._ids)
 
     async def start(self) -> str:
         app = web.Application()
+        app.router.add_get("/gateway-ws", self._gateway)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -143,9 +156,12 @@ class FakeDiscord:
         await site.start()
         port = self._runner.addresses[0][1]
         self.base_url = f"http://127.0.0.1:{port}{API_PREFIX}"
+        self.gateway_url = f"ws://127.0.0.1:{port}/gateway-ws"
         return self.base_url
 
     async def stop(self) -> None:
+        for socket in self.sockets:
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -183,6 +199,38 @@ class FakeDiscord:
     def edits_of(self, message_id: int) -> list[Call]:
         return [c for c in self.calls if c.method == "PATCH" and c.path.endswith(f"/{message_id}")]
 
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway event (e.g. INTERACTION_CREATE) to every connected bot."""
+        for socket in self.sockets:
+            await socket.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
+
+    # --- the gateway: just enough for a bot to connect, stay connected and get events ----
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 41_250}})
+        async for frame in socket:
+            if frame.type is not WSMsgType.TEXT:
+                continue
+            op = json.loads(frame.data).get("op")
+            if op == 2:  # IDENTIFY
+                ready = {
+                    "v": 10,
+                    "user": BOT_USER,
+                    "guilds": [],
+                    "session_id": "fake-session",
+                    "resume_gateway_url": self.gateway_url,
+                    "application": {"id": str(APP_ID), "flags": 0},
+                }
+                await socket.send_json({"op": 0, "t": "READY", "s": next(self._seq), "d": ready})
+                self.ready.set()
+            elif op == 1:  # HEARTBEAT
+                await socket.send_json({"op": 11})
+        self.sockets.remove(socket)
+        return socket
+
     # --- the API --------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -202,6 +250,9 @@ class FakeDiscord:
     def _route(self, method: str, path: str, body: dict[str, Any]) -> web.Response:
         if method == "GET" and path == "/users/@me":
             return _json(BOT_USER)
+        if method == "GET" and path == "/gateway/bot":
+            limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+            return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
         if method == "GET" and path == "/oauth2/applications/@me":
             return _json(_application())
         if m := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path):
@@ -266,6 +317,8 @@ class FakeDiscord:
 
     def _callback(self, token: str, body: dict[str, Any]) -> web.Response:
         pending = self.interactions[token]
+        if self.on_callback is not None:
+            self.on_callback(pending.id)
         kind = body["type"]
         data = body.get("data") or {}
         message: Message | None = None
@@ -297,6 +350,8 @@ class FakeDiscord:
         pending = self.interactions.get(token)
         if pending is None or pending.original is None:
             return _json({"message": "Unknown Webhook", "code": 10015}, 404)
+        if method == "PATCH" and self.refuse_token_edits is not None:
+            return _json({"message": "refused by the test", "code": 0}, self.refuse_token_edits)
         message_id = pending.original if which == "@original" else int(which)
         message = self.messages[message_id]
         if method == "PATCH":

@@ -73,11 +73,47 @@ class Sent:
     token: str
 
 
+def interaction_payload(user: User, type_: int, channel_id: int = CHANNEL_ID) -> dict[str, Any]:
+    """An INTERACTION_CREATE payload from a server member, as the gateway sends it."""
+    return {
+        "id": str(next(_ids)),
+        "application_id": str(APP_ID),
+        "type": type_,
+        "token": f"tok-{next(_ids)}",
+        "version": 1,
+        "guild_id": str(GUILD_ID),
+        "channel_id": str(channel_id),
+        "channel": {
+            "id": str(channel_id),
+            "type": 0,
+            "name": "quiz",
+            "guild_id": str(GUILD_ID),
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "rate_limit_per_user": 0,
+            "topic": None,
+            "last_message_id": None,
+            "flags": 0,
+        },
+        "member": user.member(),
+        "app_permissions": str(ALL_BASIC),
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "entitlements": [],
+        "authorizing_integration_owners": {"0": str(GUILD_ID)},
+        "context": 0,
+        "attachment_size_limit": 10_485_760,
+    }
+
+
 class Harness:
     def __init__(self, api: FakeDiscord, bot: LrquizBot, clock: FakeClock) -> None:
         self.api = api
         self.bot = bot
         self.clock = clock
+        self.payloads: dict[int, dict[str, Any]] = {}
 
     @property
     def service(self) -> GameService:
@@ -106,46 +142,13 @@ class Harness:
     def _base(
         self, user: User, type_: int, channel_id: int = CHANNEL_ID, dm: bool = False
     ) -> dict[str, Any]:
-        payload = self._guild_base(user, type_, channel_id)
+        payload = interaction_payload(user, type_, channel_id)
         if dm:  # a direct message: no guild, a user instead of a member
             del payload["guild_id"], payload["member"]
             who = user.member()["user"]
             channel = {"id": str(channel_id), "type": 1, "recipients": [who]}
             payload.update(channel=channel, user=who, context=1)
         return payload
-
-    def _guild_base(self, user: User, type_: int, channel_id: int) -> dict[str, Any]:
-        return {
-            "id": str(next(_ids)),
-            "application_id": str(APP_ID),
-            "type": type_,
-            "token": f"tok-{next(_ids)}",
-            "version": 1,
-            "guild_id": str(GUILD_ID),
-            "channel_id": str(channel_id),
-            "channel": {
-                "id": str(channel_id),
-                "type": 0,
-                "name": "quiz",
-                "guild_id": str(GUILD_ID),
-                "position": 0,
-                "permission_overwrites": [],
-                "nsfw": False,
-                "parent_id": None,
-                "rate_limit_per_user": 0,
-                "topic": None,
-                "last_message_id": None,
-                "flags": 0,
-            },
-            "member": user.member(),
-            "app_permissions": str(ALL_BASIC),
-            "locale": "en-US",
-            "guild_locale": "en-US",
-            "entitlements": [],
-            "authorizing_integration_owners": {"0": str(GUILD_ID)},
-            "context": 0,
-            "attachment_size_limit": 10_485_760,
-        }
 
     async def slash(
         self,
@@ -186,14 +189,21 @@ class Harness:
     async def inject(self, payload: dict[str, Any], message_id: int | None) -> Sent:
         sent = Sent(int(payload["id"]), payload["token"])
         self.api.expect(sent.id, int(payload["channel_id"]), message_id, sent.token)
-        self.bot._connection.parse_interaction_create(payload)
+        self.payloads[sent.id] = payload
+        self.bot._connection.parsers["INTERACTION_CREATE"](payload)  # as the gateway does
         await self.settle(sent)
         return sent
 
-    async def settle(self, sent: Sent, timeout: float = 15.0) -> None:
+    async def redeliver(self, sent: Sent) -> None:
+        """The same interaction (id and token) delivered again, as after a gateway resume."""
+        answers = len(self.api.callbacks(sent.id))
+        self.bot._connection.parsers["INTERACTION_CREATE"](self.payloads[sent.id])
+        await self.settle(sent, answers=answers + 1)
+
+    async def settle(self, sent: Sent, timeout: float = 15.0, answers: int = 1) -> None:
         """Until the interaction has its callback and no handler is still running."""
         deadline = time.monotonic() + timeout
-        while not (self.api.callbacks(sent.id) and self.bot.in_flight == 0):
+        while not (len(self.api.callbacks(sent.id)) >= answers and self.bot.in_flight == 0):
             if time.monotonic() > deadline:
                 raise AssertionError(f"interaction {sent.id} got no complete answer in {timeout}s")
             await asyncio.sleep(0.005)
@@ -209,8 +219,11 @@ class Harness:
         return self.api.original(sent.token)
 
     def note(self, sent: Sent) -> str:
-        """The ephemeral text the clicker got (as the callback, or as a follow-up)."""
+        """The ephemeral text the clicker got (as the callback, on the clicked message it
+        updated, or as a follow-up)."""
         callback = self.callback(sent)
+        if callback.body["type"] == 7:
+            return callback.data.get("content") or ""
         if callback.body["type"] == 4:
             assert callback.data.get("flags", 0) & EPHEMERAL, "expected an ephemeral reply"
             return callback.data.get("content", "")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.discord.live import DENIED
+from bot.discord.render import DENIED
 from bot.engine.clock import FakeClock
 from storage.schedules import StoredSchedule, list_schedules
 from storage.users import PlayerRef
@@ -56,7 +56,7 @@ async def test_an_invalid_schedule_is_a_private_message_naming_the_value(
     sent = await add(h, channel=channel, **values)
     assert h.callback(sent).data["flags"] & EPHEMERAL
     assert h.note(sent).startswith(expected), h.note(sent)
-    assert await h.bot.dailies.schedules.list(str(GUILD_ID)) == []
+    assert await h.bot.conversation.admin.schedules.list(str(GUILD_ID)) == []
     listed = await h.admin(ADMIN, "list", "schedule")
     assert "No schedules yet" in h.callback(listed).data["embeds"][0]["description"]
 
@@ -67,11 +67,11 @@ async def test_add_list_pause_resume_remove(h: Harness) -> None:
     match = re.search(r"Added schedule `(\w+)`", note)
     assert match, note
     schedule_id = match[1]
-    assert "07:05 Europe/Berlin, mon,tue,wed,thu,fri, card of " in note
+    assert "07:05 Europe/Berlin, mon,tue,wed,thu,fri" in note and "card" in note
     assert f"in <#{OTHER_CHANNEL_ID}>" in note
     # Thursday 2026-05-28 22:26 in Berlin: next is Friday 07:05 CEST = 05:05 UTC.
     assert "First post <t:1780031100:R>" in note
-    assert h.bot.scheduler._wake.is_set()  # re-plans its next wake-up
+    assert h.bot.conversation.scheduler._wake.is_set()  # re-plans its next wake-up
     h.clock.advance(1)  # the list is in order of creation
     await add(h, format="live")
 
@@ -84,13 +84,14 @@ async def test_add_list_pause_resume_remove(h: Harness) -> None:
     assert "live of" in lines[1] and f"<#{CHANNEL_ID}>" in lines[1]
 
     paused = await h.admin(ADMIN, "pause", "schedule", id=schedule_id)
-    assert h.note(paused) == f"⏸️ Paused schedule `{schedule_id}`."
+    assert h.note(paused).startswith(f"⏸️ Paused schedule `{schedule_id}`: ")
+    assert "07:05 Europe/Berlin" in h.note(paused)
     listed = h.callback(await h.admin(ADMIN, "list", "schedule")).data
     assert listed["embeds"][0]["description"].splitlines()[0].endswith("⏸️ paused")
     resumed = await h.admin(ADMIN, "resume", "schedule", id=schedule_id)
-    assert h.note(resumed) == f"▶️ Resumed schedule `{schedule_id}`."
+    assert h.note(resumed).startswith(f"▶️ Resumed schedule `{schedule_id}`: ")
     removed = await h.admin(ADMIN, "remove", "schedule", id=schedule_id)
-    assert h.note(removed) == f"🗑️ Removed schedule `{schedule_id}`."
+    assert h.note(removed).startswith(f"🗑️ Removed schedule `{schedule_id}`: ")
     listed = h.callback(await h.admin(ADMIN, "list", "schedule")).data
     assert len(listed["embeds"][0]["description"].splitlines()) == 1
     for action in ("remove", "pause", "resume"):
@@ -116,7 +117,7 @@ async def test_a_member_without_manage_server_is_refused_everything(
     h: Harness, api: FakeDiscord
 ) -> None:
     await add(h)
-    [schedule] = await h.bot.dailies.schedules.list(str(GUILD_ID))
+    [schedule] = await h.bot.conversation.admin.schedules.list(str(GUILD_ID))
     attempts = [
         await add(h, user=BOB),
         await h.admin(BOB, "list", "schedule"),
@@ -154,7 +155,7 @@ async def test_post_daily_names_a_bad_time_zone_or_pack(
 async def test_post_daily_in_a_channel_the_bot_cannot_post_in(h: Harness, api: FakeDiscord) -> None:
     api.deny_channels.add(OTHER_CHANNEL_ID)
     sent = await h.admin(ADMIN, "post-daily", channel=OTHER_CHANNEL_ID)
-    assert h.note(sent).startswith(f"⚠️ I can't post in <#{OTHER_CHANNEL_ID}>")
+    assert h.note(sent).startswith(f"⚠️ I couldn't post in <#{OTHER_CHANNEL_ID}>")
     api.deny_channels.clear()  # fixed: posting again posts the card that failed before
     again = await h.admin(ADMIN, "post-daily", channel=OTHER_CHANNEL_ID)
     assert "📅 Posted the daily challenge" in h.note(again)
@@ -214,4 +215,4 @@ async def test_the_leaderboard_shows_every_period_and_your_own_rank_outside_the_
     }
     option = [{"type": 3, "name": "period", "value": "year"}]
     bad = await h.slash(ANN, "leaderboard", options=option)
-    assert h.note(bad) == "⚠️ period 'year' is not one of: day, week, month, all"
+    assert h.note(bad) == "Unknown period 'year'; use one of day, week, month, all."

@@ -56,10 +56,12 @@ async def test_the_card_start_runs_once_per_member_and_the_leaderboard_button(
         "Leaderboard",
     ]
     daily_id = card.custom_ids()[0].split(":")[2]
-    daily = await h.bot.dailies.core.get(daily_id)
+    daily = await h.bot.conversation.runs.dailies.get(daily_id)
 
     run = await start(h, ANN, card)
-    assert "📅 Daily challenge · 2026-05-28 — good luck!" in run.content
+    assert run.content == (
+        "📅 Daily challenge 2026-05-28: your own run, only you see it. Good luck!"
+    )
     assert "Question 1/5" in run.text
     assert f"closes <t:{int(h.clock.now()) + 120}:R>" in run.text
     assert "2 of 2 left" in run.text
@@ -86,7 +88,7 @@ async def test_an_unfinished_run_resumes_from_the_card(h: Harness) -> None:
     await h.click(BOB, run, problem.answer)
     h.clock.advance(5)
     resumed = await start(h, BOB, card)  # e.g. the ephemeral message was dismissed
-    assert "resuming your run" in resumed.content
+    assert resumed.content == "▶ Resuming your daily challenge."
     assert "Question 1/5" in resumed.text and "✅ Correct!" in resumed.text
     await h.click(BOB, resumed, "Next ▶")
     assert "Question 2/5" in resumed.text
@@ -100,13 +102,13 @@ async def test_the_card_shows_the_days_summary_when_the_day_ends(
     await h.play(ANN, ann)
     bob = await start(h, BOB, card)
     await h.play(BOB, bob, right=False)
-    daily = await h.bot.dailies.core.get(card.custom_ids()[0].split(":")[2])
+    daily = await h.bot.conversation.runs.dailies.get(card.custom_ids()[0].split(":")[2])
 
     h.clock.set(MIDNIGHT_UTC - 1)
-    await h.bot.watcher.sweep()
+    await h.bot.conversation.watcher.sweep()
     assert api.edits_of(card.id) == []
     h.clock.set(MIDNIGHT_UTC + 1)
-    await h.bot.watcher.sweep()
+    await h.bot.conversation.watcher.sweep()
     [edit] = api.edits_of(card.id)
     assert edit.path == f"/channels/{CHANNEL_ID}/messages/{card.id}"
     fields = {f["name"]: f["value"] for f in card.embeds[0]["fields"]}
@@ -118,7 +120,7 @@ async def test_the_card_shows_the_days_summary_when_the_day_ends(
     assert fields["🧗 Hardest question"].startswith("`1.`")  # all tie at 50%: the first
     assert f"50% got it right · answer **{hardest.answer}**" in fields["🧗 Hardest question"]
     assert card.components == []
-    await h.bot.watcher.sweep()
+    await h.bot.conversation.watcher.sweep()
     assert len(api.edits_of(card.id)) == 1  # closed once
 
     late = await h.click_id(ADMIN, card, f"lrq:ds:{daily.id}")  # an old client still shows it
@@ -162,7 +164,7 @@ async def test_a_schedule_fires_once_with_two_bots_on_one_database(
     try:
         added = await a.admin(ADMIN, "add", "schedule", time="21:00", timezone="UTC")
         assert "🗓️ Added schedule" in a.note(added)
-        both = [a.bot.scheduler, b.bot.scheduler]
+        both = [a.bot.conversation.scheduler, b.bot.conversation.scheduler]
         assert await asyncio.gather(*(s.tick() for s in both)) == [[], []]  # 20:26: not yet
         clock.set(MIDNIGHT_UTC - 3 * 3600 + 5)  # 21:00:05
         for _ in range(3):
@@ -171,7 +173,7 @@ async def test_a_schedule_fires_once_with_two_bots_on_one_database(
         assert len(cards) == 1 and len(api.channel_posts(CHANNEL_ID)) == 1
         await b.close()  # one restarts around the fire time
         b = await Harness.start(api, db_path, clock)
-        assert await b.bot.scheduler.tick() == []
+        assert await b.bot.conversation.scheduler.tick() == []
         run = await start(b, ANN, cards[0])  # the other process serves the card's clicks
         assert "Question 1/5" in run.text
     finally:
@@ -183,12 +185,12 @@ async def test_a_late_bot_posts_within_the_grace_and_skips_beyond(
     h: Harness, api: FakeDiscord, caplog: pytest.LogCaptureFixture
 ) -> None:
     await h.admin(ADMIN, "add", "schedule", time="21:00", timezone="UTC")
-    h.bot.scheduler.grace_s = 600
+    h.bot.conversation.scheduler.grace_s = 600
     h.clock.set(MIDNIGHT_UTC - 3 * 3600 + 540)  # back 9 minutes late: posts
-    assert [r.status for r in await h.bot.scheduler.tick()] == ["posted"]
+    assert [r.status for r in await h.bot.conversation.scheduler.tick()] == ["posted"]
     h.clock.set(MIDNIGHT_UTC + 21 * 3600 + 660)  # the next day 11 minutes late: skipped
     with caplog.at_level(logging.WARNING):
-        assert [r.status for r in await h.bot.scheduler.tick()] == ["skipped"]
+        assert [r.status for r in await h.bot.conversation.scheduler.tick()] == ["skipped"]
     assert "skipped" in caplog.text
     assert len(api.channel_posts(CHANNEL_ID)) == 1
 
@@ -203,12 +205,12 @@ async def test_a_live_question_schedule_posts_a_live_question(h: Harness, api: F
         timezone="UTC",
         format="live",
     )
-    assert "card" not in h.note(added) and "live of" in h.note(added)
+    assert "card" not in h.note(added) and "live" in h.note(added)
     h.clock.set(MIDNIGHT_UTC - 3 * 3600)
-    assert [r.status for r in await h.bot.scheduler.tick()] == ["posted"]
+    assert [r.status for r in await h.bot.conversation.scheduler.tick()] == ["posted"]
     [message] = h.messages_in(OTHER_CHANNEL_ID)
     assert "📣 Live question" in message.text
-    assert h.bot.watcher._wake.is_set()
+    assert h.bot.conversation.watcher._wake.is_set()
 
 
 async def test_a_scheduled_post_that_discord_refuses_is_recorded_as_failed(
@@ -217,8 +219,8 @@ async def test_a_scheduled_post_that_discord_refuses_is_recorded_as_failed(
     await h.admin(ADMIN, "add", "schedule", time="21:00", timezone="UTC")
     api.deny_channels.add(CHANNEL_ID)  # the bot lost access after the schedule was made
     h.clock.set(MIDNIGHT_UTC - 3 * 3600)
-    assert [r.status for r in await h.bot.scheduler.tick()] == ["failed"]
-    assert await h.bot.scheduler.tick() == []
+    assert [r.status for r in await h.bot.conversation.scheduler.tick()] == ["failed"]
+    assert await h.bot.conversation.scheduler.tick() == []
 
 
 async def test_badges_are_announced_only_when_the_server_opts_in(
@@ -231,7 +233,7 @@ async def test_badges_are_announced_only_when_the_server_opts_in(
     refused = await h.admin(BOB, "announce", state="on")
     assert "Manage Server" in h.note(refused)
     sent = await h.admin(ADMIN, "announce", channel=OTHER_CHANNEL_ID, state="on")
-    assert h.note(sent) == f"🎖️ Badge awards will be announced in <#{OTHER_CHANNEL_ID}>."
+    assert h.note(sent) == f"📣 Badge announcements are on, in <#{OTHER_CHANNEL_ID}>."
     await h.play(BOB, await start(h, BOB, card))
     [announcement] = api.channel_posts(OTHER_CHANNEL_ID)
     assert announcement.body["allowed_mentions"]["parse"] == []  # shown, not pinged
@@ -240,7 +242,7 @@ async def test_badges_are_announced_only_when_the_server_opts_in(
     assert any("**Flawless**" in line for line in lines)
 
     off = await h.admin(ADMIN, "announce", state="off")
-    assert h.note(off) == "🔕 Badge awards are no longer announced."
+    assert h.note(off) == "🔕 Badge announcements are off."
     _, run = await h.start_run(ANN, "challenge")
     await h.play(ANN, run)
     assert len(api.channel_posts(OTHER_CHANNEL_ID)) == 1

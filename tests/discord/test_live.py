@@ -3,7 +3,7 @@ edits the public message with the answer, the tally and who was right first."""
 
 from __future__ import annotations
 
-from bot.discord.live import DENIED
+from bot.discord.render import DENIED
 from problems.model import Problem
 from runner.client import RunnerClient
 
@@ -48,11 +48,11 @@ async def post(h: Harness, problem: Problem, user: User = ADMIN, channel: int | 
 async def test_live_question_lifecycle(h: Harness, api: FakeDiscord) -> None:
     problem = problem_of_kind(h, "conceptual")
     sent = await post(h, problem)
-    assert h.bot.watcher._wake.is_set()  # the watcher re-plans for the new deadline
-    assert "📣 Posted a live question in" in h.note(sent)
+    assert h.bot.conversation.watcher._wake.is_set()  # the watcher re-plans for the new deadline
+    assert h.note(sent).startswith(f"📣 Posted live question `{problem.id}` in <#{CHANNEL_ID}>")
     [posted] = api.channel_posts(CHANNEL_ID)
     assert not posted.body.get("flags", 0) & EPHEMERAL
-    message = api.messages[max(api.messages)]
+    message = api.channel_messages(CHANNEL_ID)[-1]  # the public post, not the admin's note
     labels = [c["label"] for row in message.components for c in row["components"]]
     assert labels == [*problem.choices, "Hint"]
     assert f"<t:{int(h.clock.now()) + problem.time_limit_s}:R>" in message.text
@@ -61,7 +61,7 @@ async def test_live_question_lifecycle(h: Harness, api: FakeDiscord) -> None:
     hint = await h.click(ANN, message, "Hint")
     assert problem.hint in h.note(hint)
     right = await h.click(ANN, message, problem.answer)
-    assert h.note(right).startswith(f"🔒 Locked in **{problem.answer}**")
+    assert h.note(right).startswith(f"🔒 You locked in **{problem.answer}**")
     again = await h.click(ANN, message, wrong_letters(problem)[0])
     assert "You already locked in" in h.note(again)
     h.clock.advance(5)
@@ -70,9 +70,9 @@ async def test_live_question_lifecycle(h: Harness, api: FakeDiscord) -> None:
     await h.click(ADMIN, message, problem.answer)
     assert api.edits_of(message.id) == []  # nobody learns the answer before the deadline
 
-    assert await h.bot.watcher.sweep() == 0
+    assert await h.bot.conversation.watcher.sweep() == 0
     h.clock.advance(problem.time_limit_s)
-    assert await h.bot.watcher.sweep() == 1
+    assert await h.bot.conversation.watcher.sweep() == 1
     [edit] = api.edits_of(message.id)
     assert edit.path == f"/channels/{CHANNEL_ID}/messages/{message.id}"
     text = message.text
@@ -91,9 +91,9 @@ async def test_live_question_lifecycle(h: Harness, api: FakeDiscord) -> None:
 async def test_a_live_question_that_nobody_answers(h: Harness, api: FakeDiscord) -> None:
     problem = problem_of_kind(h, "conceptual")
     await post(h, problem)
-    message = api.messages[max(api.messages)]
+    message = api.channel_messages(CHANNEL_ID)[-1]
     h.clock.advance(problem.time_limit_s + 1)
-    await h.bot.watcher.sweep()
+    await h.bot.conversation.watcher.sweep()
     assert "Nobody answered." in message.text
 
 
@@ -106,10 +106,10 @@ async def test_post_to_another_channel_and_show_real_output_at_the_close(
         sent = await post(h, problem, channel=OTHER_CHANNEL_ID)
         assert f"<#{OTHER_CHANNEL_ID}>" in h.note(sent)
         assert len(api.channel_posts(OTHER_CHANNEL_ID)) == 1
-        message = api.messages[max(api.messages)]
+        message = api.channel_messages(OTHER_CHANNEL_ID)[-1]
         assert f"```py\n{(problem.code or '').strip()}" in message.text
         h.clock.advance(problem.time_limit_s)
-        await h.bot.watcher.sweep()
+        await h.bot.conversation.watcher.sweep()
         assert "Real output (PyTorch 2.13.0)" in message.text
     finally:
         await h.close()
@@ -118,7 +118,7 @@ async def test_post_to_another_channel_and_show_real_output_at_the_close(
 async def test_a_channel_the_bot_cannot_post_in_is_explained(h: Harness, api: FakeDiscord) -> None:
     api.deny_channels.add(OTHER_CHANNEL_ID)
     sent = await post(h, problem_of_kind(h, "conceptual"), channel=OTHER_CHANNEL_ID)
-    assert "I can't post in" in h.note(sent)
+    assert h.note(sent).startswith(f"⚠️ I couldn't post in <#{OTHER_CHANNEL_ID}>")
 
 
 async def test_an_unknown_problem_id_is_a_friendly_error(h: Harness) -> None:

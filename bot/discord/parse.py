@@ -1,31 +1,31 @@
-"""The slash commands: `/lrquiz …` for everyone and `/lrquiz-admin …` for server managers.
+"""What Discord delivers, as actions: the slash commands and the buttons, each in an Envelope.
 
-The groups do not hold a reference to a running bot (handlers reach it through
-`interaction.client`), so `lrquiz discord sync` can build and upload them without opening
-the database.
+The commands are declared here with their options (also what `lrquiz discord sync`
+uploads); discord.py parses a delivered command's options and each command's callback
+names its action. Buttons are read from their custom ids (`ids.read`). Nothing here
+decides anything: the conversation does, once the envelope is handed to it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import cache
-from typing import TYPE_CHECKING, cast
+from typing import Any
 from zoneinfo import available_timezones
 
 import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
-from bot.engine.badges import badges_of
+from bot.conversation import actions as a
+from bot.conversation.announce import DIRECT_WORKSPACE
 from bot.engine.periods import PERIODS
 from bot.labels import PERIOD_TITLES
+from storage.refs import MessageRef
 
-from . import render
-from .reply import Reply
-from .runs import PLATFORM, player_ref, workspace_of
+from . import ids
 
-if TYPE_CHECKING:
-    from .client import LrquizBot
-
+PLATFORM = "discord"
 PERIOD_CHOICES = [Choice(name=PERIOD_TITLES[p], value=p) for p in PERIODS]
 FORMAT_CHOICES = [
     Choice(name="daily challenge card", value="card"),
@@ -35,15 +35,42 @@ ON_OFF = [Choice(name="on", value="on"), Choice(name="off", value="off")]
 AUTOCOMPLETE_MAX = 25
 
 
-def _bot(interaction: discord.Interaction) -> LrquizBot:
-    return cast("LrquizBot", interaction.client)
+def actor(interaction: discord.Interaction) -> a.Actor:
+    """Players are scoped per server; direct messages share one "dm" workspace."""
+    user = interaction.user
+    direct = interaction.guild_id is None
+    return a.Actor(
+        PLATFORM,
+        DIRECT_WORKSPACE if direct else str(interaction.guild_id),
+        str(user.id),
+        user.display_name,
+        channel=str(interaction.channel_id or ""),
+        is_admin=not direct and interaction.permissions.manage_guild,
+        direct=direct,
+    )
 
 
-async def _streak(interaction: discord.Interaction, player: int) -> int | None:
-    """The daily streak in this server (none in direct messages, which have no dailies)."""
-    if interaction.guild_id is None:
-        return None
-    return await _bot(interaction).dailies.streak(player, workspace_of(interaction))
+def envelope(interaction: discord.Interaction, action: a.Action, now: float) -> a.Envelope:
+    """The interaction id is unique per delivery; its token edits the answer for 15 minutes."""
+    reply = MessageRef(
+        str(interaction.channel_id or ""),
+        "@original",
+        {"token": interaction.token, "application_id": str(interaction.application_id), "at": now},
+    )
+    return a.Envelope(actor(interaction), action, str(interaction.id), reply)
+
+
+def button(interaction: discord.Interaction) -> a.Action | None:
+    """A click's action, or None for a button this bot cannot read (an old layout)."""
+    custom_id = (interaction.data or {}).get("custom_id")
+    return ids.read(custom_id) if isinstance(custom_id, str) else None
+
+
+async def _deliver(interaction: discord.Interaction, action: a.Action) -> None:
+    await interaction.client.deliver(interaction, action)  # type: ignore[attr-defined]
+
+
+# --- the commands ----------------------------------------------------------------------
 
 
 @cache
@@ -60,7 +87,7 @@ async def timezone_choices(interaction: discord.Interaction, current: str) -> li
 
 
 async def pack_choices(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-    packs = _bot(interaction).service.packs.values()
+    packs = interaction.client.service.packs.values()  # type: ignore[attr-defined]
     typed = current.strip().lower()
     return [
         Choice(name=f"{p.id} — {p.title}"[:100], value=p.id)
@@ -69,80 +96,52 @@ async def pack_choices(interaction: discord.Interaction, current: str) -> list[C
     ][:AUTOCOMPLETE_MAX]
 
 
+MODES = {
+    "challenge": "5 timed problems, 2 attempts each, hints",
+    "test": "10 questions, easy to hard, 1 attempt, no hints",
+    "practice": "5 untimed problems with full solutions",
+    "learn": "The concept first, then practice",
+}
+
+
+def _start(mode: str) -> Callable[[discord.Interaction], Awaitable[None]]:
+    async def start(interaction: discord.Interaction) -> None:
+        await _deliver(interaction, a.StartRun(mode))
+
+    return start
+
+
 def player_group() -> app_commands.Group:
     group = app_commands.Group(
         name="lrquiz", description="Timed PyTorch quizzes on learning-rate differentials"
     )
 
-    @group.command(name="challenge", description="5 timed problems, 2 attempts each, hints")
-    async def challenge(interaction: discord.Interaction) -> None:
-        await _bot(interaction).runs.start(interaction, "challenge")
-
-    @group.command(name="test", description="10 questions, easy to hard, 1 attempt, no hints")
-    async def test(interaction: discord.Interaction) -> None:
-        await _bot(interaction).runs.start(interaction, "test")
-
-    @group.command(name="practice", description="5 untimed problems with full solutions")
-    async def practice(interaction: discord.Interaction) -> None:
-        await _bot(interaction).runs.start(interaction, "practice")
-
-    @group.command(name="learn", description="The concept first, then practice")
-    async def learn(interaction: discord.Interaction) -> None:
-        await _bot(interaction).runs.start(interaction, "learn")
+    for mode, description in MODES.items():
+        group.add_command(
+            app_commands.Command(name=mode, description=description, callback=_start(mode))
+        )
 
     @group.command(name="leaderboard", description="Points and accuracy in this server")
     @app_commands.describe(period="today, this week, this month or all time (default)")
     @app_commands.choices(period=PERIOD_CHOICES)
     async def leaderboard(interaction: discord.Interaction, period: str = "all") -> None:
-        service = _bot(interaction).service
-        async with Reply(interaction, ephemeral=False) as reply:
-            if period not in PERIODS:
-                await reply.say(f"⚠️ period {period!r} is not one of: {', '.join(PERIODS)}")
-                return
-            me = await service.player_id(player_ref(interaction))
-            board = await service.leaderboard(PLATFORM, workspace_of(interaction), period, me)
-            await reply.show(render.Screen(embeds=[render.leaderboard(board, me)]))
+        await _deliver(interaction, a.ShowLeaderboard(period))
 
     @group.command(name="stats", description="Accuracy by kind and difficulty, points, badges")
     @app_commands.describe(member="whose record to show (default: yours)")
     async def stats(interaction: discord.Interaction, member: discord.User | None = None) -> None:
-        service = _bot(interaction).service
-        async with Reply(interaction) as reply:
-            if member is None or member.id == interaction.user.id:
-                player: int | None = await service.player_id(player_ref(interaction))
-            else:
-                player = await service.find_player(
-                    PLATFORM, workspace_of(interaction), str(member.id)
-                )
-            if player is None:
-                await reply.say(
-                    f"{member.display_name if member else 'You'} hasn't played here yet."
-                )
-                return
-            streak = await _streak(interaction, player)
-            embed = render.stats(await service.stats(player), streak)
-            await reply.show(render.Screen(embeds=[embed]))
+        if member is None or member.id == interaction.user.id:
+            await _deliver(interaction, a.ShowStats())
+        else:
+            await _deliver(interaction, a.ShowStats(str(member.id), member.display_name))
 
     @group.command(name="badges", description="Badges you have earned and those left to earn")
     async def badges(interaction: discord.Interaction) -> None:
-        service = _bot(interaction).service
-        async with Reply(interaction) as reply:
-            player = await service.player_id(player_ref(interaction))
-            earned = [
-                (badge, n)
-                for badge_id, n in await service.badges(player)
-                if (badge := service.badge(badge_id)) is not None
-            ]
-            available = list(
-                {b.id: b for p in service.packs.values() for b in badges_of(p)}.values()
-            )
-            streak = await _streak(interaction, player)
-            await reply.show(render.Screen(embeds=[render.badges(earned, available, streak)]))
+        await _deliver(interaction, a.ShowBadges())
 
     @group.command(name="help", description="How to play")
     async def help_(interaction: discord.Interaction) -> None:
-        async with Reply(interaction) as reply:
-            await reply.show(render.Screen(embeds=[render.help_embed()]))
+        await _deliver(interaction, a.ShowHelp())
 
     return group
 
@@ -165,6 +164,10 @@ class PostableChannel(app_commands.Transformer):
 ChannelOption = app_commands.Transform[app_commands.AppCommandChannel, PostableChannel]
 
 
+def _id(channel: Any | None) -> str | None:
+    return str(channel.id) if channel is not None else None
+
+
 def admin_group() -> app_commands.Group:
     group = app_commands.Group(
         name="lrquiz-admin",
@@ -184,7 +187,7 @@ def admin_group() -> app_commands.Group:
         channel: ChannelOption | None = None,
         problem: str | None = None,
     ) -> None:
-        await _bot(interaction).lives.post(interaction, channel.id if channel else None, problem)
+        await _deliver(interaction, a.PostLive(_id(channel), problem))
 
     @group.command(name="post-daily", description="Post today's daily challenge card now")
     @app_commands.describe(
@@ -199,23 +202,37 @@ def admin_group() -> app_commands.Group:
         timezone: str | None = None,
         pack: str | None = None,
     ) -> None:
-        await _bot(interaction).admin.post_daily(
-            interaction, channel.id if channel else None, timezone, pack
-        )
+        await _deliver(interaction, a.PostDaily(_id(channel), timezone, pack))
 
     @group.command(name="announce", description="Announce badge awards in a channel, or stop")
     @app_commands.describe(
-        state="on or off",
-        channel="where to announce (default: where the badge was earned)",
+        state="on or off", channel="where to announce (default: where the badge was earned)"
     )
     @app_commands.choices(state=ON_OFF)
     async def announce(
         interaction: discord.Interaction, state: str, channel: ChannelOption | None = None
     ) -> None:
-        await _bot(interaction).admin.announce(interaction, state, channel.id if channel else None)
+        if state not in ("on", "off"):
+            await _deliver(interaction, a.BadInput(f"⚠️ state {state!r} is not on or off"))
+        else:
+            await _deliver(interaction, a.SetAnnounce(state == "on", _id(channel)))
 
     group.add_command(schedule_group())
     return group
+
+
+CHANGES = {
+    "remove": "Delete a schedule",
+    "pause": "Stop a schedule from posting until resumed",
+    "resume": "Let a paused schedule post again",
+}
+
+
+def _change(verb: str) -> Callable[[discord.Interaction, str], Awaitable[None]]:
+    async def change(interaction: discord.Interaction, id: str) -> None:
+        await _deliver(interaction, a.ChangeSchedule(verb, id))
+
+    return change
 
 
 def schedule_group() -> app_commands.Group:
@@ -243,28 +260,16 @@ def schedule_group() -> app_commands.Group:
         pack: str | None = None,
         format: str = "card",
     ) -> None:
-        await _bot(interaction).admin.schedule_add(
-            interaction, time, timezone, channel.id if channel else None, weekdays, pack, format
-        )
+        action = a.AddSchedule(time, timezone, _id(channel), weekdays, pack, format)
+        await _deliver(interaction, action)
 
     @schedule.command(name="list", description="This server's schedules")
     async def list_(interaction: discord.Interaction) -> None:
-        await _bot(interaction).admin.schedule_list(interaction)
+        await _deliver(interaction, a.ListSchedules())
 
-    @schedule.command(name="remove", description="Delete a schedule")
-    @app_commands.describe(id="the schedule's id, from the list")
-    async def remove(interaction: discord.Interaction, id: str) -> None:
-        await _bot(interaction).admin.schedule_change(interaction, "remove", id)
-
-    @schedule.command(name="pause", description="Stop a schedule from posting until resumed")
-    @app_commands.describe(id="the schedule's id, from the list")
-    async def pause(interaction: discord.Interaction, id: str) -> None:
-        await _bot(interaction).admin.schedule_change(interaction, "pause", id)
-
-    @schedule.command(name="resume", description="Let a paused schedule post again")
-    @app_commands.describe(id="the schedule's id, from the list")
-    async def resume(interaction: discord.Interaction, id: str) -> None:
-        await _bot(interaction).admin.schedule_change(interaction, "resume", id)
+    for verb, description in CHANGES.items():
+        change = app_commands.Command(name=verb, description=description, callback=_change(verb))
+        schedule.add_command(app_commands.describe(id="the schedule's id, from the list")(change))
 
     return schedule
 
