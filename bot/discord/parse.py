@@ -101,6 +101,7 @@ MODES = {
     "test": "10 questions, easy to hard, 1 attempt, no hints",
     "practice": "5 untimed problems with full solutions",
     "learn": "The concept first, then practice",
+    "review": "Spaced review: your due cards first, then your weakest topic",
 }
 
 
@@ -138,6 +139,10 @@ def player_group() -> app_commands.Group:
     @group.command(name="badges", description="Badges you have earned and those left to earn")
     async def badges(interaction: discord.Interaction) -> None:
         await _deliver(interaction, a.ShowBadges())
+
+    @group.command(name="dashboard", description="A private link to your progress on the web")
+    async def dashboard(interaction: discord.Interaction) -> None:
+        await _deliver(interaction, a.ShowDashboard())
 
     @group.command(name="help", description="How to play")
     async def help_(interaction: discord.Interaction) -> None:

@@ -393,6 +393,18 @@ def stats(screen: s.StatsScreen) -> discord.Embed:
             f"{d.capitalize()}: {_accuracy(acc)}" for d, acc in view.by_difficulty.items()
         ),
     )
+    if view.mastery:
+        lines = [
+            f"{m.topic}: {m.success:.0%} ({plural(m.answers, 'answer')})" for m in view.mastery
+        ]
+        if view.weakest is not None:
+            lines.append(f"👉 weakest: **{view.weakest.topic}** — `/lrquiz review` drills it")
+        embed.add_field(
+            name="Mastery by topic", value=clip("\n".join(lines), FIELD_MAX), inline=False
+        )
+    if view.cards:
+        recall = f" · predicted recall {view.predicted_recall:.0%}" if view.predicted_recall else ""
+        embed.add_field(name="🔁 Reviews due", value=f"{view.reviews_due} of {view.cards}{recall}")
     embed.add_field(name="Badges", value=badge_lines(view.badges) or "None yet.", inline=False)
     return embed
 
@@ -533,6 +545,7 @@ Timed multiple-choice PyTorch problems on **learning-rate differentials** \
 `/lrquiz test` — 10 questions easy → hard, 2:00 each, 1 attempt, no hints, points
 `/lrquiz practice` — 5 untimed problems with full solutions, no points
 `/lrquiz learn` — the concept first, then practice
+`/lrquiz review` — spaced review: due cards first, then your weakest topic
 
 **Records**
 `/lrquiz leaderboard [period]` — day, week, month or all time

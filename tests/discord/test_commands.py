@@ -31,7 +31,8 @@ async def test_help_lists_every_command(h: Harness) -> None:
     sent = await h.slash(ANN, "help")
     assert h.callback(sent).data["flags"] & EPHEMERAL
     text = _embed(h, sent)["description"]
-    for command in ("challenge", "test", "practice", "learn", "leaderboard", "stats", "badges"):
+    commands = ("challenge", "test", "practice", "learn", "review", "leaderboard", "stats")
+    for command in (*commands, "badges"):
         assert f"/lrquiz {command}" in text
 
 
@@ -56,8 +57,15 @@ async def test_stats_for_yourself_and_for_another_member(h: Harness) -> None:
     assert mine["title"] == "📊 Ann"
     assert "1/1 (100%) correct overall" in mine["description"]
     fields = {f["name"]: f["value"] for f in mine["fields"]}
-    assert set(fields) == {"By kind", "By difficulty", "Badges"}
+    assert set(fields) == {
+        "By kind",
+        "By difficulty",
+        "Mastery by topic",
+        "🔁 Reviews due",
+        "Badges",
+    }
     assert "1/1 (100%)" in fields["By kind"] and "1/1 (100%)" in fields["By difficulty"]
+    assert "weakest:" in fields["Mastery by topic"] and "of 1" in fields["🔁 Reviews due"]
 
     user = ANN.member()["user"]
     resolved = {"users": {user["id"]: user}, "members": {user["id"]: ANN.member()}}
@@ -71,6 +79,12 @@ async def test_stats_for_yourself_and_for_another_member(h: Harness) -> None:
         ANN, "stats", options=[{"type": 6, "name": "member", "value": bob["id"]}], resolved=resolved
     )
     assert h.note(nobody) == f"<@{BOB.id}> hasn't played here yet."  # a mention, not a ping
+
+
+async def test_dashboard_is_a_private_signed_link_for_this_server(h: Harness) -> None:
+    sent = await h.slash(ANN, "dashboard")
+    assert h.callback(sent).data["flags"] & EPHEMERAL
+    assert f"/discord/{GUILD_ID}/?t=" in h.note(sent)
 
 
 async def test_badges_shows_earned_and_still_to_earn(h: Harness) -> None:
