@@ -84,6 +84,7 @@ class TerminalReplier:
         self.now = now
         self.run: RunScreen | None = None
         self._on_screen: QuestionView | None = None  # the question as last drawn
+        self._drawn = 0
 
     @property
     def live(self) -> bool:
@@ -97,13 +98,16 @@ class TerminalReplier:
         if screen.output_pending:
             emit(self.console, Text(render.RUNNING, style="dim"))
             return
+        first = self._drawn == 0
+        self._drawn += 1
         if screen.intro is not None and self.live:
-            self.console.clear()
             await self.paged(render.intro(screen.intro))
             await self.reader.read(START)
             screen = copy_with(screen, intro=None)
+            first = False  # the summary has been read: clear it for question 1
         if self.live:
-            self.console.clear()
+            if not first:  # keep what was said before the run's first screen
+                self.console.clear()
             drawn = render.run(screen, self.now(), with_status=False)
             if screen.question is not None:
                 emit(self.console, drawn)  # the prompt's toolbar shows the status, live

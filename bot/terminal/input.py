@@ -79,19 +79,20 @@ class TtyReader:
 
     interactive = True
 
-    def __init__(self) -> None:
-        from prompt_toolkit import PromptSession
-
-        self._session: PromptSession[str] = PromptSession()
-
     async def read(
         self, message: str = "", deadline: float | None = None, toolbar: Toolbar | None = None
     ) -> str | None:
         if deadline is not None and deadline <= time.time():
             raise TimeoutError
+        from prompt_toolkit import PromptSession
+
+        # A session per line: a session keeps the last toolbar for every later prompt.
+        session: PromptSession[str] = PromptSession(
+            bottom_toolbar=toolbar, refresh_interval=TICK_S if toolbar is not None else None
+        )
         loop = asyncio.get_running_loop()
         timer: asyncio.TimerHandle | None = None
-        app = self._session.app
+        app = session.app
 
         def time_up() -> None:
             nonlocal timer
@@ -103,11 +104,7 @@ class TtyReader:
         if deadline is not None:
             timer = loop.call_later(max(0.0, deadline - time.time()), time_up)
         try:
-            return await self._session.prompt_async(
-                message,
-                bottom_toolbar=toolbar,
-                refresh_interval=TICK_S if toolbar is not None else None,
-            )
+            return await session.prompt_async(message)
         except EOFError:
             return None
         finally:

@@ -149,6 +149,8 @@ class TerminalGame:
         """Quitting a daily gives up the day, so ask first; other runs just end."""
         if not self.daily:
             return True
+        if not self.reader.interactive:  # a pipe has no prompt line: say it
+            self.say(GIVE_UP.rstrip())
         answer = await self.reader.read(GIVE_UP, deadline)
         return answer is None or parse.is_yes(answer)
 

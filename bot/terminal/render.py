@@ -46,6 +46,7 @@ from problems.model import Pack
 
 HELP = "Type A, B, C or D to answer, h for a hint, q to quit."
 RUNNING = "⏳ Running the code in PyTorch…"
+GUTTER = "    │ "
 # Names longer than this are cut with "…" so the leaderboard's columns stay put.
 NAME_WIDTH = 24
 TONE_STYLES = {"info": "", "ok": "green", "warning": "yellow", "error": "bold red"}
@@ -68,8 +69,12 @@ class CodeBlock:
             syntax = Syntax(self.code, "python", line_numbers=True, word_wrap=True)
             yield Padding(syntax, (0, 0, 0, 2))
             return
+        room = max(10, options.max_width - len(GUTTER))
         for line in self.code.splitlines() or [""]:
-            yield Text.assemble("    │ ", line)
+            # Code cannot be word-wrapped; a long line is folded, each piece in the gutter.
+            pieces = [line[i : i + room] for i in range(0, len(line), room)] or [""]
+            for piece in pieces:
+                yield Text.assemble(GUTTER, piece)
 
 
 def text_of(rich_text: Rich, style: str = "") -> Text:
