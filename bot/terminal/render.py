@@ -42,7 +42,7 @@ from bot.engine.scoring import points_for
 from bot.engine.views import QuestionView, RevealView, SummaryView
 from bot.labels import KIND_LABELS, OUTCOME_LABELS, PERIOD_TITLES, clock_text
 from bot.real_output import RealOutput
-from problems.model import Pack
+from problems.model import Badge, Pack
 
 HELP = "Type A, B, C or D to answer, h for a hint, q to quit."
 RUNNING = "⏳ Running the code in PyTorch…"
@@ -282,14 +282,14 @@ def streak(days: int) -> Text:
     return Text(f"🔥 Daily streak: {days} day{'s' if days != 1 else ''}")
 
 
-def badge_list(earned: Iterable[tuple[object, int]]) -> RenderableType:
+def badge_list(earned: Iterable[tuple[Badge, int]]) -> RenderableType:
     earned = list(earned)
     if not earned:
         return Text("No badges yet. A perfect challenge earns the first one.")
     lines = [Text("Badges:")]
     for badge, times in earned:
         extra = f" ×{times}" if times > 1 else ""
-        lines.append(Text(f"  {badge.emoji} {badge.name}{extra} — {badge.description}"))  # type: ignore[attr-defined]
+        lines.append(Text(f"  {badge.emoji} {badge.name}{extra} — {badge.description}"))
     return Group(*lines)
 
 
