@@ -54,6 +54,10 @@ def write(console: Console, lines: list[str]) -> None:
     console.file.flush()
 
 
+def same_question(a: QuestionView, b: QuestionView) -> bool:
+    return (a.session_id, a.index) == (b.session_id, b.index)
+
+
 class TerminalPlatform:
     """The terminal has no channels: nothing is posted or edited later, nobody is admin."""
 
@@ -115,21 +119,12 @@ class TerminalReplier:
                 await self.paged(drawn)
         else:
             self.print_changes(screen)
-        view = screen.question
-        self._on_screen = view
+        self._on_screen = screen.question
 
     def print_changes(self, screen: RunScreen) -> None:
         """On a pipe: the whole screen when it is new, else what changed under it."""
         view, before = screen.question, self._on_screen
-        if (
-            view is None
-            or before is None
-            or (before.session_id, before.index)
-            != (
-                view.session_id,
-                view.index,
-            )
-        ):
+        if view is None or before is None or not same_question(view, before):
             emit(self.console, render.run(screen, self.now()))
             return
         asked_again = screen.note is None and before.tried == view.tried
