@@ -61,10 +61,15 @@ def start(tmp: Path, panes: list[Pane], db: Path, *args: str, pack: Path | None 
 
 
 def shown_problem(pane: Pane, problems: list[dict]) -> dict:
-    screen = " ".join(pane.screen().split())
-    found = [p for p in problems if " ".join(p["prompt"].split()) in screen]
-    assert len(found) == 1, pane.screen()
-    return found[0]
+    """The problem on screen, once its question is drawn and the prompt waits."""
+    deadline = time.monotonic() + 15
+    while True:
+        screen = " ".join(pane.screen().split())
+        found = [p for p in problems if " ".join(p["prompt"].split()) in screen]
+        if len(found) == 1 and "q quit" in screen:
+            return found[0]
+        assert time.monotonic() < deadline, pane.screen()
+        time.sleep(0.2)
 
 
 def wrong(problem: dict) -> str:
@@ -174,6 +179,7 @@ def test_ctrl_c_leaves_the_run_and_play_offers_to_resume_it(
     pane.wait_for(NEXT_PROMPT)
     pane.type("")
     pane.wait_for("Question 2/2")
+    pane.wait_for("q quit")  # the prompt is up
     pane.key("C-c")
     assert pane.exit_code() == 130
     history = pane.history()

@@ -34,7 +34,9 @@ class Pane:
     ) -> None:
         self.tmux = need_tmux()
         self.socket = str(tmp / f"tmux-{time.monotonic_ns()}.sock")
-        shell = f"{shlex.join(command(*args))}; echo EXIT=$?; sleep 600"
+        # The shell traps SIGINT (a Ctrl-C also reaches it) so the pane stays open to read;
+        # a trapped signal is reset to the default in lrquiz, unlike an ignored one.
+        shell = f"trap : INT; {shlex.join(command(*args))}; echo EXIT=$?; sleep 600"
         subprocess.run(
             [self.tmux, "-S", self.socket, "-f", "/dev/null", "new-session", "-d", "-s", "p",
              "-x", str(width), "-y", str(height), "sh", "-c", shell],
@@ -91,8 +93,10 @@ class Pane:
 
     def seconds_left(self) -> int:
         """The countdown as the toolbar shows it now."""
-        found = TOOLBAR_TIME.search(self.screen())
-        assert found is not None, self.screen()
+        deadline = time.monotonic() + 3
+        while (found := TOOLBAR_TIME.search(self.screen())) is None:
+            assert time.monotonic() < deadline, self.screen()  # caught mid-redraw: look again
+            time.sleep(0.1)
         return int(found.group(1)) * 60 + int(found.group(2))
 
     def exit_code(self, timeout: float = 20) -> int:
