@@ -61,12 +61,14 @@ class CodeBlock:
     """Highlighted (with line numbers) on a colour terminal; a plain `│` gutter otherwise,
     so piped output stays greppable and copy-pastable."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, output: bool = False) -> None:
         self.code = code.rstrip("\n")
+        self.output = output  # what a program printed: no Python colours, no line numbers
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if console.color_system is not None and console.is_terminal:
-            syntax = Syntax(self.code, "python", line_numbers=True, word_wrap=True)
+            lexer = "text" if self.output else "python"
+            syntax = Syntax(self.code, lexer, line_numbers=not self.output, word_wrap=True)
             yield Padding(syntax, (0, 0, 0, 2))
             return
         room = max(10, options.max_width - len(GUTTER))
@@ -179,7 +181,9 @@ def real_output(real: RealOutput | None, pending: bool) -> list[RenderableType]:
         return [Text(""), Text(RUNNING, style="dim")]
     if real is None:
         return []
-    body: RenderableType = CodeBlock(real.text) if real.available else Text(f"    ({real.reason})")
+    body: RenderableType = (
+        CodeBlock(real.text, output=True) if real.available else Text(f"    ({real.reason})")
+    )
     return [Text(""), Text(real.heading + ":", style="bold"), body]
 
 
