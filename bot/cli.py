@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import getpass
 import importlib
-import json
 import os
 import sqlite3
 import sys
@@ -15,16 +14,10 @@ from collections.abc import Sequence
 
 from dotenv import load_dotenv
 
-from bot.bootstrap import open_runner, open_service
 from bot.engine.modes import MODES
 from bot.engine.periods import PERIODS
-from bot.labels import PERIOD_TITLES
-from bot.service import GameService, Leaderboard
 from problems.errors import PackError
 from storage.errors import StorageError
-from storage.users import PlayerRef
-
-TERMINAL = ("terminal", "local")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,8 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
 
     play = commands.add_parser("play", help="play in this terminal (answers from stdin)")
-    play.add_argument("--mode", choices=MODES, default="challenge")
-    play.add_argument("--user", default=None, help="player name (default: your login name)")
+    play.add_argument(
+        "--mode", choices=MODES, default=None, help="default: challenge (timed, 2:00 a question)"
+    )
+    play.add_argument(
+        "--user", default=None, type=_user_name, help="player name (default: your login name)"
+    )
     play.add_argument(
         "--db",
         default=None,
@@ -48,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--daily",
         action="store_true",
         help="play today's daily challenge instead (once a day; keeps a streak)",
+    )
+    play.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue your unfinished run (of --mode, if given) instead of starting one",
     )
     play.add_argument(
         "--packs",
@@ -69,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--db", default=None)
     board.add_argument("--period", choices=PERIODS, default="all")
     board.add_argument("--json", action="store_true", help="machine-readable output")
+    board.add_argument("--user", default=None, type=_user_name, help="whose rank to show")
     board.set_defaults(func=_leaderboard)
 
     for name, func, text in (
@@ -76,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
         ("badges", _badges, "the badges you have earned"),
     ):
         record = commands.add_parser(name, help=text)
-        record.add_argument("--user", default=None, help="player name (default: login name)")
+        record.add_argument(
+            "--user", default=None, type=_user_name, help="player name (default: login name)"
+        )
         record.add_argument("--db", default=None)
         record.set_defaults(func=func)
 
@@ -111,6 +116,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:
+        return _reader_went_away()
+    except ModuleNotFoundError as error:
+        extra = EXTRAS.get((error.name or "").split(".")[0])
+        if extra is None:
+            raise
+        print(f"lrquiz: error: {missing_extra(extra)}", file=sys.stderr)
+        return 1
     except (StorageError, PackError, ValueError, OSError) as error:
         print(f"lrquiz: error: {_first_line(error)}", file=sys.stderr)
         return 1
@@ -131,71 +144,102 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 70
 
 
+# Optional parts of the install, by the module that is missing without them.
+EXTRAS = {
+    "discord": "discord",
+    "slack_bolt": "slack",
+    "slack_sdk": "slack",
+    "torch": "runner",
+    "numpy": "runner",
+}
+
+
+def missing_extra(extra: str) -> str:
+    """How to add an optional part: from the checkout lrquiz was installed from."""
+    return (
+        f"this needs lrquiz's optional {extra!r} part; from your lrquiz checkout run: "
+        f'pip install -e ".[{extra}]"'
+    )
+
+
+def _reader_went_away() -> int:
+    """`lrquiz leaderboard | head`: the reader left; stop quietly, as Unix tools do."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the exit-time flush cannot fail again
+    return 141
+
+
 def _first_line(error: BaseException) -> str:
     text = str(error)
     return text.splitlines()[0] if text else type(error).__name__
 
 
+def _user_name(text: str) -> str:
+    """A player name must have something visible in it."""
+    name = " ".join(text.split())
+    if not name or not name.isprintable():
+        raise argparse.ArgumentTypeError(f"not a usable player name: {text!r}")
+    return name
+
+
 def _play(args: argparse.Namespace) -> int:
-    return asyncio.run(_play_async(args))
+    from bot.terminal.app import PlayRequest, play
+
+    if args.daily and (args.mode is not None or args.resume):
+        flag = "--mode" if args.mode is not None else "--resume"
+        raise ValueError(
+            f"--daily and {flag} do not go together: the daily challenge has its own rules "
+            "(5 timed questions) and resumes an unfinished run by itself"
+        )
+    request = PlayRequest(
+        user=args.user or _login_name(),
+        mode=args.mode or "challenge",
+        mode_given=args.mode is not None,
+        db=args.db,
+        packs=args.packs,
+        pack=args.pack,
+        runner=args.runner,
+        daily=args.daily,
+        resume=args.resume,
+        timezone=_local_zone(),
+    )
+    return _run_game(play(request))
 
 
-async def _play_async(args: argparse.Namespace) -> int:
-    from bot.terminal.input import LineReader
-    from bot.terminal.play import TerminalGame
-
-    service = await open_service(args.db, args.packs, pack_id=args.pack)
+def _run_game(work) -> int:
+    """Run the terminal's asyncio work; Ctrl-C at any moment is a quiet exit 130."""
     try:
-        name = args.user or _login_name()
-        player_id = await service.player_id(PlayerRef(*TERMINAL, name, name))
-        async with open_runner(args.runner) as runner:
-            game = TerminalGame(
-                service, player_id, sys.stdout, LineReader(), runner, interactive=sys.stdin.isatty()
-            )
-            if args.daily:
-                await game.play_daily(_local_zone(), args.pack)
-            else:
-                await game.play(args.mode, args.pack)
-    finally:
-        await service.db.close()
-    return 0
+        return asyncio.run(work)
+    except KeyboardInterrupt:
+        print("", file=sys.stderr)
+        return 130
 
 
 def _login_name() -> str:
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
+        return _user_name(getpass.getuser())
+    except (KeyError, OSError, argparse.ArgumentTypeError):
         return "player"
 
 
 def _stats(args: argparse.Namespace) -> int:
-    return asyncio.run(_record_async(args, with_stats=True))
+    from bot.conversation.actions import ShowStats
+
+    return _record(args, ShowStats())
 
 
 def _badges(args: argparse.Namespace) -> int:
-    return asyncio.run(_record_async(args, with_stats=False))
+    from bot.conversation.actions import ShowBadges
+
+    return _record(args, ShowBadges())
 
 
-async def _record_async(args: argparse.Namespace, with_stats: bool) -> int:
-    from bot.dailies import DailyChallenges
-    from bot.terminal import render
+def _record(args: argparse.Namespace, action, as_json: bool = False) -> int:
+    from bot.terminal.app import records
 
-    service = await open_service(args.db)
-    try:
-        name = args.user or _login_name()
-        player_id = await service.find_player(*TERMINAL, name)
-        if player_id is None:
-            print(f"{name} has not played here yet. Start with: lrquiz play")
-            return 0
-        view = await service.stats(player_id)
-        if with_stats:
-            streak = await DailyChallenges(service).streak(player_id, *TERMINAL, _local_zone())
-            print(render.stats(view, streak))
-        else:
-            print(render.badges(view.badges))
-    finally:
-        await service.db.close()
-    return 0
+    user = args.user or _login_name()
+    return _run_game(records(action, user, args.db, _local_zone(), as_json))
 
 
 def _local_zone() -> str:
@@ -217,49 +261,9 @@ def _read(path: str) -> str:
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
-    return asyncio.run(_leaderboard_async(args))
+    from bot.conversation.actions import ShowLeaderboard
 
-
-async def _leaderboard_async(args: argparse.Namespace) -> int:
-    service: GameService = await open_service(args.db)
-    try:
-        board = await service.leaderboard(*TERMINAL, period=args.period)
-    finally:
-        await service.db.close()
-    print(_board_json(board) if args.json else _board_text(board))
-    return 0
-
-
-def _board_json(board: Leaderboard) -> str:
-    return json.dumps(
-        {
-            "period": board.period,
-            "rows": [
-                {
-                    "rank": r.rank,
-                    "name": r.name,
-                    "points": r.points,
-                    "correct": r.correct,
-                    "answered": r.answered,
-                    "accuracy": round(r.accuracy, 4),
-                }
-                for r in board.rows
-            ],
-        },
-        indent=2,
-    )
-
-
-def _board_text(board: Leaderboard) -> str:
-    lines = [f"🏆 Leaderboard — {PERIOD_TITLES[board.period]}"]
-    if not board.rows:
-        lines.append("No answers yet. Play with: lrquiz play")
-    for row in board.rows:
-        lines.append(
-            f"{row.rank:>3}. {row.name:<20} {row.points:>6} pts  "
-            f"{row.correct}/{row.answered} correct ({row.accuracy:.0%})"
-        )
-    return "\n".join(lines)
+    return _record(args, ShowLeaderboard(args.period), as_json=args.json)
 
 
 if __name__ == "__main__":

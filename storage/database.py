@@ -14,7 +14,7 @@ import aiosqlite
 
 from .errors import StorageError, write_refused
 from .leaderboard import refresh_totals
-from .migrations import LATEST_VERSION, check_schema, migrate
+from .migrations import DAMAGED, LATEST_VERSION, check_schema, migrate
 from .sessions import SessionCache
 
 T = TypeVar("T")
@@ -65,10 +65,15 @@ class Database:
                 target.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StorageError(f"{where}: cannot create its folder ({exc.strerror})") from None
+        conn = aiosqlite.connect(where, isolation_level=None)
         try:
-            conn = await aiosqlite.connect(where, isolation_level=None)
+            await conn
         except sqlite3.Error as exc:
+            await _stopped(conn)
             raise StorageError(f"{where}: cannot open database ({exc})") from None
+        except BaseException:  # Ctrl-C while connecting
+            await _stopped(conn)
+            raise
         return await cls._prepared(conn, where, _prepare)
 
     @classmethod
@@ -103,7 +108,12 @@ class Database:
             raise
         except sqlite3.Error as exc:
             await conn.close()
+            if "malformed" in str(exc):
+                raise StorageError(f"{where}: {DAMAGED} ({exc})") from None
             raise StorageError(f"{where}: cannot use database ({exc})") from None
+        except BaseException:
+            await conn.close()
+            raise
         return db
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -201,6 +211,14 @@ class Database:
         if self._flusher is not None:
             await asyncio.shield(self._flusher)
         await self._conn.close()
+
+
+async def _stopped(conn: aiosqlite.Connection) -> None:
+    """Let a connection whose open failed finish its thread while the loop still runs;
+    its last message to a closed loop would print an "Event loop is closed" traceback."""
+    thread = conn._thread
+    if thread.is_alive():
+        await asyncio.to_thread(thread.join, 5)
 
 
 def _refused(exc: Exception) -> Exception:

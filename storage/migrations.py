@@ -300,6 +300,7 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
+DAMAGED = "this lrquiz database is damaged; restore it from a backup or move it aside"
 OWNED_TABLES = (
     "users",
     "sessions",
@@ -327,7 +328,12 @@ def current_version(conn: sqlite3.Connection) -> int:
     if not has_meta:
         return 0
     row = conn.execute("SELECT value FROM lrquiz_meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else 0
+    if row is None:
+        return 0
+    try:
+        return int(row[0])
+    except (TypeError, ValueError):
+        raise StorageError(f"schema version {row[0]!r} is not a number") from None
 
 
 def check_schema(conn: sqlite3.Connection, where: str) -> int:
@@ -335,7 +341,10 @@ def check_schema(conn: sqlite3.Connection, where: str) -> int:
 
     Read-only, so a refused file is left exactly as it was.
     """
-    version = current_version(conn)
+    try:
+        version = current_version(conn)
+    except StorageError as error:
+        raise StorageError(f"{where}: {DAMAGED} ({error})") from None
     if version > LATEST_VERSION:
         raise SchemaTooNew(
             f"{where}: database schema version {version} is newer than this lrquiz supports "
@@ -361,6 +370,9 @@ def migrate(conn: sqlite3.Connection, version: int) -> int:
 def _refuse_foreign_tables(conn: sqlite3.Connection, where: str) -> None:
     names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     clash = sorted(names.intersection(OWNED_TABLES))
+    if "lrquiz_meta" in names and len(clash) >= len(OWNED_TABLES) // 2:
+        # lrquiz's own tables, but its version record is gone: damage, not another app.
+        raise StorageError(f"{where}: {DAMAGED} (its schema version record is missing)")
     if clash:
         raise StorageError(
             f"{where}: already has a table {clash[0]!r} that lrquiz did not create; "

@@ -32,6 +32,7 @@ class Actor:
 @dataclass(frozen=True)
 class StartRun:
     mode: str
+    pack_id: str | None = None  # None: the service's default pack
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,14 @@ class Next:
 
 @dataclass(frozen=True)
 class Quit:
+    session_id: str
+
+
+@dataclass(frozen=True)
+class Expire:
+    """A front end's own countdown ran out (the terminal): close the question if its
+    deadline has passed, and show where the run stands (also how a run is resumed)."""
+
     session_id: str
 
 
@@ -167,7 +176,7 @@ class SetAnnounce:
     channel: str | None = None
 
 
-RunAction = Answer | Hint | Next | Quit
+RunAction = Answer | Hint | Next | Quit | Expire
 AdminAction = PostLive | PostDaily | AddSchedule | ListSchedules | ChangeSchedule | SetAnnounce
 Action = (
     StartRun

@@ -20,6 +20,9 @@ class Context:
     service: GameService
     platform: Platform
     runner: Runner | None = None
+    # Where days are counted when the platform knows better than its schedules (a
+    # terminal: the machine's own zone); None asks the workspace's schedules.
+    home_timezone: str | None = None
     # Set once the deadline watcher and scheduler exist, to re-plan their next wake-up.
     poke_deadlines: Callable[[], None] = field(default=lambda: None)
     poke_schedules: Callable[[], None] = field(default=lambda: None)

@@ -76,8 +76,9 @@ class Conversation:
         *,
         grace_s: float = DEFAULT_GRACE_S,
         max_sleep_s: float = 15.0,
+        home_timezone: str | None = None,
     ) -> None:
-        self.ctx = Context(service, platform, runner)
+        self.ctx = Context(service, platform, runner, home_timezone=home_timezone)
         self.service = service
         self.runs = Runs(self.ctx)
         self.records = Records(self.ctx)
@@ -118,9 +119,9 @@ class Conversation:
     async def _accept(self, envelope: a.Envelope) -> Finish:
         action = envelope.action
         if isinstance(action, a.StartRun):
-            started = await self.runs.accept_start(envelope, action.mode)
+            started = await self.runs.accept_start(envelope, action.mode, action.pack_id)
             return lambda r: self.runs.finish_start(r, started)
-        if isinstance(action, a.Answer | a.Hint | a.Next | a.Quit):
+        if isinstance(action, a.Answer | a.Hint | a.Next | a.Quit | a.Expire):
             step = await self.runs.accept_click(envelope, action)
             return lambda r: self.runs.finish_click(envelope, r, step)
         if isinstance(action, a.StartDaily):

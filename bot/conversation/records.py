@@ -43,7 +43,7 @@ class Records:
             return 0
         from bot.dailies import DailyChallenges
 
-        zone = await self.schedules.home_timezone(actor.workspace)
+        zone = self.ctx.home_timezone or await self.schedules.home_timezone(actor.workspace)
         return await DailyChallenges(self.ctx.service).streak(
             player_id, actor.platform, actor.workspace, zone
         )

@@ -25,7 +25,7 @@ from bot.engine.views import question_view, reveal_view, summary_view
 from bot.service import PlayerOperation, Step
 from storage.refs import MessageRef
 
-from .actions import Answer, Envelope, Hint, Next, RunAction, StartDaily
+from .actions import Answer, Envelope, Expire, Hint, Next, RunAction, StartDaily
 from .announce import announce_badges
 from .context import Context, delivery
 from .output import show_with_output
@@ -50,6 +50,8 @@ def _operation(action: RunAction, ctx: Context) -> tuple[str, PlayerOperation[An
         return "hint", lambda s, p, now: game.take_hint(s, pack_of(s.pack_id), p, now, action.index)
     if isinstance(action, Next):
         return "next", lambda s, p, now: (game.advance(s, pack_of(s.pack_id), p, now), None)
+    if isinstance(action, Expire):
+        return "expire", lambda s, p, now: (game.expire(s, pack_of(s.pack_id), now), None)
     return "quit", lambda s, p, now: (game.abandon(s, p, now), None)
 
 
@@ -84,9 +86,11 @@ class Runs:
     # Each action is accepted (applied and committed) before the platform is told it was
     # received, then finished (rendered and delivered) after.
 
-    async def accept_start(self, envelope: Envelope, mode: str) -> Step[None]:
+    async def accept_start(
+        self, envelope: Envelope, mode: str, pack_id: str | None = None
+    ) -> Step[None]:
         return await self.service.start_for(
-            delivery(envelope), mode, lambda s: {"session_id": s.after.id}
+            delivery(envelope), mode, lambda s: {"session_id": s.after.id}, pack_id
         )
 
     async def finish_start(self, replier: Replier, step: Step[None]) -> None:

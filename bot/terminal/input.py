@@ -1,4 +1,10 @@
-"""Line input with a deadline, from a terminal or a pipe."""
+"""Line input with a deadline: prompt_toolkit on a terminal, a reader thread on a pipe.
+
+On a terminal the prompt keeps a toolbar under it that is redrawn twice a second, so the
+countdown ticks while the player thinks (also after a hint or a wrong answer), and the
+prompt is closed when the question's time is up. On a pipe nothing is redrawn: lines are
+read as they come, so a script can play.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,23 @@ import asyncio
 import contextlib
 import sys
 import threading
-from typing import TextIO
+import time
+from collections.abc import Callable
+from typing import Protocol, TextIO
+
+Toolbar = Callable[[], object]  # prompt_toolkit formatted text, recomputed at every redraw
+TICK_S = 0.5
+
+
+class Reader(Protocol):
+    interactive: bool
+
+    async def read(
+        self, message: str = "", deadline: float | None = None, toolbar: Toolbar | None = None
+    ) -> str | None:
+        """The next line without its newline; None at end of input; TimeoutError once
+        `deadline` (a time.time() moment) passes."""
+        ...
 
 
 class LineReader:
@@ -15,6 +37,8 @@ class LineReader:
     Lines queue up in order, so nothing typed while a timer fires is lost, and the daemon
     thread never keeps the program alive after the game ends.
     """
+
+    interactive = False
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stdin
@@ -38,11 +62,51 @@ class LineReader:
         threading.Thread(target=pump, name="stdin-reader", daemon=True).start()
         return queue
 
-    async def readline(self, timeout: float | None = None) -> str | None:
-        """The next line without its newline; None at end of input; TimeoutError on deadline."""
+    async def read(
+        self, message: str = "", deadline: float | None = None, toolbar: Toolbar | None = None
+    ) -> str | None:
         if self._queue is None:
             self._queue = self._start()
+        timeout = None if deadline is None else max(0.0, deadline - time.time())
         line = await asyncio.wait_for(self._queue.get(), timeout)
         if line is None:
             self._queue.put_nowait(None)  # stay at end of input for later calls
         return line
+
+
+class TtyReader:
+    """A prompt_toolkit prompt with a live toolbar; Ctrl-C raises KeyboardInterrupt."""
+
+    interactive = True
+
+    async def read(
+        self, message: str = "", deadline: float | None = None, toolbar: Toolbar | None = None
+    ) -> str | None:
+        if deadline is not None and deadline <= time.time():
+            raise TimeoutError
+        from prompt_toolkit import PromptSession
+
+        # A session per line: a session keeps the last toolbar for every later prompt.
+        session: PromptSession[str] = PromptSession(
+            bottom_toolbar=toolbar, refresh_interval=TICK_S if toolbar is not None else None
+        )
+        loop = asyncio.get_running_loop()
+        timer: asyncio.TimerHandle | None = None
+        app = session.app
+
+        def time_up() -> None:
+            nonlocal timer
+            if app.is_running:
+                app.exit(exception=TimeoutError())
+            else:  # the prompt has not started yet: look again shortly
+                timer = loop.call_later(0.05, time_up)
+
+        if deadline is not None:
+            timer = loop.call_later(max(0.0, deadline - time.time()), time_up)
+        try:
+            return await session.prompt_async(message)
+        except EOFError:
+            return None
+        finally:
+            if timer is not None:
+                timer.cancel()

@@ -1,23 +1,65 @@
-"""The terminal game loop: render views, read letters, call the game service."""
+"""The terminal game loop: read a line against the screen on show, send it as an action.
+
+Chat platforms push events; a terminal is a loop. Each turn looks at the run screen the
+conversation last showed, reads one line (or waits for the question's deadline, which the
+terminal enforces itself by sending `Expire` when its countdown ends), parses it into an
+action and hands it to the conversation, which decides and shows the next screen.
+"""
 
 from __future__ import annotations
 
-from typing import TextIO
+import asyncio
+import json
+import sqlite3
+from dataclasses import dataclass
 
-from bot.dailies import DailyChallenges
-from bot.engine.errors import GameError, QuestionClosed
-from bot.engine.modes import rules_for
-from bot.engine.state import SessionState
-from bot.engine.views import question_view, reveal_view, summary_view
-from bot.real_output import Runner, fetch_real_output
-from bot.service import GameService
+from rich.text import Text
 
-from . import render
-from .input import LineReader
+from bot.conversation.actions import Action, Actor, Expire, Next, Quit
+from bot.conversation.core import Conversation
+from bot.conversation.screens import RunScreen, Screen
+from bot.engine.views import QuestionView
 
-HELP = "Type A, B, C or D to answer, h for a hint, q to quit."
-# The terminal's daily challenges live in one pseudo-channel per database.
-TERMINAL_CHANNEL = ("terminal", "local", "terminal")
+from . import parse, render
+from .deliver import TerminalReplier, emit
+from .input import Reader
+
+ANSWER = "› "
+NEXT = "Enter ▶ next question · q quit › "
+GIVE_UP = "Give up today's daily challenge? You cannot play it again today. [y/N] "
+URGENT_S = 10
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """A run the player left without finishing (Ctrl-C, a closed terminal)."""
+
+    session_id: str
+    mode: str
+    asked: int
+    total: int
+
+
+def unfinished_runs(conn: sqlite3.Connection, player: Actor) -> list[Unfinished]:
+    """The player's unfinished runs, newest first; daily runs resume through --daily."""
+    rows = conn.execute(
+        "SELECT s.id, s.mode, s.problem_ids, "
+        "(SELECT count(*) FROM questions q WHERE q.session_id = s.id) "
+        "FROM sessions s JOIN users u ON u.id = s.user_id "
+        "WHERE u.platform = ? AND u.workspace = ? AND u.external_id = ? "
+        "AND s.finished_at IS NULL "
+        "AND s.id NOT IN (SELECT session_id FROM daily_entries) "
+        "ORDER BY s.started_at DESC",
+        (player.platform, player.workspace, player.user_id),
+    ).fetchall()
+    return [Unfinished(sid, mode, asked, len(json.loads(ids))) for sid, mode, ids, asked in rows]
+
+
+class Quiet:
+    """A replier that shows nothing: for ending an old run the player chose not to resume."""
+
+    async def show(self, screen: Screen, *, replace: bool = False) -> None:
+        return None
 
 
 class TerminalGame:
@@ -25,97 +67,105 @@ class TerminalGame:
 
     def __init__(
         self,
-        service: GameService,
-        player_id: int,
-        out: TextIO,
-        reader: LineReader,
-        runner: Runner | None = None,
-        interactive: bool = False,
+        conversation: Conversation,
+        player: Actor,
+        replier: TerminalReplier,
+        reader: Reader,
+        daily: bool = False,
     ) -> None:
-        self.service = service
-        self.player_id = player_id
-        self.out = out
+        self.conversation = conversation
+        self.player = player
+        self.replier = replier
         self.reader = reader
-        self.runner = runner
-        self.interactive = interactive
+        self.daily = daily
+        self._stopped = False
 
-    def say(self, text: str = "") -> None:
-        print(text, file=self.out, flush=True)
+    def say(self, text: str, style: str = "") -> None:
+        emit(self.replier.console, Text(text, style=style))
 
-    async def play(self, mode: str, pack_id: str | None = None) -> SessionState:
-        pack = self.service.pack(pack_id)
-        if rules_for(mode).show_summary_first:
-            self.say(render.learn_intro(pack))
-        return await self.run(await self.service.start(self.player_id, mode, pack.id))
+    async def send(self, action: Action) -> None:
+        await self.conversation.handle(parse.envelope(self.player, action), self.replier)
 
-    async def play_daily(self, timezone: str, pack_id: str | None = None) -> SessionState | None:
-        """Today's daily challenge for this database: once a day, and it builds a streak."""
-        dailies = DailyChallenges(self.service)
-        posting = await dailies.post(*TERMINAL_CHANNEL, timezone, pack_id)
+    async def end_quietly(self, session_id: str) -> None:
+        envelope = parse.envelope(self.player, Quit(session_id))
+        await self.conversation.handle(envelope, Quiet())
+
+    async def play(self, first: Action) -> RunScreen | None:
+        """Send `first` (a start, a daily start, a resume) and play until the run ends;
+        the final run screen, or None when no run was shown (say, already played today)."""
         try:
-            session = await dailies.start(posting.daily.id, self.player_id)
-        except GameError as error:
-            self.say(str(error))
-            return None
-        self.say(f"📅 Daily challenge for {posting.daily.local_date}")
-        session = await self.run(session)
-        days = await dailies.streak(self.player_id, *TERMINAL_CHANNEL[:2], timezone)
-        self.say(f"🔥 Daily streak: {days} day{'s' if days != 1 else ''}")
-        return session
+            await self.send(first)
+            return await self.loop()
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            if self.replier.run is not None and self.replier.run.summary is None:
+                self.say("")
+                self.say(self.kept(), "yellow")
+            raise
 
-    async def run(self, session: SessionState) -> SessionState:
-        """Ask each question of a started run, then show the summary."""
-        if session.current is not None and not session.current.is_open:
-            session = await self.service.advance(session.id, self.player_id)
-        while not session.is_finished:
-            session, quit_requested = await self._ask(session)
-            if quit_requested or session.is_finished:
-                break
-            if self.interactive and not await self._continue():
-                session = await self.service.quit(session.id, self.player_id)
-                break
-            session = await self.service.advance(session.id, self.player_id)
-        self.say(render.summary(summary_view(session, self.service.pack(session.pack_id))))
-        return session
+    def kept(self) -> str:
+        again = "lrquiz play --daily" if self.daily else "lrquiz play --resume"
+        return f"⏸ Stopped. Your run is saved; continue it with: {again}"
 
-    async def _ask(self, session: SessionState) -> tuple[SessionState, bool]:
-        """Run one question until it closes; True when the player quit."""
-        pack = self.service.pack(session.pack_id)
-        view = question_view(session, pack)
-        self.say(render.question(view, self.service.clock.now()))
-        while True:
-            view = question_view(session, pack)
-            timeout = view.seconds_left(self.service.clock.now())
-            try:
-                line = await self.reader.readline(timeout)
-            except TimeoutError:
-                session = await self.service.expire(session.id)
-                break
-            if line is None or line.strip().lower() in ("q", "quit"):
-                return await self.service.quit(session.id, self.player_id), True
-            command = line.strip().lower()
-            try:
-                if command in ("h", "hint"):
-                    session, text = await self.service.hint(session.id, self.player_id)
-                    self.say(render.hint(text))
-                elif command in ("a", "b", "c", "d"):
-                    session, result = await self.service.answer(session.id, self.player_id, command)
-                    if result.closed:
-                        break
-                    self.say(render.wrong(question_view(session, pack)))
-                elif command:
-                    self.say(HELP)
-            except QuestionClosed as closed:
-                self.say(str(closed))
-                session = await self.service.session(session.id)
-                break
-            except GameError as error:
-                self.say(str(error))
-        real = await fetch_real_output(self.runner, pack.problem(session.questions[-1].problem_id))
-        self.say(render.reveal(reveal_view(session, pack), real))
-        return session, False
+    async def loop(self) -> RunScreen | None:
+        while not self._stopped:
+            screen = self.replier.run
+            if screen is None or screen.summary is not None:
+                return screen
+            if screen.question is not None:
+                await self.on_question(screen.question)
+            else:
+                await self.on_reveal(screen.session_id)
+        return self.replier.run
 
-    async def _continue(self) -> bool:
-        self.say("\nPress Enter for the next question (q to quit).")
-        line = await self.reader.readline()
-        return line is not None and line.strip().lower() not in ("q", "quit")
+    async def on_question(self, view: QuestionView) -> None:
+        try:
+            line = await self.reader.read(ANSWER, view.deadline, lambda: self.toolbar(view))
+            if line is None:
+                await self.on_end_of_input(view.session_id)
+                return
+            action = parse.question_line(line, view)
+            if isinstance(action, parse.Ignore):
+                return
+            if isinstance(action, Quit) and not await self.may_quit(view.deadline):
+                return
+        except TimeoutError:
+            action = Expire(view.session_id)
+        await self.send(action)
+
+    async def on_reveal(self, session_id: str) -> None:
+        if not self.reader.interactive:
+            await self.send(Next(session_id))
+            return
+        line = await self.reader.read(NEXT)
+        if line is None:
+            await self.on_end_of_input(session_id)
+            return
+        action = parse.reveal_line(line, session_id)
+        if isinstance(action, Quit) and not await self.may_quit(None):
+            return
+        await self.send(action)
+
+    async def may_quit(self, deadline: float | None) -> bool:
+        """Quitting a daily gives up the day, so ask first; other runs just end."""
+        if not self.daily:
+            return True
+        if not self.reader.interactive:  # a pipe has no prompt line: say it
+            self.say(GIVE_UP.rstrip())
+        answer = await self.reader.read(GIVE_UP, deadline)
+        return answer is None or parse.is_yes(answer)
+
+    async def on_end_of_input(self, session_id: str) -> None:
+        """Input ended: a daily is kept for later (it can be played once), others end."""
+        if self.daily:
+            self._stopped = True
+            self.say(self.kept(), "yellow")
+            return
+        await self.send(Quit(session_id))
+
+    def toolbar(self, view: QuestionView) -> list[tuple[str, str]]:
+        """The live status under the prompt, recomputed at every redraw."""
+        now = self.replier.now()
+        text = render.status(view, now).plain
+        left = view.seconds_left(now)
+        style = "bg:ansired fg:ansiwhite bold" if left is not None and left <= URGENT_S else ""
+        return [(style, f" {text} ")]

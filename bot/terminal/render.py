@@ -1,43 +1,162 @@
-"""Engine views as plain terminal text."""
+"""The conversation's neutral screens as rich renderables for a terminal.
+
+rich wraps every paragraph at the console's width (80 when output is a pipe) on word
+boundaries, measures emoji and wide characters when it aligns tables, and drops colour by
+itself when stdout is not a terminal, so one renderer serves a player and a script. Table
+cells carry no emoji: terminals disagree about the width of emoji with a variation
+selector (🖨️, 🎛️), and one such cell would push its row a column off.
+"""
 
 from __future__ import annotations
 
-import textwrap
+import time
+from collections.abc import Iterable
 
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from bot.conversation.screens import (
+    BadgesScreen,
+    Bold,
+    Channel,
+    Code,
+    HelpScreen,
+    LeaderboardScreen,
+    Link,
+    Notice,
+    Person,
+    RankedRow,
+    Refusal,
+    Rich,
+    RunScreen,
+    Screen,
+    StatsScreen,
+    When,
+)
+from bot.engine.modes import rules_for
+from bot.engine.scoring import points_for
 from bot.engine.stats import StatsView
 from bot.engine.views import QuestionView, RevealView, SummaryView
-from bot.labels import KIND_LABELS, OUTCOME_LABELS, clock_text
+from bot.labels import KIND_LABELS, OUTCOME_LABELS, PERIOD_TITLES, clock_text
 from bot.real_output import RealOutput
 from problems.model import Badge, Pack
 
-RULE = "─" * 64
+HELP = "Type A, B, C or D to answer, h for a hint, q to quit."
+RUNNING = "⏳ Running the code in PyTorch…"
+GUTTER = "    │ "
+# Names longer than this are cut with "…" so the leaderboard's columns stay put.
+NAME_WIDTH = 24
+TONE_STYLES = {"info": "", "ok": "green", "warning": "yellow", "error": "bold red"}
 
 
-def code_block(code: str) -> str:
-    return "\n".join(f"    │ {line}" for line in code.rstrip("\n").splitlines())
+def kind_name(kind: str) -> str:
+    """A kind's label without its emoji, for table cells (see the module docstring)."""
+    return KIND_LABELS[kind].split(" ", 1)[1]
 
 
-def question(view: QuestionView, now: float) -> str:
+class CodeBlock:
+    """Highlighted (with line numbers) on a colour terminal; a plain `│` gutter otherwise,
+    so piped output stays greppable and copy-pastable."""
+
+    def __init__(self, code: str, output: bool = False) -> None:
+        self.code = code.rstrip("\n")
+        self.output = output  # what a program printed: no Python colours, no line numbers
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if console.color_system is not None and console.is_terminal:
+            lexer = "text" if self.output else "python"
+            syntax = Syntax(self.code, lexer, line_numbers=not self.output, word_wrap=True)
+            yield Padding(syntax, (0, 0, 0, 2))
+            return
+        room = max(10, options.max_width - len(GUTTER))
+        for line in self.code.splitlines() or [""]:
+            # Code cannot be word-wrapped; a long line is folded, each piece in the gutter.
+            pieces = [line[i : i + room] for i in range(0, len(line), room)] or [""]
+            for piece in pieces:
+                yield Text.assemble(GUTTER, piece)
+
+
+def text_of(rich_text: Rich, style: str = "") -> Text:
+    """The conversation's rich text with bold and code kept; moments in local time."""
+    out = Text(style=style)
+    for part in rich_text.parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, Bold):
+            out.append(part.text, "bold")
+        elif isinstance(part, Code):
+            out.append(part.text, "cyan")
+        elif isinstance(part, Person):
+            out.append(part.name, "bold")
+        elif isinstance(part, Channel):
+            out.append(f"#{part.id}")
+        elif isinstance(part, When):
+            out.append(moment(part))
+        elif isinstance(part, Link):
+            out.append("(message)")
+    return out
+
+
+def moment(when: When) -> str:
+    if when.style == "long":
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(when.at))
+    left = when.at - time.time()
+    return f"in {clock_text(left)}" if left > 0 else time.strftime("%H:%M", time.localtime(when.at))
+
+
+def labelled(rows: Iterable[tuple[str, RenderableType]], indent: int = 2) -> Table:
+    """Label + text rows whose text wraps under itself (a hanging indent)."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for label, value in rows:
+        grid.add_row(" " * indent + label, value)
+    return grid
+
+
+# --- runs ----------------------------------------------------------------------------
+
+
+def difficulty(view: QuestionView) -> str:
+    """The one difficulty scale players see: the one points follow."""
+    level = view.problem.difficulty
+    if rules_for(view.mode).scored:
+        return f"{level} · {points_for(level, 1, False)} points"
+    return level
+
+
+def question(view: QuestionView) -> Group:
     problem = view.problem
-    level = problem.level or problem.difficulty
-    header = f"Question {view.number}/{view.total} · {KIND_LABELS[problem.kind]} · {level}"
-    lines = [RULE, header]
-    if problem.title:
-        lines.append(problem.title)
-    lines += ["", textwrap.fill(problem.prompt, 72)]
-    if problem.code:
-        lines += ["", code_block(problem.code)]
-    lines.append("")
-    lines += [
-        textwrap.fill(text, 72, initial_indent=f"  {letter}. ", subsequent_indent="     ")
-        for letter, text in problem.choices.items()
+    parts: list[RenderableType] = [
+        Rule(style="dim"),
+        Text(
+            f"Question {view.number}/{view.total} · {KIND_LABELS[problem.kind]} · "
+            f"{difficulty(view)}",
+            style="bold",
+        ),
     ]
-    lines.append("")
-    lines.append(status_line(view, now))
-    return "\n".join(lines)
+    if problem.title:
+        parts.append(Text(problem.title, style="bold cyan"))
+    parts += [Text(""), Text(problem.prompt)]
+    if problem.code:
+        parts += [Text(""), CodeBlock(problem.code)]
+    parts.append(Text(""))
+    parts.append(labelled((f"{letter}.", Text(text)) for letter, text in problem.choices.items()))
+    if view.hint_used:
+        parts += [Text(""), hint(view)]
+    return Group(*parts)
 
 
-def status_line(view: QuestionView, now: float) -> str:
+def hint(view: QuestionView) -> Text:
+    return Text.assemble(("💡 Hint: ", "bold yellow"), view.problem.hint)
+
+
+def status(view: QuestionView, now: float) -> Text:
+    """Time left, attempts left, what was tried and the keys: shown after every change."""
     parts = []
     left = view.seconds_left(now)
     if left is not None:
@@ -46,117 +165,248 @@ def status_line(view: QuestionView, now: float) -> str:
     parts.append(f"{view.attempts_left} {noun} left")
     if view.tried:
         parts.append("tried " + ", ".join(view.tried))
-    keys = "A-D to answer" + (", h for a hint" if view.hints_allowed else "") + ", q to quit"
+    keys = "A-D answer" + (" · h hint" if view.hints_allowed else "") + " · q quit"
     parts.append(keys)
-    return " · ".join(parts)
+    return Text(" · ".join(parts), style="dim")
 
 
-def wrong(view: QuestionView) -> str:
-    noun = "attempt" if view.attempts_left == 1 else "attempts"
-    return f"❌ Not quite. {view.attempts_left} {noun} left."
+def verdict(view: RevealView) -> Text:
+    line = Text(OUTCOME_LABELS.get(view.outcome, view.outcome), style="bold")
+    if view.outcome == "correct" and view.points:
+        line.append(f" +{view.points} points" + (" (hint used)" if view.hint_used else ""))
+    if view.repeat:
+        line.append(" (no points: you already scored this problem this week)")
+    return line
 
 
-def hint(text: str) -> str:
-    return f"💡 Hint: {text}"
+def real_output(real: RealOutput | None, pending: bool) -> list[RenderableType]:
+    if pending:
+        return [Text(""), Text(RUNNING, style="dim")]
+    if real is None:
+        return []
+    body: RenderableType = (
+        CodeBlock(real.text, output=True) if real.available else Text(f"    ({real.reason})")
+    )
+    return [Text(""), Text(real.heading + ":", style="bold"), body]
 
 
-def reveal(view: RevealView, real: RealOutput | None) -> str:
+def reveal(view: RevealView, real: RealOutput | None = None, pending: bool = False) -> Group:
     problem = view.problem
     solution = problem.solution
-    lines = [OUTCOME_LABELS.get(view.outcome, view.outcome)]
-    if view.outcome == "correct" and view.points:
-        lines[0] += f" +{view.points} points" + (" (hint used)" if view.hint_used else "")
-    if view.repeat:
-        lines[0] += " (no points: you already scored this problem this week)"
-    lines.append(f"Answer: {problem.answer}. {problem.answer_text}")
-    if real is not None:
-        lines += ["", real.heading + ":"]
-        lines.append(code_block(real.text) if real.available else f"    ({real.reason})")
-    lines += ["", "Solution"]
-    lines += [
-        f"  {n}. {textwrap.fill(step, 68, subsequent_indent='     ')}"
-        for n, step in enumerate(solution.steps, start=1)
-    ]
-    lines.append(f"  Final answer: {solution.final}")
+    answer = Text(f"{problem.answer}. {problem.answer_text}")
+    parts: list[RenderableType] = [verdict(view), labelled([("Answer:", answer)], indent=0)]
+    parts += real_output(real, pending)
+    parts += [Text(""), Text("Solution", style="bold")]
+    parts.append(labelled((f"{n}.", Text(step)) for n, step in enumerate(solution.steps, 1)))
+    parts.append(labelled([("Final answer:", Text(solution.final))]))
     if solution.quick_check:
-        lines.append(f"  Quick check: {solution.quick_check}")
+        parts.append(labelled([("Quick check:", Text(solution.quick_check))]))
     if solution.common_mistakes:
-        lines.append("  Common mistakes:")
-        lines += [f"    • {mistake}" for mistake in solution.common_mistakes]
-    return "\n".join(lines)
+        parts.append(Text("  Common mistakes:"))
+        parts.append(labelled((("•", Text(m)) for m in solution.common_mistakes), indent=4))
+    return Group(*parts)
 
 
-def summary(view: SummaryView) -> str:
-    lines = [RULE, f"{view.mode.capitalize()} finished · {view.pack_title}"]
-    if not view.completed:
-        lines[-1] = f"{view.mode.capitalize()} ended early · {view.pack_title}"
-    lines.append(f"Score: {view.correct}/{view.total} correct")
+def summary(view: SummaryView) -> Group:
+    ended = "finished" if view.completed else "ended early"
+    parts: list[RenderableType] = [
+        Rule(style="dim"),
+        Text(f"{view.mode.capitalize()} {ended} · {view.pack_title}", style="bold"),
+        Text(f"Score: {view.correct}/{view.total} correct"),
+    ]
     if view.scored:
-        lines.append(f"Points: {view.points}")
+        parts.append(Text(f"Points: {view.points}"))
     for badge in view.badges:
-        lines.append(f"{badge.emoji} Badge earned: {badge.name} — {badge.description}")
-    return "\n".join(lines)
+        parts.append(Text(f"{badge.emoji} Badge earned: {badge.name} — {badge.description}"))
+    return Group(*parts)
 
 
-def learn_intro(pack: Pack) -> str:
-    return "\n".join([RULE, f"📘 {pack.title}", "", pack.summary.strip(), ""])
+def intro(pack: Pack) -> Group:
+    return Group(Rule(style="dim"), Text(f"📘 {pack.title}", style="bold"), Text(""),
+                 Text(pack.summary.strip()), Text(""))  # fmt: skip
 
 
-def stats(view: StatsView, streak: int | None = None) -> str:
-    """A player's record: points, accuracy by kind and by difficulty, streak and badges."""
-    lines = [
-        RULE,
-        f"📊 {view.name}: {view.points} points, "
-        f"{view.overall.correct}/{view.overall.answered} correct "
-        f"({view.overall.ratio:.0%})",
+def run(screen: RunScreen, now: float, with_status: bool = True) -> Group:
+    """A whole run screen, as printed when nothing of it is on the screen yet."""
+    parts: list[RenderableType] = []
+    if screen.intro is not None:
+        parts.append(intro(screen.intro))
+    if screen.question is not None:
+        parts.append(question(screen.question))
+        if screen.note is not None:
+            parts.append(text_of(screen.note))
+        if with_status:
+            parts += [Text(""), status(screen.question, now)]
+        return Group(*parts)
+    if screen.note is not None:
+        parts.append(text_of(screen.note, "yellow"))
+    if screen.reveal is not None:
+        parts.append(reveal(screen.reveal, screen.real, screen.output_pending))
+    if screen.summary is not None:
+        parts.append(summary(screen.summary))
+    return Group(*parts)
+
+
+# --- records -------------------------------------------------------------------------
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def percent(ratio: float) -> str:
+    return f"{ratio:.0%}"
+
+
+def stats(screen: StatsScreen) -> RenderableType:
+    view = screen.view
+    if view.overall.answered == 0 and not view.badges:
+        return Text(f"{screen.who.name} has not played here yet. Start with: lrquiz play")
+    parts: list[RenderableType] = [
+        Text(
+            f"📊 {screen.who.name}: {view.points} points, "
+            f"{view.overall.correct}/{view.overall.answered} correct "
+            f"({percent(view.overall.ratio)})",
+            style="bold",
+        )
     ]
-    if streak is not None:
-        lines.append(f"🔥 Daily streak: {streak} day{'s' if streak != 1 else ''}")
-    lines.append("By kind:")
-    lines += [
-        f"  {KIND_LABELS[kind]:<22} {acc.correct}/{acc.answered}"
-        for kind, acc in view.by_kind.items()
-    ]
-    lines.append("By difficulty:")
-    lines += [
-        f"  {difficulty:<22} {acc.correct}/{acc.answered}"
-        for difficulty, acc in view.by_difficulty.items()
-    ]
-    lines += learning(view)
-    lines.append(badges(view.badges))
-    return "\n".join(lines)
+    if screen.streak is not None:
+        parts.append(streak(screen.streak))
+    for title, rows in (
+        ("By kind:", [(kind_name(k), a) for k, a in view.by_kind.items()]),
+        ("By difficulty:", list(view.by_difficulty.items())),
+    ):
+        table = Table(box=None, padding=(0, 2), show_edge=False, pad_edge=False)
+        table.add_column(title, no_wrap=True)
+        table.add_column("right", justify="right", no_wrap=True)
+        table.add_column("answered", justify="right", no_wrap=True)
+        table.add_column("accuracy", justify="right", no_wrap=True)
+        for label, acc in rows:
+            ratio = percent(acc.ratio) if acc.answered else "–"
+            table.add_row(label, str(acc.correct), str(acc.answered), ratio)
+        parts.append(Padding(table, (1, 0, 0, 0)))
+    learned = learning(view)
+    if learned:
+        parts.append(Padding(Group(*learned), (1, 0, 0, 0)))
+    parts.append(Padding(badge_list(view.badges), (1, 0, 0, 0)))
+    return Group(*parts)
 
 
-def learning(view: StatsView) -> list[str]:
+def learning(view: StatsView) -> list[Text]:
     """Mastery per topic, the weakest topic and spaced review, once there are answers."""
     lines = []
     if view.mastery:
-        lines.append("Mastery by topic (predicted share right):")
+        lines.append(Text("Mastery by topic (predicted share right):"))
         lines += [
-            f"  {KIND_LABELS.get(m.topic, m.topic):<22} {m.success:.0%}, "
-            f"{m.answers} answer{'s' if m.answers != 1 else ''}"
+            Text(f"  {m.topic}: {percent(m.success)}, {plural(m.answers, 'answer')}")
             for m in view.mastery
         ]
     if view.weakest is not None:
-        lines.append(
-            f"🎯 Weakest topic: {KIND_LABELS.get(view.weakest.topic, view.weakest.topic)} "
-            "(lrquiz play --mode review)"
-        )
+        lines.append(Text(f"Weakest topic: {view.weakest.topic} (lrquiz play --mode review)"))
     if view.cards:
         recall = (
-            f" · predicted recall {view.predicted_recall:.0%}"
+            f" · predicted recall {percent(view.predicted_recall)}"
             if view.predicted_recall is not None
             else ""
         )
-        lines.append(f"🔁 Reviews due: {view.reviews_due} of {view.cards} cards{recall}")
+        lines.append(Text(f"Reviews due: {view.reviews_due} of {view.cards} cards{recall}"))
     return lines
 
 
-def badges(earned: tuple[tuple[Badge, int], ...]) -> str:
+def streak(days: int) -> Text:
+    return Text(f"🔥 Daily streak: {days} day{'s' if days != 1 else ''}")
+
+
+def badge_list(earned: Iterable[tuple[Badge, int]]) -> RenderableType:
+    earned = list(earned)
     if not earned:
-        return "No badges yet. A perfect challenge earns the first one."
-    lines = ["Badges:"]
+        return Text("No badges yet. A perfect challenge earns the first one.")
+    lines = [Text("Badges:")]
     for badge, times in earned:
         extra = f" ×{times}" if times > 1 else ""
-        lines.append(f"  {badge.emoji} {badge.name}{extra} — {badge.description}")
-    return "\n".join(lines)
+        lines.append(Text(f"  {badge.emoji} {badge.name}{extra} — {badge.description}"))
+    return Group(*lines)
+
+
+def badges(screen: BadgesScreen) -> RenderableType:
+    parts: list[RenderableType] = [badge_list(screen.earned)]
+    owned = {badge.id for badge, _ in screen.earned}
+    todo = [b for b in screen.available if b.id not in owned]
+    if todo:
+        parts += [Text(""), Text("Still to earn:")]
+        parts += [Text(f"  {b.emoji} {b.name} — {b.description}") for b in todo]
+    if screen.streak is not None:
+        parts += [Text(""), streak(screen.streak)]
+    return Group(*parts)
+
+
+def leaderboard(screen: LeaderboardScreen) -> RenderableType:
+    title = Text(f"🏆 Leaderboard — {PERIOD_TITLES[screen.period]}", style="bold")
+    if not screen.rows:
+        return Group(title, Text("No answers yet. Play with: lrquiz play"))
+    table = Table.grid(padding=(0, 2))
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(no_wrap=True, overflow="ellipsis", max_width=NAME_WIDTH)
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(no_wrap=True)
+    rows: list[RankedRow] = list(screen.rows)
+    for ranked in rows:
+        table.add_row(*board_row(ranked))
+    if screen.own is not None:
+        table.add_row("…", "", "", "")
+        table.add_row(*board_row(screen.own))
+    return Group(title, table)
+
+
+def board_row(ranked: RankedRow) -> tuple[str, str, str, str]:
+    row = ranked.row
+    return (
+        f"{row.rank}.",
+        ranked.who.name or row.name,
+        f"{row.points} pts",
+        f"{row.correct}/{row.answered} correct ({percent(row.accuracy)})",
+    )
+
+
+def board_json(screen: LeaderboardScreen) -> dict[str, object]:
+    return {
+        "period": screen.period,
+        "rows": [
+            {
+                "rank": r.row.rank,
+                "name": r.row.name,
+                "points": r.row.points,
+                "correct": r.row.correct,
+                "answered": r.row.answered,
+                "accuracy": round(r.row.accuracy, 4),
+            }
+            for r in screen.rows
+        ],
+    }
+
+
+def help_screen(screen: HelpScreen) -> RenderableType:
+    parts: list[RenderableType] = []
+    if screen.note is not None:
+        parts.append(text_of(screen.note))
+    parts.append(Text(HELP))
+    return Group(*parts)
+
+
+def screen(shown: Screen, now: float) -> RenderableType:
+    """Any screen the conversation sends a terminal player."""
+    if isinstance(shown, RunScreen):
+        return run(shown, now)
+    if isinstance(shown, Notice):
+        return text_of(shown.text, TONE_STYLES[shown.tone])
+    if isinstance(shown, StatsScreen):
+        return stats(shown)
+    if isinstance(shown, BadgesScreen):
+        return badges(shown)
+    if isinstance(shown, LeaderboardScreen):
+        return leaderboard(shown)
+    if isinstance(shown, HelpScreen):
+        return help_screen(shown)
+    if isinstance(shown, Refusal):
+        return Text("That is not available in the terminal.", style="yellow")
+    return Text(type(shown).__name__)  # public posts never reach a terminal

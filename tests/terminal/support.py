@@ -1,10 +1,10 @@
 """Drive the real `lrquiz` console program as a subprocess and read what a player sees.
 
-Everything runs as `python -m bot.cli ...` with HOME/XDG_DATA_HOME pointed into a temp
-folder and every LRQUIZ_* variable removed, so no test touches the developer's data or
-picks up their runner. `run_cli` pipes all of stdin at once; `LiveCli` keeps stdin open
-and waits for output, for the timer tests and for answering questions whose order is
-random.
+Everything runs as `python -m bot ...` (the console script's entry point) with
+HOME/XDG_DATA_HOME pointed into a temp folder and every LRQUIZ_* variable removed, so no
+test touches the developer's data or picks up their runner. `run_cli` pipes all of stdin
+at once; `LiveCli` keeps stdin open and waits for output, for the timer tests and for
+answering questions whose order is random.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -28,7 +27,7 @@ from problems.loader import DEFAULT_PACK_ID, default_pack, shipped_pack_paths
 from problems.model import Pack, Problem
 
 REPO = Path(__file__).resolve().parents[2]
-RULE = "─" * 64
+RULE = "─" * 80  # a rule across the width rich gives a pipe
 HELP = "Type A, B, C or D to answer, h for a hint, q to quit."
 TRACEBACK = "Traceback (most recent call last)"
 RUN_TIMEOUT_S = 60
@@ -36,7 +35,11 @@ RUN_TIMEOUT_S = 60
 
 def cli_env(tmp: Path, **extra: str) -> dict[str, str]:
     """The environment of one lrquiz run: private HOME/XDG, no inherited LRQUIZ_* settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LRQUIZ_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("LRQUIZ_") and k not in ("COLUMNS", "LINES")
+    }
     path = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     env.update(
         HOME=str(tmp / "home"),
@@ -51,7 +54,7 @@ def cli_env(tmp: Path, **extra: str) -> dict[str, str]:
 
 
 def command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "bot.cli", *args]
+    return [sys.executable, "-m", "bot", *args]
 
 
 def run_cli(
@@ -202,9 +205,14 @@ def question_blocks(output: str) -> list[str]:
     return blocks
 
 
+def flat(text: str) -> str:
+    """Text with its wrapping undone: every run of whitespace one space."""
+    return " ".join(text.split())
+
+
 def problem_in(block: str, pack: Pack) -> Problem:
     """Which problem a question block shows, found by its (wrapped) prompt and its code."""
-    found = [p for p in pack.problems if textwrap.fill(p.prompt, 72) in block]
+    found = [p for p in pack.problems if flat(p.prompt) in flat(block)]
     if len(found) > 1:
         found = [p for p in found if not p.code or code_block(p.code) in block]
     assert len(found) == 1, f"cannot tell the problem of:\n{block}"
@@ -212,7 +220,7 @@ def problem_in(block: str, pack: Pack) -> Problem:
 
 
 def code_block(code: str) -> str:
-    return "\n".join(f"    │ {line}" for line in code.rstrip("\n").splitlines())
+    return "\n".join(f"    │ {line}".rstrip() for line in code.rstrip("\n").splitlines())
 
 
 def wrong_letters(problem: Problem) -> list[str]:
@@ -244,7 +252,7 @@ def drive(
     db: Path | None,
     plan: Plan = right,
     *extra: str,
-    mode: str = "challenge",
+    mode: str | None = None,
     user: str = "ann",
     pack: Pack | None = None,
     runner: str = "off",
@@ -258,7 +266,8 @@ def drive(
     """
     pack = pack or default_pack()
     where = ["--db", str(db)] if db is not None else []
-    args = ["play", "--mode", mode, "--user", user, *where, "--runner", runner, *extra]
+    modes = ["--mode", mode] if mode is not None else []
+    args = ["play", *modes, "--user", user, *where, "--runner", runner, *extra]
     live = LiveCli(tmp, *args, env=env)
     asked: list[Problem] = []
     total = 0
@@ -267,7 +276,7 @@ def drive(
         total = int(live.stdout[position:].split(" ", 1)[0])
         start = position
         for number in range(1, total + 1):
-            end = live.expect("q to quit\n", start, timeout)
+            end = live.expect("q quit\n", start, timeout)
             problem = problem_in(live.stdout[start:end], pack)
             asked.append(problem)
             lines = plan(number, problem)

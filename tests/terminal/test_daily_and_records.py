@@ -11,7 +11,7 @@ def test_daily_once_a_day_with_a_streak_then_stats_and_badges(tmp_path: Path) ->
     db = tmp_path / "quiz.db"
     env = cli_env(tmp_path, TZ="Europe/Berlin")
     played = drive(tmp_path, db, right, "--daily", env=env)
-    assert "📅 Daily challenge for" in played.stdout
+    assert "📅 Daily challenge 20" in played.stdout
     assert "Score: 5/5 correct" in played.stdout
     assert "🔥 Daily streak: 1 day" in played.stdout
     assert query(db, "SELECT timezone, channel_id FROM dailies") == [("Europe/Berlin", "terminal")]

@@ -71,7 +71,7 @@ def test_practice_one_wrong_answer_closes_the_question(tmp_path: Path, db: Path,
     code, out, err, _ = answer_all_live(tmp_path, db, pack, "practice", correct=False)
     assert code == 0, err
     assert out.count("❌ Not this time.") == 5
-    assert "Not quite" not in out
+    assert "is not it" not in out
     assert "Score: 0/5" in out
 
 
@@ -88,9 +88,9 @@ def test_test_mode_asks_ten_questions_easy_to_hard(tmp_path: Path, db: Path, pac
     assert ranks == sorted(ranks), [p.difficulty for p in asked]
     assert ranks[0] == 0 and ranks[-1] == len(DIFFICULTIES) - 1
     # One attempt each, timed, no hints offered.
-    assert "Not quite" not in out
+    assert "is not it" not in out
     assert out.count("⏱ 2:00 remaining · 1 attempt left") == 10
-    assert "h for a hint" not in out
+    assert "h hint" not in out
     assert "Test finished" in out
     correct = sum(p.answer == "A" for p in asked)
     assert f"Score: {correct}/10" in out
@@ -112,6 +112,4 @@ def test_test_mode_refuses_hints_without_using_the_attempt(tmp_path: Path, db: P
 def test_challenge_status_line_offers_hints(tmp_path: Path, db: Path):
     result = play(tmp_path, db, ["q"])
     assert_clean(result)
-    assert "⏱ 2:00 remaining · 2 attempts left · A-D to answer, h for a hint, q to quit" in (
-        result.stdout
-    )
+    assert "⏱ 2:00 remaining · 2 attempts left · A-D answer · h hint · q quit" in (result.stdout)

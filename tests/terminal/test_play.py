@@ -14,6 +14,7 @@ from .support import (
     assert_played_clean,
     cli_env,
     drive,
+    flat,
     play,
     problem_in,
     query,
@@ -46,7 +47,7 @@ def test_perfect_challenge_scores_five_and_earns_the_badge(tmp_path: Path, db: P
     assert played.total == 5
     assert len({p.id for p in played.asked}) == 5
     assert out.count("✅ Correct!") == 5
-    assert "Not quite" not in out
+    assert "is not it" not in out
     assert "Score: 5/5" in out
     total = sum(points_for(p.difficulty, 1, False) for p in played.asked)
     assert f"Points: {total}" in out
@@ -56,7 +57,7 @@ def test_perfect_challenge_scores_five_and_earns_the_badge(tmp_path: Path, db: P
     assert "Challenge finished" in out
     for number, problem in enumerate(played.asked, start=1):
         assert f"Question {number}/5" in out
-        assert f"Answer: {problem.answer}. {problem.answer_text}" in out
+        assert f"Answer: {problem.answer}. {flat(problem.answer_text)}" in flat(out)
     # One per kind, ordered intermediate -> expert as the seed page has it.
     assert sorted(p.kind for p in played.asked) == sorted(KINDS)
     levels = [LEVELS.index(p.level) for p in played.asked if p.level]
@@ -81,11 +82,11 @@ def test_wrong_then_right_earns_half_points(tmp_path: Path, db: Path, pack: Pack
     assert_played_clean(played)
     first = played.asked[0]
     out = played.stdout
-    assert "❌ Not quite. 1 attempt left." in out
+    assert "is not it. 1 attempt left." in out
     half = points_for(first.difficulty, 2, False)
     assert half == (points_for(first.difficulty, 1, False) + 1) // 2
     assert f"✅ Correct! +{half} points" in out
-    assert out.index("Not quite") < out.index("✅ Correct!")
+    assert out.index("is not it") < out.index("✅ Correct!")
     assert query(db, "SELECT idx, points, correct FROM scores") == [(0, half, 1)]
     assert query(db, "SELECT count(*) FROM attempts WHERE idx = 0") == [(2,)]
 
@@ -95,19 +96,19 @@ def test_wrong_twice_reveals_the_answer_and_solution(tmp_path: Path, db: Path, p
     assert_played_clean(played)
     first = played.asked[0]
     out = played.stdout
-    assert "❌ Not quite. 1 attempt left." in out
+    assert "is not it. 1 attempt left." in out
     assert "❌ Not this time." in out
     assert "✅" not in out
     reveal = out[out.index("Not this time") : out.index("Question 2/5")]
-    assert f"Answer: {first.answer}. {first.answer_text}" in reveal
+    assert f"Answer: {first.answer}. {flat(first.answer_text)}" in flat(reveal)
     assert "\nSolution\n" in reveal
     for n, step in enumerate(first.solution.steps, start=1):
         assert f"  {n}. {step.split()[0]}" in reveal
-    assert f"Final answer: {first.solution.final}" in reveal
-    assert f"Quick check: {first.solution.quick_check}" in reveal
+    assert f"Final answer: {flat(first.solution.final)}" in flat(reveal)
+    assert f"Quick check: {flat(first.solution.quick_check)}" in flat(reveal)
     assert "Common mistakes:" in reveal
     for mistake in first.solution.common_mistakes:
-        assert f"• {mistake}" in reveal
+        assert f"• {flat(mistake)}" in flat(reveal)
     assert query(db, "SELECT idx, points, correct FROM scores") == [(0, 0, 0)]
 
 
@@ -116,7 +117,7 @@ def test_hint_shows_the_text_and_halves_the_points(tmp_path: Path, db: Path, pac
     assert_played_clean(played)
     first = played.asked[0]
     out = played.stdout
-    assert f"💡 Hint: {first.hint}" in out
+    assert f"💡 Hint: {flat(first.hint)}" in flat(out)
     with_hint = points_for(first.difficulty, 1, True)
     assert with_hint == (points_for(first.difficulty, 1, False) + 1) // 2
     assert f"✅ Correct! +{with_hint} points (hint used)" in out
@@ -179,7 +180,7 @@ def test_eof_without_trailing_newline_still_reads_the_last_answer(
 ):
     live = LiveCli(tmp_path, *command_args(db))
     try:
-        end = live.expect("q to quit\n")
+        end = live.expect("q quit\n")
         problem = problem_in(live.stdout[:end], pack)
         assert live.proc.stdin is not None
         live.proc.stdin.write(problem.answer.encode())  # no newline, then EOF
@@ -199,7 +200,7 @@ def test_garbage_lines_print_help_and_do_not_use_an_attempt(tmp_path: Path, db: 
     out = played.stdout
     assert out.count(HELP) == 3  # the blank line is ignored silently
     # Four bad lines and still the second attempt is left after one wrong answer.
-    assert "❌ Not quite. 1 attempt left." in out
+    assert "is not it. 1 attempt left." in out
     assert f"✅ Correct! +{points_for(played.asked[0].difficulty, 2, False)} points" in out
     assert query(db, "SELECT count(*) FROM attempts") == [(2,)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import subprocess
 import sys
@@ -127,7 +128,10 @@ def seed_pack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pack]:
 
 def reveal_of(out: str, problem: Problem) -> str:
     """The reveal text after `problem`'s question, up to the next question or the summary."""
-    start = out.index(f"Answer: {problem.answer}. {problem.answer_text}")
+    words = [re.escape(w) for w in f"Answer: {problem.answer}. {problem.answer_text}".split()]
+    found = re.search(r"\s+".join(words), out)
+    assert found is not None, f"no reveal of {problem.id}"
+    start = found.start()
     end = out.find("─" * 64, start)
     return out[start : end if end >= 0 else len(out)]
 
