@@ -72,9 +72,11 @@ async def test_sync_to_one_server_registers_both_groups(tmp_path: Path, api: Fak
         "test",
         "practice",
         "learn",
+        "review",
         "leaderboard",
         "stats",
         "badges",
+        "dashboard",
         "help",
     }
     assert commands["lrquiz"].get("default_member_permissions") is None
