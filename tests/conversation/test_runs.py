@@ -119,3 +119,16 @@ async def test_writes_refused_by_the_database_are_explained(
     for read in (a.ShowLeaderboard(), a.ShowStats(), a.ShowBadges(), a.ShowHelp()):
         shown = (await click(conversation, read)).last
         assert not isinstance(shown, Notice), shown
+
+
+async def test_expire_closes_only_a_question_whose_time_is_up(
+    conversation: Conversation, clock: FakeClock
+) -> None:
+    """A front end that times questions itself (the terminal) sends Expire at its deadline."""
+    question = await start(conversation)
+    early = (await click(conversation, a.Expire(question.session_id))).last
+    assert isinstance(early, RunScreen) and early.question is not None  # still open
+    clock.advance(121)
+    late = (await click(conversation, a.Expire(question.session_id))).last
+    assert isinstance(late, RunScreen) and late.reveal is not None
+    assert late.reveal.outcome == "expired"
