@@ -60,6 +60,7 @@ def _run(args: argparse.Namespace) -> int:
     # Without the extra this raises ModuleNotFoundError, which `lrquiz` explains in one line
     # with the install command for this checkout (bot.cli.missing_extra).
     import slack_bolt  # noqa: F401
+
     from .app import SlackSettings
 
     settings = SlackSettings.from_env(http=args.http)  # fail before opening anything
