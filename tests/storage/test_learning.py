@@ -131,7 +131,7 @@ async def test_points_for_a_problem_come_once_a_week(
         results.append(result)
     assert [(r.correct, r.points) for r in results] == [(True, 0)] * 5
     reveal = reveal_view(state, service.pack())
-    assert reveal.repeat and "already scored this problem this week" in render.reveal(reveal, None)
+    assert reveal.repeat and "already scored this problem this week" in render.verdict(reveal).plain
     assert not reveal_view(await service.session(first.id), service.pack()).repeat
     assert state.points == 0 and state.correct_count == 5
     assert state.badges  # a repeat still counts as right

@@ -68,7 +68,7 @@ async def test_an_old_or_foreign_schema_is_refused_not_migrated(tmp_path: Path) 
     conn.execute("UPDATE lrquiz_meta SET value = '0' WHERE key = 'schema_version'")
     conn.commit()
     conn.close()
-    with pytest.raises(StorageError, match=r"old\.db: already has a table"):
+    with pytest.raises(StorageError, match=r"old\.db: this lrquiz database is damaged"):
         await Database.open(path, read_only=True)
     conn = sqlite3.connect(path)
     conn.execute(
