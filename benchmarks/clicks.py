@@ -36,10 +36,6 @@ from aiohttp import web
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.service import GameService  # noqa: E402
-from problems.loader import default_pack  # noqa: E402
-from storage.database import Database  # noqa: E402
-from storage.users import PlayerRef  # noqa: E402
 from tests.slack.support import (  # noqa: E402
     SECRET,
     TEAM,
@@ -47,6 +43,7 @@ from tests.slack.support import (  # noqa: E402
     app_command,
     signed_headers,
     start_listening,
+    started_runs,
 )
 
 LETTERS = "ABCDA"  # five clicks per player; the second A is a double click
@@ -117,17 +114,6 @@ class Sink:
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
         self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-
-
-async def make_runs(path: Path, players: int) -> dict[str, str]:
-    service = GameService(await Database.open(path), [default_pack()])
-    runs = {}
-    for n in range(players):
-        user = f"U{n:04d}"
-        player = await service.player_id(PlayerRef("slack", TEAM, user, user))
-        runs[user] = (await service.start(player, "challenge")).id
-    await service.db.close()
-    return runs
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -220,7 +206,7 @@ async def main(players: int, client_counts: list[int]) -> int:
     for clients in client_counts:
         folder = Path(tempfile.mkdtemp())
         db = folder / "clicks.db"
-        runs = await make_runs(db, players)
+        runs = await started_runs(db, players)
         app, app_url = await start_listening(app_command(db), env)
         bare, bare_url = await start_listening([sys.executable, str(bare_script)], env)
         try:

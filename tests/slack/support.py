@@ -22,8 +22,10 @@ from bot.engine.state import SessionState
 from bot.real_output import Runner
 from bot.service import GameService
 from bot.slack.app import SlackBot, SlackSettings
+from problems.loader import default_pack
 from problems.model import Pack
 from storage.database import Database
+from storage.users import PlayerRef
 
 from .fake_slack import FakeSlack
 
@@ -178,6 +180,18 @@ async def start_listening(
         found = re.search(r"listening on (http://\S+)", line)
         if found:
             return proc, found.group(1)
+
+
+async def started_runs(db_path: Path, players: int) -> dict[str, str]:
+    """user id -> a challenge run in the file, started before any app process exists."""
+    service = GameService(await Database.open(db_path), [default_pack()])
+    runs = {}
+    for n in range(players):
+        user = f"U{n:04d}"
+        player = await service.player_id(PlayerRef("slack", TEAM, user, user))
+        runs[user] = (await service.start(player, "challenge")).id
+    await service.db.close()
+    return runs
 
 
 def app_command(db_path: Path | str) -> list[str]:

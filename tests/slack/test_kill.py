@@ -18,28 +18,18 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from bot.service import GameService
-from problems.loader import default_pack
-from storage.database import Database
-from storage.users import PlayerRef
-
 from .fake_slack import FakeSlack
-from .support import SECRET, TEAM, action_payload, app_command, signed_headers, start_listening
+from .support import (
+    SECRET,
+    action_payload,
+    app_command,
+    signed_headers,
+    start_listening,
+    started_runs,
+)
 
 PLAYERS = 40
 REPO = Path(__file__).resolve().parents[2]
-
-
-async def _runs(db_path: Path) -> dict[str, str]:
-    """user id -> a challenge run, started before the app process exists."""
-    service = GameService(await Database.open(db_path), [default_pack()])
-    runs = {}
-    for n in range(PLAYERS):
-        user = f"U{n:03d}"
-        player = await service.player_id(PlayerRef("slack", TEAM, user, user))
-        runs[user] = (await service.start(player, "challenge")).id
-    await service.db.close()
-    return runs
 
 
 async def _serve(db_path: Path, fake: FakeSlack) -> tuple[asyncio.subprocess.Process, str]:
@@ -66,7 +56,7 @@ async def test_kill_9_mid_storm_loses_no_acknowledged_click(tmp_path: Path) -> N
     fake = FakeSlack()
     await fake.start()
     db_path = tmp_path / "slack.db"
-    runs = await _runs(db_path)
+    runs = await started_runs(db_path, PLAYERS)
     proc, events = await _serve(db_path, fake)
     url, _ = fake.response_url()
     clicks = [
