@@ -48,27 +48,6 @@ class ScheduleRun:
     detail: str
 
 
-@dataclass(frozen=True)
-class ChoiceTally:
-    """How often one letter was the first answer given to one problem."""
-
-    pack_id: str
-    problem_id: str
-    choice: str
-    picks: int
-
-
-@dataclass(frozen=True)
-class LearnerItem:
-    """One learner's first attempts at one problem: how many, and how many were right."""
-
-    user_id: int
-    pack_id: str
-    problem_id: str
-    answered: int
-    correct: int
-
-
 Totals = tuple[int, int, int]  # points, correct, answered
 
 # --- learners --------------------------------------------------------------------------
@@ -238,45 +217,6 @@ def last_schedule_runs(conn: sqlite3.Connection, schedule_ids: list[str]) -> dic
         if row is not None:
             found[schedule_id] = ScheduleRun(*row)
     return found
-
-
-# --- item analysis ---------------------------------------------------------------------
-
-_FIRST_ATTEMPTS = """
-FROM attempts a
-JOIN questions q ON q.session_id = a.session_id AND q.idx = a.idx
-JOIN sessions s ON s.id = a.session_id
-JOIN users u ON u.id = s.user_id
-WHERE a.attempt_no = 1 AND u.platform = :platform AND u.workspace = :workspace
-"""
-
-
-def first_choice_tallies(
-    conn: sqlite3.Connection, platform: str, workspace: str
-) -> list[ChoiceTally]:
-    """How often each letter was the first answer to each problem, in this workspace."""
-    return [
-        ChoiceTally(*row)
-        for row in conn.execute(
-            "SELECT s.pack_id, q.problem_id, a.choice, COUNT(*) "
-            + _FIRST_ATTEMPTS
-            + "GROUP BY s.pack_id, q.problem_id, a.choice",
-            {"platform": platform, "workspace": workspace},
-        )
-    ]
-
-
-def learner_items(conn: sqlite3.Connection, platform: str, workspace: str) -> list[LearnerItem]:
-    """Per learner and problem: first attempts and how many were right (for discrimination)."""
-    return [
-        LearnerItem(*row)
-        for row in conn.execute(
-            "SELECT s.user_id, s.pack_id, q.problem_id, COUNT(*), SUM(a.correct) "
-            + _FIRST_ATTEMPTS
-            + "GROUP BY s.user_id, s.pack_id, q.problem_id",
-            {"platform": platform, "workspace": workspace},
-        )
-    ]
 
 
 def has_scored(conn: sqlite3.Connection, user_id: int, pack_id: str, problem_id: str) -> bool:

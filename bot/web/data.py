@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from bot.engine.badges import badges_of
 from bot.engine.clock import Clock, SystemClock
 from bot.engine.daily import streak
+from bot.engine.item_analysis import analyse
 from bot.engine.periods import period_key
 from bot.engine.schedule import local_date, next_occurrence
 from bot.engine.stats import Accuracy, StatsView, build_stats
@@ -27,20 +28,19 @@ from storage.dashboard import (
     current_leaderboard,
     daily_activity,
     find_learner,
-    first_choice_tallies,
     has_scored,
     last_schedule_runs,
     learner_by_id,
-    learner_items,
 )
 from storage.database import Database
+from storage.item_stats import first_tries
 from storage.leaderboard import LeaderboardRow
 from storage.learning import learning_summary
 from storage.schedules import StoredSchedule, list_schedules
 from storage.sessions import badge_counts
 from storage.stats import problem_tallies
 
-from .items import ItemRow, analyse_items
+from .items import ItemRow, item_rows
 
 CALENDAR_WEEKS = 13
 
@@ -213,16 +213,18 @@ class DashboardData:
         ]
 
     async def item_analysis(self, platform: str, workspace: str) -> list[ItemRow]:
-        """The item-analysis page's rows (the one seam a richer analysis module can replace)."""
+        """This workspace's first tries, analysed as `lrquiz problems stats` does."""
 
-        def read(conn: sqlite3.Connection):
-            return (
-                first_choice_tallies(conn, platform, workspace),
-                learner_items(conn, platform, workspace),
-            )
+        def read(conn: sqlite3.Connection) -> list[ItemRow]:
+            rows = []
+            for pack in self.packs.values():
+                responses = first_tries(conn, pack.id, platform, workspace)
+                rows += item_rows(pack.id, pack.problems, analyse(pack.problems, responses))
+            return rows
 
-        choices, items = await self.db.run(read)
-        return analyse_items(choices, items, self.problem)
+        rows = await self.db.run(read)
+        # Hardest first: the problems most worth a second look.
+        return sorted(rows, key=lambda r: (1.0 if r.facility is None else r.facility, r.problem_id))
 
 
 def calendar(

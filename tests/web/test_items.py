@@ -1,56 +1,44 @@
-"""Item analysis from first attempts: facility, discrimination, pick rates and flags."""
+"""The item-analysis page's figures: the engine's analysis of one workspace's first tries."""
 
 from __future__ import annotations
 
-from bot.web.items import analyse_items
-from storage.dashboard import ChoiceTally, LearnerItem
-from tests.factories import make_problem
+from pathlib import Path
 
-EASY, SPLIT = make_problem(1, answer="B"), make_problem(2, answer="C")
-PROBLEMS = {("pk", "p1"): EASY, ("pk", "p2"): SPLIT}
-
-
-def lookup(pack_id: str, problem_id: str):
-    return PROBLEMS.get((pack_id, problem_id))
-
-
-def test_a_problem_the_strong_get_right_discriminates_and_one_everyone_gets_does_not() -> None:
-    # 20 learners: 10 strong (right on p2 and on a third problem), 10 weak (wrong on both);
-    # everyone right on p1.
-    items, choices = [], []
-    for user in range(20):
-        strong = user < 10
-        items.append(LearnerItem(user, "pk", "p1", 1, 1))
-        items.append(LearnerItem(user, "pk", "p2", 1, int(strong)))
-        items.append(LearnerItem(user, "pk", "p3", 1, int(strong)))
-    choices += [ChoiceTally("pk", "p1", "B", 20)]
-    choices += [ChoiceTally("pk", "p2", "C", 10), ChoiceTally("pk", "p2", "A", 10)]
-    rows = {r.problem_id: r for r in analyse_items(choices, items, lookup)}
-    split, easy = rows["p2"], rows["p1"]
-    assert split.n == 20 and split.facility == 0.5 and split.key == "C"
-    assert split.discrimination is not None and split.discrimination > 0.9
-    assert split.pick_rates == {"A": 0.5, "B": 0.0, "C": 0.5, "D": 0.0}
-    assert "B is almost never picked" in split.flags and "D is almost never picked" in split.flags
-    assert easy.facility == 1.0 and easy.discrimination is None  # no variance: no figure
-    assert "very easy: almost everyone right" in easy.flags
-    assert [r.problem_id for r in analyse_items(choices, items, lookup)] == ["p2", "p1"]
+from bot.engine.clock import FakeClock
+from bot.service import GameService
+from bot.web.data import DashboardData
+from bot.web.items import describe_flag
+from storage.database import Database
+from tests.factories import make_pack
+from tests.storage.support import T0, ref
 
 
-def test_a_distractor_beating_the_key_and_negative_discrimination_are_flagged() -> None:
-    items = []
-    for user in range(12):
-        strong = user < 6
-        items.append(LearnerItem(user, "pk", "p2", 1, int(not strong)))  # weak get it right
-        items.append(LearnerItem(user, "pk", "p3", 2, 2 * int(strong)))
-    choices = [ChoiceTally("pk", "p2", "C", 6), ChoiceTally("pk", "p2", "D", 7)]
-    (row,) = analyse_items(choices, items, lookup)
-    assert row.discrimination is not None and row.discrimination < 0
-    assert "negative discrimination: check the key" in row.flags
-    assert "D is picked more often than the key C" in row.flags
+async def _answer_first_question(service: GameService, who, letter: str) -> None:
+    player = await service.player_id(who)
+    run = await service.start(player, "practice", seed=1)
+    await service.answer(run.id, player, letter)
 
 
-def test_few_answers_and_retired_problems_say_so() -> None:
-    few = analyse_items([ChoiceTally("pk", "p1", "B", 3)], [], lookup)
-    assert few[0].flags == ("only 3 first answers so far",)
-    gone = analyse_items([ChoiceTally("pk", "gone", "A", 30)], [], lookup)
-    assert gone[0].flags == ("not in any loaded pack",) and gone[0].key == "?"
+async def test_the_page_counts_only_this_workspaces_answers(tmp_path: Path) -> None:
+    pack = make_pack()
+    service = GameService(await Database.open(tmp_path / "q.db"), [pack], FakeClock(T0))
+    for n in range(12):  # twelve learners of one server: half right, half wrong
+        await _answer_first_question(service, ref(f"a{n}", "slack", "T1"), "B" if n % 2 else "A")
+    for n in range(5):  # another workspace's answers must not count here
+        await _answer_first_question(service, ref(f"b{n}", "slack", "T2"), "A")
+    data = DashboardData(service.db, [pack], service.clock)
+    [row] = await data.item_analysis("slack", "T1")
+    assert row.n == 12 and row.facility == 0.5 and row.key == "B"
+    assert row.pick_rates["A"] == row.pick_rates["B"] == 0.5
+    [other] = await data.item_analysis("slack", "T2")
+    assert other.n == 5 and other.facility == 0.0
+    assert other.flags == ()  # fewer than 10 answers: no verdicts yet
+    assert await data.item_analysis("discord", "T1") == []
+    await service.db.close()
+
+
+def test_flags_read_as_sentences_with_the_engines_thresholds() -> None:
+    assert describe_flag("too-easy") == "too easy: over 95% right on the first try"
+    assert describe_flag("too-hard") == "too hard: under 20% right on the first try"
+    assert describe_flag("dead-distractor:C") == "C is almost never picked (under 5%)"
+    assert describe_flag("weak-discrimination").startswith("weak discrimination (under 0.15)")
