@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from bot.engine import game, live
-from bot.engine.badges import badges_of, streak_badges
+from bot.engine.badges import every_badge, streak_badges
 from bot.engine.clock import Clock, SystemClock
 from bot.engine.daily import streak
 from bot.engine.errors import GameError, QuestionClosed, UnknownSession
@@ -120,6 +120,7 @@ class GameService:
             raise ValueError("at least one problem pack is needed")
         self.db = db
         self.packs = {pack.id: pack for pack in packs}
+        self.all_badges = every_badge(packs)
         self.default_pack_id = packs[0].id
         self.clock = clock or SystemClock()
         # Predicted success adaptive runs aim for (bot/engine/adaptive.py).
@@ -227,11 +228,7 @@ class GameService:
 
     def badge(self, badge_id: str) -> Badge | None:
         """A pack's badge or a built-in one, by id."""
-        for pack in self.packs.values():
-            for badge in badges_of(pack):
-                if badge.id == badge_id:
-                    return badge
-        return None
+        return self.all_badges.get(badge_id)
 
     async def stats(self, player_id: int) -> StatsView:
         """Points, accuracy by kind and difficulty, and badges for one player."""

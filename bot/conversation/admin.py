@@ -161,9 +161,7 @@ class Admin:
         }
         try:
             return await handlers[type(action)](envelope.actor, action)
-        except ScheduleError as error:
-            return Notice(rich(f"⚠️ {error}"), "warning")
-        except ValueError as error:  # an unknown pack or problem id
+        except ValueError as error:  # a ScheduleError, or an unknown pack or problem id
             return Notice(rich(f"⚠️ {error}"), "warning")
 
     # --- posting now --------------------------------------------------------------------

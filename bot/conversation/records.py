@@ -6,11 +6,10 @@ record, not a new row.
 
 from __future__ import annotations
 
-from bot.engine.badges import badges_of
+from bot.dailies import DailyChallenges
 from bot.engine.periods import PERIODS
 from bot.engine.stats import build_stats
 from bot.scheduler import Schedules
-from problems.model import Badge
 
 from .actions import Actor, Envelope, ShowHelp, ShowLeaderboard, ShowStats
 from .context import Context, actor_person, person
@@ -31,6 +30,7 @@ class Records:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.schedules = Schedules(ctx.service, ctx.name)
+        self.dailies = DailyChallenges(ctx.service)
 
     async def _me(self, actor: Actor) -> int | None:
         return await self.ctx.service.find_player(actor.platform, actor.workspace, actor.user_id)
@@ -41,10 +41,8 @@ class Records:
             return None
         if player_id is None:
             return 0
-        from bot.dailies import DailyChallenges
-
         zone = self.ctx.home_timezone or await self.schedules.home_timezone(actor.workspace)
-        return await DailyChallenges(self.ctx.service).streak(
+        return await self.dailies.streak(
             player_id, actor.platform, actor.workspace, zone
         )
 
@@ -102,12 +100,9 @@ class Records:
             for badge_id, count in owned
             if (badge := service.badge(badge_id)) is not None
         )
-        available: dict[str, Badge] = {}
-        for pack in service.packs.values():
-            for badge in badges_of(pack):  # the pack's own and the built-in ones
-                available.setdefault(badge.id, badge)
         streak = await self.streak(envelope.actor, player_id)
-        await replier.show(BadgesScreen(earned, tuple(available.values()), streak))
+        available = tuple(service.all_badges.values())  # the packs' own and the built-in ones
+        await replier.show(BadgesScreen(earned, available, streak))
 
     async def help(self, replier: Replier, action: ShowHelp) -> None:
         note = rich(f"I don't know “{action.unknown}”.") if action.unknown else None

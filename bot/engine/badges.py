@@ -6,7 +6,7 @@ run; streak rules at the player's daily-challenge streak, which the caller suppl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from problems.model import BADGE_RULE_NAMES, Badge, Pack
 
@@ -56,6 +56,16 @@ def badges_of(pack: Pack) -> tuple[Badge, ...]:
     return pack.badges + tuple(
         b for b in BUILTIN_BADGES if b.rule not in own_rules and b.id not in own_ids
     )
+
+
+def every_badge(packs: Iterable[Pack]) -> dict[str, Badge]:
+    """Every badge of the loaded packs (their own and the built-in ones) by id; where two
+    packs share an id, the first pack's wins."""
+    found: dict[str, Badge] = {}
+    for pack in packs:
+        for badge in badges_of(pack):
+            found.setdefault(badge.id, badge)
+    return found
 
 
 def earned_badges(session: SessionState, pack: Pack) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.engine.badges import badges_of
+from bot.engine.badges import every_badge
 from bot.engine.clock import Clock, SystemClock
 from bot.engine.daily import streak
 from bot.engine.item_analysis import analyse
@@ -100,6 +100,7 @@ class DashboardData:
     ) -> None:
         self.db = db
         self.packs = {pack.id: pack for pack in packs}
+        self.all_badges = every_badge(packs)
         self.clock = clock or SystemClock()
         self.terminal_zone = terminal_zone
 
@@ -112,11 +113,7 @@ class DashboardData:
         return next((p for p in pack.problems if p.id == problem_id), None)
 
     def badge(self, badge_id: str) -> Badge | None:
-        for pack in self.packs.values():
-            for badge in badges_of(pack):
-                if badge.id == badge_id:
-                    return badge
-        return None
+        return self.all_badges.get(badge_id)
 
     # --- learners and boards ---------------------------------------------------------------
 
@@ -175,9 +172,7 @@ class DashboardData:
             topics[name] = topics[name].add(tally.answered, tally.correct)
         earned = [(b, n) for badge_id, n in badges if (b := self.badge(badge_id)) is not None]
         earned_ids = {b.id for b, _ in earned}
-        unearned = [
-            b for pack in self.packs.values() for b in badges_of(pack) if b.id not in earned_ids
-        ]
+        unearned = [b for b in self.all_badges.values() if b.id not in earned_ids]
         today = local_date(now, zone)
         return Profile(
             learner=learner,
@@ -189,7 +184,7 @@ class DashboardData:
                 key=lambda t: (t.accuracy.ratio, t.topic),
             ),
             badges=earned,
-            unearned=list({b.id: b for b in unearned}.values()),
+            unearned=unearned,
             streak=streak(completed, today),
             timezone=zone,
             calendar=calendar(today, {d.day: d.answered for d in days}, completed),

@@ -168,10 +168,12 @@ def cards(fake: FakeSlack) -> list[dict[str, Any]]:
 
 
 async def start_listening(
-    command: list[str], env: dict[str, str]
+    command: list[str], env: dict[str, str], cwd: Path | None = None
 ) -> tuple[asyncio.subprocess.Process, str]:
     """Start an HTTP-mode app process; its process and the URL it says it listens on."""
-    proc = await asyncio.create_subprocess_exec(*command, env=env, stderr=asyncio.subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        *command, env=env, cwd=cwd, stderr=asyncio.subprocess.PIPE
+    )
     assert proc.stderr is not None
     while True:
         line = (await asyncio.wait_for(proc.stderr.readline(), 60)).decode()

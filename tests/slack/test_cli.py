@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ import aiohttp
 import pytest
 
 from .fake_slack import FakeSlack
-from .support import SECRET, all_text, command_body, signed_headers
+from .support import SECRET, all_text, app_command, command_body, signed_headers, start_listening
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -77,40 +76,13 @@ async def test_http_mode_process_end_to_end(tmp_path: Path, fake: FakeSlack) -> 
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=fake.api_url.rstrip("/"),  # the trailing slash is optional
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        "slack",
-        "--http",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--db",
-        str(tmp_path / "cli.db"),
-        "--runner",
-        "off",
-        env=env,
-        cwd=tmp_path,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc, events = await start_listening(app_command(tmp_path / "cli.db"), env, cwd=tmp_path)
     try:
-        assert proc.stderr is not None
-        port = None
-        while port is None:
-            line = (await asyncio.wait_for(proc.stderr.readline(), 60)).decode()
-            assert line, "lrquiz exited before listening"
-            match = re.search(r"listening on http://127\.0\.0\.1:(\d+)/slack/events", line)
-            port = int(match.group(1)) if match else None
         url, key = fake.response_url()
         body = command_body("challenge", url)
         async with (
             aiohttp.ClientSession() as http,
-            http.post(
-                f"http://127.0.0.1:{port}/slack/events", data=body, headers=signed_headers(body)
-            ) as response,
+            http.post(events, data=body, headers=signed_headers(body)) as response,
         ):
             assert response.status == 200
         reply = await fake.response(key)
