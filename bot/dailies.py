@@ -13,11 +13,19 @@ import sqlite3
 from dataclasses import dataclass, replace
 
 from bot.engine import game
-from bot.engine.daily import DailySummary, daily_seed, select_daily, streak, summarize
+from bot.engine.daily import (
+    DailySummary,
+    daily_seed,
+    select_daily,
+    streak,
+    summarize,
+    with_variant,
+)
 from bot.engine.errors import GameError
 from bot.engine.schedule import end_of_local_day, local_date, parse_timezone
 from bot.engine.state import SessionState
 from bot.service import Delivery, Describe, GameService, Step
+from problems.model import Pack
 from storage.dailies import (
     Daily,
     add_entry,
@@ -33,6 +41,7 @@ from storage.dailies import (
     open_dailies_in_channel,
     used_in_cycle,
 )
+from storage.variants import StoredVariant
 
 
 class UnknownDaily(GameError):
@@ -83,18 +92,22 @@ class DailyChallenges:
         pack = self.service.pack(pack_id)
         now = self.service.clock.now()
         today = local_date(now, timezone).isoformat()
+        seed = daily_seed(today, f"{platform}:{workspace}:{channel_id}")
+        variant = await self._fresh_variant(pack, seed, platform, workspace, channel_id, today)
 
         def work(conn: sqlite3.Connection) -> DailyPosting:
             existing = daily_for_date(conn, platform, workspace, channel_id, today)
             if existing is not None:
-                return DailyPosting(existing, False, [])
+                return DailyPosting(self._resolvable(conn, existing), False, [])
             closed = [
                 self._close(conn, earlier, now)
                 for earlier in open_dailies_in_channel(conn, platform, workspace, channel_id)
             ]
             cycle, used = used_in_cycle(conn, platform, workspace, channel_id)
-            seed = daily_seed(today, f"{platform}:{workspace}:{channel_id}")
             problem_ids, new_cycle = select_daily(pack, used, seed)
+            if variant is not None:  # stored with the card that shows it
+                self.service.variants.store_in(conn, variant)
+                problem_ids = with_variant(pack, problem_ids, variant.problem)
             daily = Daily(
                 id=secrets.token_hex(6),
                 platform=platform,
@@ -115,8 +128,26 @@ class DailyChallenges:
 
         return await self.service.db.transact(work)
 
+    async def _fresh_variant(
+        self, pack: Pack, seed: int, platform: str, workspace: str, channel_id: str, today: str
+    ) -> StoredVariant | None:
+        """The day's fresh variant, made (by the runner) only while the day has no card."""
+        exists = await self.service.db.run(
+            lambda conn: daily_for_date(conn, platform, workspace, channel_id, today) is not None
+        )
+        return None if exists else await self.service.variants.daily_variant(pack, seed)
+
+    def _resolvable(self, conn: sqlite3.Connection, daily: Daily) -> Daily:
+        """The card, with its variants loaded so the engine and renderers resolve them."""
+        self.service.variants.load_in(conn, daily.pack_id, daily.problem_ids)
+        return daily
+
     async def get(self, daily_id: str) -> Daily:
-        daily = await self.service.db.run(lambda conn: get_daily(conn, daily_id))
+        def read(conn: sqlite3.Connection) -> Daily | None:
+            daily = get_daily(conn, daily_id)
+            return None if daily is None else self._resolvable(conn, daily)
+
+        daily = await self.service.db.run(read)
         if daily is None:
             raise UnknownDaily()
         return daily
@@ -162,6 +193,7 @@ class DailyChallenges:
             return session
         if not daily.is_open or now >= daily.ends_at:
             raise DailyClosed()
+        self._resolvable(conn, daily)
         pack = self.service.pack(daily.pack_id)
         session = game.start_with(
             secrets.token_hex(6), player_id, "challenge", pack, list(daily.problem_ids), now
@@ -205,5 +237,6 @@ class DailyChallenges:
         return ClosedDaily(closed, self._summarize(conn, closed))
 
     def _summarize(self, conn: sqlite3.Connection, daily: Daily) -> DailySummary:
+        self._resolvable(conn, daily)  # its card names the hardest problem
         runs = [self.service.load_run(conn, sid) for sid in entry_sessions(conn, daily.id)]
         return summarize(daily.problem_ids, runs)

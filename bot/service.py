@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from bot.engine import game, live
 from bot.engine.badges import every_badge, streak_badges
+from bot.engine.bank import Bank
 from bot.engine.clock import Clock, SystemClock
 from bot.engine.daily import streak
 from bot.engine.errors import GameError, QuestionClosed, UnknownSession
@@ -28,6 +29,7 @@ from bot.engine.repeats import award_window_start, newly_pointed, withhold_repea
 from bot.engine.selection import ADAPTIVE_MODES
 from bot.engine.state import SessionState
 from bot.engine.stats import StatsView, build_stats
+from bot.variant_bank import VariantBank
 from problems.model import Badge, Pack
 from storage.actions import find_action, forget_old_actions, record_done, record_pending
 from storage.dailies import completed_days, daily_of_session
@@ -119,10 +121,12 @@ class GameService:
         if not packs:
             raise ValueError("at least one problem pack is needed")
         self.db = db
-        self.packs = {pack.id: pack for pack in packs}
+        self.clock = clock or SystemClock()
+        # Variant ids resolve through this (fixed problems first): see bot/variant_bank.py.
+        self.variants = VariantBank(db, packs, self.clock)
+        self.packs = {pack.id: Bank.of(pack, self.variants) for pack in packs}
         self.all_badges = every_badge(packs)
         self.default_pack_id = packs[0].id
-        self.clock = clock or SystemClock()
         # Predicted success adaptive runs aim for (bot/engine/adaptive.py).
         self.target_success = target_success
 
@@ -154,13 +158,30 @@ class GameService:
         pack = self.pack(pack_id)
         now = self.clock.now()
         chosen_seed = secrets.randbits(32) if seed is None else seed
+        session_id = secrets.token_hex(6)
+        return await self.db.transact(
+            lambda conn: self.new_run_in(conn, session_id, player_id, mode, pack, now, chosen_seed)
+        )
+
+    def new_run_in(
+        self,
+        conn: sqlite3.Connection,
+        session_id: str,
+        player_id: int,
+        mode: str,
+        pack: Pack,
+        now: float,
+        seed: int,
+    ) -> SessionState:
+        """Choose and store a new run inside `conn`'s transaction; an adaptive run may take
+        fresh variants from the pool, which are then its own."""
         learner = None
         if mode in ADAPTIVE_MODES:
-            learner = await self.db.run(
-                lambda conn: learner_snapshot(conn, player_id, pack, now, self.target_success)
-            )
-        session = game.start(secrets.token_hex(6), player_id, mode, pack, now, chosen_seed, learner)
-        await self.db.transact(lambda conn: self.save_run(conn, None, session, now))
+            learner = learner_snapshot(conn, player_id, pack, now, self.target_success)
+        extra, learner = self.variants.candidates_in(conn, pack, mode, learner)
+        session = game.start(session_id, player_id, mode, pack, now, seed, learner, extra)
+        self.variants.take_in(conn, pack.id, session.id, session.problem_ids, now)
+        self.save_run(conn, None, session, now)
         return session
 
     async def session(self, session_id: str) -> SessionState:
@@ -236,9 +257,13 @@ class GameService:
         now = self.clock.now()
 
         def read(conn: sqlite3.Connection):
+            tallies = problem_tallies(conn, player_id)
+            for tally in tallies:
+                if tally.pack_id in self.packs:
+                    self.variants.load_in(conn, tally.pack_id, [tally.problem_id])
             return (
                 display_name(conn, player_id),
-                problem_tallies(conn, player_id),
+                tallies,
                 badge_counts(conn, player_id),
                 learning_summary(conn, player_id, list(self.packs.values()), now),
             )
@@ -249,7 +274,8 @@ class GameService:
             pack = self.packs.get(tally.pack_id)
             problem = None
             if pack is not None:
-                problem = next((p for p in pack.problems if p.id == tally.problem_id), None)
+                with contextlib.suppress(KeyError):
+                    problem = pack.problem(tally.problem_id)
             rows.append((problem, tally.answered, tally.correct, tally.points))
         earned = [(b, n) for badge_id, n in badges if (b := self.badge(badge_id)) is not None]
         return build_stats(name or "?", rows, earned, mastery, recalls)
@@ -315,11 +341,7 @@ class GameService:
         session_id = secrets.token_hex(6)
 
         def apply(conn: sqlite3.Connection, player_id: int, now: float) -> Step[None]:
-            learner = None
-            if mode in ADAPTIVE_MODES:
-                learner = learner_snapshot(conn, player_id, pack, now, self.target_success)
-            session = game.start(session_id, player_id, mode, pack, now, chosen_seed, learner)
-            self.save_run(conn, None, session, now)
+            session = self.new_run_in(conn, session_id, player_id, mode, pack, now, chosen_seed)
             self.remember_reply_in(conn, delivery, session.id, now)
             return Step(player_id, None, session)
 
@@ -636,8 +658,11 @@ class GameService:
         return game.add_badges(after, streak_badges(reached, self.pack(after.pack_id)))
 
     def load_run(self, conn: sqlite3.Connection, session_id: str) -> SessionState:
-        """A run, read inside the caller's database work (cached per connection)."""
-        return load_session(conn, session_id, self.db.session_cache)
+        """A run, read inside the caller's database work (cached per connection), with
+        its variants made resolvable."""
+        session = load_session(conn, session_id, self.db.session_cache)
+        self.variants.load_in(conn, session.pack_id, session.problem_ids)
+        return session
 
     def save_run(
         self,

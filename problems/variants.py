@@ -31,7 +31,7 @@ import asyncio
 import random
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from string import Template as TextTemplate
 from typing import Any, Protocol
 
@@ -85,6 +85,13 @@ def parse_variant_id(problem_id: str) -> tuple[str, int] | None:
     """``"t-steplr.s42"`` -> ``("t-steplr", 42)``; None for ids that are not variants."""
     match = VARIANT_ID.fullmatch(problem_id)
     return (match["template"], int(match["seed"])) if match else None
+
+
+def rated_as(problem: Problem) -> Problem:
+    """The item a problem's difficulty is rated under: a variant's template, so answers to
+    all variants of one template build one estimate; any other problem is itself."""
+    parsed = parse_variant_id(problem.id) if VARIANT_TAG in problem.tags else None
+    return replace(problem, id=parsed[0]) if parsed else problem
 
 
 def find_template(packs: Sequence[Pack], template_id: str) -> Template:

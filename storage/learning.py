@@ -18,9 +18,11 @@ from bot.engine.ratings import answer_score
 from bot.engine.review import due_at, recall, review, review_rating
 from bot.engine.state import SessionState
 from problems.model import Pack, Problem
+from problems.variants import rated_as
 
 from .ratings import item_ratings, learner_ratings, record_rating
 from .reviews import due_problems, get_card, learner_cards, put_card
+from .variants import resolve_problem
 
 # "Seen recently" for selection: the last 7 days, so a learner meets fresh problems first.
 RECENT_WINDOW_S = 7 * 24 * 3600.0
@@ -34,9 +36,8 @@ def record_learning(
     A problem the pack no longer has (edited while a run was open) is left out, as the
     rebuild leaves it out, rather than failing the answer or the deadline sweep.
     """
-    problems = {p.id: p for p in pack.problems}
     for evidence in newly_closed(before, after):
-        problem = problems.get(evidence.problem_id)
+        problem = resolve_problem(conn, pack, evidence.problem_id)
         if problem is not None:
             apply_evidence(conn, after.player_id, pack.id, problem, evidence)
 
@@ -44,7 +45,8 @@ def record_learning(
 def apply_evidence(
     conn: sqlite3.Connection, user_id: int, pack_id: str, problem: Problem, evidence: Evidence
 ) -> None:
-    record_rating(conn, user_id, pack_id, problem, answer_score(evidence), evidence.at)
+    # A variant moves its template's difficulty; its review card stays its own.
+    record_rating(conn, user_id, pack_id, rated_as(problem), answer_score(evidence), evidence.at)
     card = review(
         get_card(conn, user_id, pack_id, problem.id), review_rating(evidence, problem), evidence.at
     )
@@ -72,6 +74,7 @@ ORDER BY s.id
 def rebuild_learning(conn: sqlite3.Connection, packs: Sequence[Pack]) -> Rebuilt:
     """Recompute every rating and review card from the answers; inside a write transaction."""
     by_pack = {pack.id: {p.id: p for p in pack.problems} for pack in packs}
+    packs_by_id = {pack.id: pack for pack in packs}
     for table in ("learner_ratings", "item_ratings", "review_cards"):
         conn.execute(f"DELETE FROM {table}")
     answers = skipped = 0
@@ -80,6 +83,10 @@ def rebuild_learning(conn: sqlite3.Connection, packs: Sequence[Pack]) -> Rebuilt
         _REPLAY
     ).fetchall():
         problem = by_pack.get(pack_id, {}).get(problem_id)
+        if problem is None and pack_id in packs_by_id:  # a stored variant
+            problem = resolve_problem(conn, packs_by_id[pack_id], problem_id)
+            if problem is not None:
+                by_pack[pack_id][problem_id] = problem
         if problem is None:
             skipped += 1
             continue

@@ -297,6 +297,30 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX scores_user_problem ON scores(user_id, pack_id, problem_id, scored_at);
         """,
     ),
+    Migration(
+        4,
+        "generated problem variants, stored whole so every later reference resolves",
+        """
+        -- A variant of a pack template (problems/variants.py), exactly as a learner saw it.
+        -- purpose 'daily': made for a day's card; 'pool': generated ahead for adaptive runs,
+        -- unused until a run takes it (taken_by, the run's id), then never offered again.
+        CREATE TABLE variants (
+            pack_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            template_id TEXT NOT NULL,
+            seed INTEGER NOT NULL,
+            problem TEXT NOT NULL,
+            torch_version TEXT NOT NULL,
+            purpose TEXT NOT NULL CHECK (purpose IN ('daily', 'pool')),
+            created_at REAL NOT NULL,
+            taken_by TEXT,
+            taken_at REAL,
+            PRIMARY KEY (pack_id, id)
+        );
+        CREATE INDEX variants_unused ON variants(pack_id, template_id, created_at)
+            WHERE purpose = 'pool' AND taken_by IS NULL;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -317,6 +341,7 @@ OWNED_TABLES = (
     "learner_ratings",
     "item_ratings",
     "review_cards",
+    "variants",
 )
 
 

@@ -80,6 +80,7 @@ class Conversation:
     ) -> None:
         self.ctx = Context(service, platform, runner, home_timezone=home_timezone)
         self.service = service
+        service.variants.use_runner(runner)  # daily cards' fresh variants
         self.runs = Runs(self.ctx)
         self.records = Records(self.ctx)
         self.live = Live(self.ctx)
@@ -202,6 +203,7 @@ class Conversation:
             asyncio.create_task(self.watcher.run_forever()),
             asyncio.create_task(self.scheduler.run_forever()),
         ]
+        self.service.variants.start_refilling()  # fresh variants for adaptive runs
         return closed
 
     async def recover(self, replier_for: Callable[[MessageRef | None], Replier]) -> int:
@@ -223,6 +225,7 @@ class Conversation:
         return finished
 
     async def stop(self) -> None:
+        await self.service.variants.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

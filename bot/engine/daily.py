@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from problems.model import Pack
+from problems.model import Pack, Problem
 
 from .selection import challenge_from
 from .state import SessionState
@@ -36,6 +36,16 @@ def select_daily(
     new_cycle = len(fresh) < count
     chosen = challenge_from(pool if new_cycle else fresh, count, random.Random(seed))
     return [p.id for p in chosen], new_cycle
+
+
+def with_variant(pack: Pack, problem_ids: Sequence[str], variant: Problem) -> list[str]:
+    """The day's problems with a fresh variant in the slot of a fixed problem of its kind
+    (the last slot if there is none), so the card keeps its one-per-kind shape."""
+    ids = list(problem_ids)
+    kinds = [pack.problem(i).kind for i in ids]
+    slot = kinds.index(variant.kind) if variant.kind in kinds else len(ids) - 1
+    ids[slot] = variant.id
+    return ids
 
 
 def streak(days: Iterable[date], today: date) -> int:

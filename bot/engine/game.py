@@ -7,9 +7,10 @@ they tell the player anything.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from problems.model import Pack
+from problems.model import Pack, Problem
 
 from .adaptive import LearnerSnapshot
 from .badges import earned_badges
@@ -51,9 +52,14 @@ def start(
     now: float,
     seed: int,
     learner: LearnerSnapshot | None = None,
+    extra: Sequence[Problem] = (),
 ) -> SessionState:
-    """A new run with its problems chosen (for `learner`, when known), first question open."""
-    problems = select_problems(mode, pack.problems, seed, learner)
+    """A new run with its problems chosen (for `learner`, when known), first question open.
+
+    `extra` are candidates besides the pack's fixed problems (fresh variants of its
+    templates); `pack.problem` must resolve them.
+    """
+    problems = select_problems(mode, (*pack.problems, *extra), seed, learner)
     return start_with(session_id, player_id, mode, pack, [p.id for p in problems], now)
 
 

@@ -42,6 +42,8 @@ EXPECTED_MODULES = {
     "ratings",
     "repeats",
     "review",
+    # fixed problems and generated variants, one lookup
+    "bank",
 }
 
 
