@@ -11,7 +11,8 @@ import asyncio
 import json
 from typing import Any
 
-from bot.engine.item_analysis import ItemStats, analyse
+from bot.engine.item_analysis import ItemStats, Response, analyse
+from problems.model import Pack, Problem
 
 
 def register_ratings(subparsers: Any) -> None:
@@ -56,14 +57,22 @@ def stats_command(args: argparse.Namespace) -> int:
 async def _stats(args: argparse.Namespace) -> int:
     from bot.bootstrap import open_service
     from storage.item_stats import first_tries
+    from storage.variants import with_stored_variants
 
     service = await open_service(args.db, pack_id=args.pack)
     try:
         packs = [service.pack(args.pack)] if args.pack else list(service.packs.values())
         report = []
         for pack in packs:
-            responses = await service.db.run(lambda conn, pack=pack: first_tries(conn, pack.id))
-            report.append((pack.id, analyse(pack.problems, responses)))
+
+            def read(conn: Any, pack: Pack = pack) -> tuple[list[Response], list[Problem]]:
+                responses = first_tries(conn, pack.id)
+                # Fixed problems and the stored variants learners answered.
+                ids = (r.problem_id for r in responses)
+                return responses, with_stored_variants(conn, pack, ids)
+
+            responses, answered = await service.db.run(read)
+            report.append((pack.id, analyse(answered, responses)))
     finally:
         await service.db.close()
     print(_as_json(report) if args.json else _as_text(report))

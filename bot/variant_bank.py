@@ -30,7 +30,7 @@ from problems.variants import (
     VariantError,
     generate_variant,
     parse_variant_id,
-    rated_as,
+    rated_id,
 )
 from storage.database import Database
 from storage.variants import (
@@ -41,7 +41,7 @@ from storage.variants import (
     put_variant,
     take_variants,
     unused_counts,
-    unused_pool,
+    unused_pool_ids,
 )
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def with_template_ratings(learner: LearnerSnapshot, variants: Iterable[Problem])
     one difficulty estimate (the answers to all of them move it), so it means something."""
     items = dict(learner.items)
     for problem in variants:
-        rating = items.get(rated_as(problem).id)
+        rating = items.get(rated_id(problem))
         if rating is not None:
             items[problem.id] = rating
     return replace(learner, items=items)
@@ -136,14 +136,15 @@ class VariantBank:
         if learner is None:
             return [], None
         if mode in ("challenge", "test"):
-            extra = unused_pool(conn, pack.id)
+            ids = unused_pool_ids(conn, pack.id)
         elif mode == "review":
-            extra = list(load_variants(conn, pack.id, learner.due).values())
+            ids = list(learner.due)
         else:
-            extra = []
+            ids = []
+        self.load_in(conn, pack.id, ids)
+        extra = [v for i in ids if (v := self.variant(pack.id, i)) is not None]
         if not extra:
             return [], learner
-        self._remember(pack.id, extra)
         return extra, with_template_ratings(learner, extra)
 
     def take_in(

@@ -1,4 +1,5 @@
-"""`lrquiz problems`: `check` validates packs, `verify` runs them, `variant` previews a template.
+"""`lrquiz problems`: `check` validates packs, `verify` runs them, `variant` previews a template,
+`stats` analyses answers, `pool` generates fresh variants ahead.
 
 bot/cli.py calls `register(subparsers)` and then `args.func(args)`; every handler
 returns an exit code and reports on stderr in one line per finding, never a traceback.
@@ -21,7 +22,7 @@ def register(subparsers: Any) -> None:
         "problems", help="check or verify problem packs", description="Work with problem packs."
     )
     commands = problems.add_subparsers(
-        dest="problems_command", metavar="{check,verify,variant,stats}"
+        dest="problems_command", metavar="{check,verify,variant,stats,pool}"
     )
     commands.required = True
 
@@ -83,6 +84,24 @@ def register(subparsers: Any) -> None:
     stats.add_argument("--json", action="store_true", help="machine-readable output")
     stats.set_defaults(func=stats_command)
 
+    pool = commands.add_parser(
+        "pool",
+        help="generate fresh variants for adaptive runs ahead, and list what is ready",
+        description="Top every template's pool of unused variants up to --size with the "
+        "runner (a bot does this in the background), then list the unused ones.",
+    )
+    pool.add_argument("--db", default=None, help="database file (default: $LRQUIZ_DB)")
+    pool.add_argument(
+        "--size",
+        type=variant_count,
+        default=0,
+        help="unused variants to have per template (default: 0, only list them)",
+    )
+    pool.add_argument(
+        "--runner", metavar="URL", default=None, help="runner base URL (default: a local one)"
+    )
+    pool.set_defaults(func=pool_command)
+
 
 def variant_count(text: str) -> int:
     """A non-negative integer for --variants; argparse turns the ValueError into one line."""
@@ -97,6 +116,13 @@ def stats_command(args: argparse.Namespace) -> int:
     from bot.learning_cli import stats_command as run_stats
 
     return run_stats(args)
+
+
+def pool_command(args: argparse.Namespace) -> int:
+    """The pool lives with the game's variant bank (bot/pool_cli.py)."""
+    from bot.pool_cli import pool_command as run_pool
+
+    return run_pool(args)
 
 
 def check_command(args: argparse.Namespace) -> int:

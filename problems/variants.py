@@ -87,11 +87,17 @@ def parse_variant_id(problem_id: str) -> tuple[str, int] | None:
     return (match["template"], int(match["seed"])) if match else None
 
 
-def rated_as(problem: Problem) -> Problem:
-    """The item a problem's difficulty is rated under: a variant's template, so answers to
-    all variants of one template build one estimate; any other problem is itself."""
+def rated_id(problem: Problem) -> str:
+    """The item id a problem's difficulty is rated under: a variant's template, so answers
+    to all variants of one template build one estimate; any other problem's own id."""
     parsed = parse_variant_id(problem.id) if VARIANT_TAG in problem.tags else None
-    return replace(problem, id=parsed[0]) if parsed else problem
+    return parsed[0] if parsed else problem.id
+
+
+def rated_as(problem: Problem) -> Problem:
+    """`problem` under its rated id (see `rated_id`), for the rating update."""
+    item = rated_id(problem)
+    return problem if item == problem.id else replace(problem, id=item)
 
 
 def find_template(packs: Sequence[Pack], template_id: str) -> Template:

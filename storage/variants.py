@@ -88,6 +88,13 @@ def resolve_problem(conn: sqlite3.Connection, pack: Pack, problem_id: str) -> Pr
         return load_variants(conn, pack.id, [problem_id]).get(problem_id)
 
 
+def with_stored_variants(conn: sqlite3.Connection, pack: Pack, ids: Iterable[str]) -> list[Problem]:
+    """The pack's fixed problems, then its stored variants among `ids` (e.g. answered ones),
+    so item analysis covers every problem learners really met."""
+    found = load_variants(conn, pack.id, ids)
+    return [*pack.problems, *(found[i] for i in sorted(found))]
+
+
 def unused_counts(conn: sqlite3.Connection, pack_id: str) -> dict[str, int]:
     """How many untaken pool variants each template has."""
     return dict(
@@ -99,24 +106,22 @@ def unused_counts(conn: sqlite3.Connection, pack_id: str) -> dict[str, int]:
     )
 
 
-def unused_pool(conn: sqlite3.Connection, pack_id: str) -> list[Problem]:
-    """The oldest untaken pool variant of each template: the fresh candidates for a run."""
+def unused_pool_ids(conn: sqlite3.Connection, pack_id: str) -> list[str]:
+    """The oldest untaken pool variant of each template: the fresh candidates for a run.
+
+    Only ids, from the partial index; the caller parses the problems it has not cached.
+    """
     rows = conn.execute(
-        "SELECT v.problem FROM variants v WHERE v.pack_id = ? AND v.purpose = 'pool' "
+        "SELECT v.template_id, v.id FROM variants v WHERE v.pack_id = ? AND v.purpose = 'pool' "
         "AND v.taken_by IS NULL AND v.created_at = (SELECT MIN(w.created_at) FROM variants w "
         "WHERE w.pack_id = v.pack_id AND w.template_id = v.template_id "
         "AND w.purpose = 'pool' AND w.taken_by IS NULL) ORDER BY v.template_id, v.id",
         (pack_id,),
     ).fetchall()
-    seen: set[str] = set()
-    fresh = []
-    for (text,) in rows:
-        problem = problem_from_json(text)
-        template = (parse_variant_id(problem.id) or ("", 0))[0]
-        if template not in seen:  # two made at the same instant: one per template
-            seen.add(template)
-            fresh.append(problem)
-    return fresh
+    first: dict[str, str] = {}
+    for template_id, variant_id in rows:
+        first.setdefault(template_id, variant_id)  # two made at the same instant: one
+    return list(first.values())
 
 
 def take_variants(

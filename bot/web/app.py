@@ -169,7 +169,7 @@ class Dashboard:
     async def problem(self, request: web.Request, scope: LinkScope) -> web.Response:
         platform, workspace = workspace_of(request)
         pack_id, problem_id = request.match_info["pack_id"], request.match_info["problem_id"]
-        problem = self.data.problem(pack_id, problem_id)
+        problem = await self.data.find_problem(pack_id, problem_id)
         if problem is None:
             raise Refusal(404, "No such problem", f"No problem {problem_id!r} in pack {pack_id!r}.")
         revealed = scope.admin or await self.data.has_answered(

@@ -39,6 +39,7 @@ from storage.learning import learning_summary
 from storage.schedules import StoredSchedule, list_schedules
 from storage.sessions import badge_counts
 from storage.stats import problem_tallies
+from storage.variants import resolve_problem, with_stored_variants
 
 from .items import ItemRow, item_rows
 
@@ -112,6 +113,13 @@ class DashboardData:
             return None
         return next((p for p in pack.problems if p.id == problem_id), None)
 
+    async def find_problem(self, pack_id: str, problem_id: str) -> Problem | None:
+        """A fixed problem, else a stored variant, exactly as learners were shown it."""
+        pack = self.packs.get(pack_id)
+        if pack is None:
+            return None
+        return await self.db.run(lambda conn: resolve_problem(conn, pack, problem_id))
+
     def badge(self, badge_id: str) -> Badge | None:
         return self.all_badges.get(badge_id)
 
@@ -155,19 +163,26 @@ class DashboardData:
 
         def read(conn: sqlite3.Connection):
             _, own = current_leaderboard(conn, platform, workspace, "all", "", 1, learner.id)
+            tallies = problem_tallies(conn, learner.id)
+            for tally in tallies:  # variants count under their template's topic
+                if (pack := self.packs.get(tally.pack_id)) is not None:
+                    found = resolve_problem(conn, pack, tally.problem_id)
+                    if found is not None:
+                        problems[(tally.pack_id, tally.problem_id)] = found
             return (
                 daily_activity(conn, learner.id),
-                problem_tallies(conn, learner.id),
+                tallies,
                 badge_counts(conn, learner.id),
                 completed_days(conn, learner.id, platform, workspace),
                 own,
                 learning_summary(conn, learner.id, list(self.packs.values()), now),
             )
 
+        problems: dict[tuple[str, str], Problem] = {}
         days, tallies, badges, completed, rank, (mastery, recalls) = await self.db.run(read)
         topics: dict[str, Accuracy] = defaultdict(Accuracy)
         for tally in tallies:
-            problem = self.problem(tally.pack_id, tally.problem_id)
+            problem = problems.get((tally.pack_id, tally.problem_id))
             name = problem.topic_name if problem is not None else "retired problems"
             topics[name] = topics[name].add(tally.answered, tally.correct)
         earned = [(b, n) for badge_id, n in badges if (b := self.badge(badge_id)) is not None]
@@ -214,7 +229,8 @@ class DashboardData:
             rows = []
             for pack in self.packs.values():
                 responses = first_tries(conn, pack.id, platform, workspace)
-                rows += item_rows(pack.id, pack.problems, analyse(pack.problems, responses))
+                answered = with_stored_variants(conn, pack, (r.problem_id for r in responses))
+                rows += item_rows(pack.id, answered, analyse(answered, responses))
             return rows
 
         rows = await self.db.run(read)
