@@ -57,6 +57,8 @@ DAILY_TIMEOUT_S = 30.0
 # Background refill: how often to look, and how long to rest after the runner failed.
 REFILL_EVERY_S = 60.0
 RETRY_AFTER_S = 300.0
+# Between two background variants: the runner's slots are the players' first.
+REFILL_PAUSE_S = 0.2
 # Variants remembered in memory; older ones are read from the store again when needed.
 CACHE_SIZE = 20_000
 
@@ -102,6 +104,7 @@ class VariantBank:
         self._known: OrderedDict[tuple[str, str], Problem] = OrderedDict()
         self._lock = threading.Lock()  # the database thread fills it, the event loop reads
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
 
     # --- the engine's VariantSource ----------------------------------------------------
@@ -156,8 +159,10 @@ class VariantBank:
         now: float,
     ) -> None:
         """The pool variants a new run picked are its own: no later run is offered them."""
-        if take_variants(conn, pack_id, ids, session_id, now):
-            self._wake.set()  # the pool shrank: refill it
+        if take_variants(conn, pack_id, ids, session_id, now) and self._loop is not None:
+            # The pool shrank: refill it. This runs on the database thread, and an asyncio
+            # Event may only be set from its loop.
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     # --- generating (needs the runner) --------------------------------------------------
 
@@ -202,8 +207,10 @@ class VariantBank:
         put_variant(conn, variant)
         self._remember(variant.pack_id, [variant.problem])
 
-    async def refill(self) -> int:
+    async def refill(self, pause_s: float = 0.0) -> int:
         """Top every template's pool up to `pool_size`; how many variants were stored.
+
+        `pause_s` between variants leaves the runner's slots to players' real outputs.
 
         Stops at the first runner failure (it is retried later); a template that cannot
         make a sound variant for a seed just tries the next seed next time.
@@ -222,6 +229,7 @@ class VariantBank:
                         continue
                     await self.db.transact(lambda conn, v=variant: put_variant(conn, v))
                     made += 1
+                    await asyncio.sleep(pause_s)
         return made
 
     def use_runner(self, runner: CodeRunner | None) -> None:
@@ -231,13 +239,15 @@ class VariantBank:
     def start_refilling(self) -> None:
         """Keep every template's pool filled in the background (a bot's long-lived process)."""
         if self.runner is not None and self._task is None:
+            self._loop = asyncio.get_running_loop()
             self._task = asyncio.create_task(self._run_forever())
 
     async def _run_forever(self) -> None:
         while True:
             delay = REFILL_EVERY_S
+            self._wake.clear()  # before refilling: a take during the refill wakes us again
             try:
-                made = await self.refill()
+                made = await self.refill(REFILL_PAUSE_S)
                 if made:
                     log.info("variant pool: %d new variants stored", made)
             except asyncio.CancelledError:
@@ -245,7 +255,6 @@ class VariantBank:
             except Exception as exc:
                 log.warning("variant pool not refilled (%s); retrying later", exc)
                 delay = RETRY_AFTER_S
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
 
@@ -255,3 +264,4 @@ class VariantBank:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        self._loop = None
