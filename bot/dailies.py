@@ -1,9 +1,12 @@
 """Daily challenges: one card per channel per day, each member's own timed run of it.
 
 The day's five problems are chosen from the date and channel, never repeating in that
-channel until the pack's timed pool is used up. A member may play the day's challenge
-once (an unfinished run resumes). The card closes at local midnight or when the next day's
-card is posted, and its summary is computed from the stored runs.
+channel until the pack's timed pool is used up. With a runner, one of them is a fresh
+variant of a template, made from the same date and channel in every process and stored
+with the card (bot/variant_bank.py); without one, the card has fixed problems only. A
+member may play the day's challenge once (an unfinished run resumes). The card closes at
+local midnight or when the next day's card is posted, and its summary is computed from the
+stored runs.
 """
 
 from __future__ import annotations
