@@ -273,3 +273,38 @@ async def test_non_admins_cannot_post_cards_or_change_settings(slack: Harness) -
         assert "🚫 /lrquiz admin is for workspace admins and owners" in all_text(reply)
     assert slack.fake.of("chat.postMessage") == []
     assert (await slack.service.settings("slack", "T1")).announce_badges is False
+
+
+async def test_with_a_runner_the_card_has_a_fresh_variant_that_plays_like_any_problem(
+    db_path: Path, fake: FakeSlack, clock: FakeClock, pack: Pack, runner_process
+) -> None:
+    from problems.variants import parse_variant_id
+    from runner.client import RunnerClient
+
+    from .support import Harness
+
+    async with RunnerClient(runner_process.url, runner_process.token) as runner:
+        await runner.run("print(1)")  # warm: the card's wait is the generation, not start-up
+        slack = Harness(fake, await make_bot(db_path, fake, clock, [pack], runner=runner), clock)
+        try:
+            card = await post_card(slack)
+            daily = await DailyChallenges(slack.service).get(button(card, START)["value"])
+            variants = [i for i in daily.problem_ids if parse_variant_id(i)]
+            assert len(variants) == 1 and parse_variant_id(variants[0])[0] in {
+                t.id for t in pack.templates
+            }
+            variant = slack.service.pack().problem(variants[0])
+            bob = {"user": "U2", "name": "bob"}
+            question = await start(slack, card, **bob)
+            shown: list[str] = []
+            while "lrquiz_quit" in action_ids(question):
+                shown.append(all_text(question))
+                letter = await slack.right_letter(question)
+                question = await slack.press(question, f"lrquiz_answer_{letter}", **bob)
+                if "lrquiz_next" in action_ids(question):
+                    question = await slack.press(question, "lrquiz_next", **bob)
+            assert "Score: *5/5* correct" in all_text(question)
+            at = daily.problem_ids.index(variant.id)
+            assert variant.choices[variant.answer] in shown[at]
+        finally:
+            await slack.close()
