@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import sqlite3
 import threading
@@ -48,6 +49,9 @@ log = logging.getLogger(__name__)
 
 # Unused variants kept ready per template: enough for a burst of runs between refills.
 POOL_SIZE = 3
+# A bot's pool size per template; 0 turns the background refill off (runner capacity).
+POOL_ENV = "LRQUIZ_VARIANT_POOL"
+MAX_POOL_SIZE = 100
 # Daily cards take seeds below this, pool variants at or above it, so the two never share
 # an id (and both stay 32-bit integers, for PostgreSQL's INTEGER).
 DAILY_SEEDS = 1_000_000_000
@@ -75,6 +79,24 @@ class _Recording:
         runtime = getattr(result, "runtime", None) or {}
         self.torch = str(runtime.get("torch", self.torch))
         return result
+
+
+def pool_size_from_env(default: int = POOL_SIZE) -> int:
+    """$LRQUIZ_VARIANT_POOL, else `default`; a bad value is logged (one line) and ignored,
+    so a typo never keeps a bot from starting."""
+    raw = os.environ.get(POOL_ENV, "").strip()
+    if not raw:
+        return default
+    if raw.isdigit() and int(raw) <= MAX_POOL_SIZE:
+        return int(raw)
+    log.error(
+        "%s must be a whole number from 0 to %d, not %r; keeping %d unused variants per template",
+        POOL_ENV,
+        MAX_POOL_SIZE,
+        raw,
+        default,
+    )
+    return default
 
 
 def daily_variant_seed(day_seed: int) -> int:
@@ -237,10 +259,16 @@ class VariantBank:
         self.runner = runner
 
     def start_refilling(self) -> None:
-        """Keep every template's pool filled in the background (a bot's long-lived process)."""
-        if self.runner is not None and self._task is None:
+        """Keep every template's pool filled in the background (a bot's long-lived process),
+        `$LRQUIZ_VARIANT_POOL` unused variants each (0: no background generation)."""
+        self.pool_size = pool_size_from_env(self.pool_size)
+        if self.runner is not None and self._task is None and self.pool_size > 0:
             self._loop = asyncio.get_running_loop()
             self._task = asyncio.create_task(self._run_forever())
+
+    @property
+    def refilling(self) -> bool:
+        return self._task is not None and not self._task.done()
 
     async def _run_forever(self) -> None:
         while True:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from problems.model import Pack
 from runner.client import RunnerClient
 from storage.variants import unused_counts
@@ -46,3 +48,33 @@ async def test_the_pool_is_filled_ahead_and_refilled_after_a_run_takes_a_variant
         assert await service.variants.refill() == 0  # full: nothing more to make
     finally:
         await service.variants.stop()
+
+
+async def test_the_pool_size_comes_from_the_environment_and_a_typo_is_one_log_line(
+    db_file: Path,
+    services: Services,
+    bank_pack: Pack,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    service = await services.open(db_file, [bank_pack])
+    async with RunnerClient("http://127.0.0.1:9") as unreachable:
+        service.variants.use_runner(unreachable)
+        monkeypatch.setenv("LRQUIZ_VARIANT_POOL", "0")
+        service.variants.start_refilling()
+        assert not service.variants.refilling  # 0: no background generation at all
+
+        monkeypatch.setenv("LRQUIZ_VARIANT_POOL", "lots")
+        service.variants.pool_size = 3
+        service.variants.start_refilling()
+        try:
+            assert service.variants.refilling and service.variants.pool_size == 3
+            [line] = [
+                r.getMessage() for r in caplog.records if "LRQUIZ_VARIANT_POOL" in r.getMessage()
+            ]
+            assert line == (
+                "LRQUIZ_VARIANT_POOL must be a whole number from 0 to 100, not 'lots'; "
+                "keeping 3 unused variants per template"
+            )
+        finally:
+            await service.variants.stop()
