@@ -61,15 +61,10 @@ async def test_the_dashboard_shows_a_variant_and_counts_it_in_item_analysis(
         assert f'data-problem="{variant.id}"' in page
 
 
-def test_problems_stats_reports_the_answered_variant(
+async def test_problems_stats_reports_the_answered_variant(
     db_file: Path, services: Services, pool_variants: list[StoredVariant]
 ) -> None:
-    import asyncio
-
-    async def build() -> StoredVariant:
-        return await answered_variant(db_file, services, pool_variants[0])
-
-    variant = asyncio.run(build()).problem
+    variant = (await answered_variant(db_file, services, pool_variants[0])).problem
     done = subprocess.run(
         [sys.executable, "-m", "bot", "problems", "stats", "--db", str(db_file), "--json"],
         capture_output=True,
