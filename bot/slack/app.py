@@ -25,6 +25,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
+from bot import ops_http
 from bot.conversation.actions import Actor, Envelope
 from bot.conversation.core import Conversation
 from bot.real_output import Runner
@@ -210,7 +211,8 @@ class SlackBot:
         return await self.app.async_dispatch(request)
 
     def web_app(self) -> web.Application:
-        """Slack's requests at /slack/events: signature first (401), then shape (400)."""
+        """Slack's requests at /slack/events: signature first (401), then shape (400);
+        /health and /metrics beside them."""
 
         async def events(request: web.Request) -> web.Response:
             raw = await request.content.read(MAX_BODY + 1)
@@ -219,11 +221,9 @@ class SlackBot:
             response = await self.dispatch_signed(raw, request.headers, request.query_string)
             return await to_aiohttp_response(response)
 
-        async def health(_: web.Request) -> web.Response:
-            return web.json_response({"ok": True})
-
         application = web.Application(client_max_size=MAX_BODY)
-        application.add_routes([web.post(EVENTS_PATH, events), web.get("/health", health)])
+        application.add_routes([web.post(EVENTS_PATH, events)])
+        application.add_routes(ops_http.routes(self.service.db, self.conversation.metrics))
         return application
 
     async def serve_http(self, host: str, port: int) -> tuple[web.AppRunner, int]:

@@ -1,0 +1,124 @@
+"""/metrics and /health of the real `lrquiz run slack --http` process.
+
+Signed clicks go to the running app; its counters must move by exactly as many clicks as
+were sent, its latency histograms must have one observation per action, and /health (the
+path compose.yaml's health check uses) must say the database answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+
+from storage.migrations import LATEST_VERSION
+from tests.deploy.compose import healthcheck_path
+from tests.scrape import value
+
+from .fake_slack import FakeSlack
+from .support import (
+    SECRET,
+    action_payload,
+    app_command,
+    command_body,
+    signed_headers,
+    start_listening,
+    started_runs,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+PLAYERS = 5
+SLACK = {"platform": "slack"}
+
+
+async def _metrics(http: aiohttp.ClientSession, base: str) -> str:
+    async with http.get(f"{base}/metrics") as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain; version=")
+        return await response.text()
+
+
+async def _until(http: aiohttp.ClientSession, base: str, name: str, want: float, **labels: str):
+    """The page once `name{labels}` reached `want` (finish runs after the ack)."""
+    deadline = time.monotonic() + 20
+    while True:
+        page = await _metrics(http, base)
+        if value(page, name, **labels) >= want or time.monotonic() > deadline:
+            return page
+        await asyncio.sleep(0.05)
+
+
+async def test_counters_move_by_exactly_the_clicks_sent(tmp_path: Path) -> None:
+    fake = FakeSlack()
+    await fake.start()
+    db_path = tmp_path / "slack.db"
+    runs = await started_runs(db_path, PLAYERS)
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "PYTHONPATH": str(REPO),
+        "LRQUIZ_LOG_LEVEL": "WARNING",
+    }
+    proc, events = await start_listening(app_command(db_path), env)
+    base = events.removesuffix("/slack/events")
+    answer = {**SLACK, "action": "Answer", "outcome": "ok"}
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(base + healthcheck_path("slack")) as response:
+                assert response.status == 200
+                health = await response.json()
+            assert health["ok"] is True and health["platform"] == "slack"
+            assert health["database"]["ok"] is True
+            assert health["database"]["schema"] == LATEST_VERSION
+            probe = await asyncio.create_subprocess_exec(
+                sys.executable, str(REPO / "deploy" / "healthcheck.py"), base + "/health"
+            )
+            assert await probe.wait() == 0  # the containers' health check command agrees
+
+            before = await _metrics(http, base)
+            assert value(before, "lrquiz_actions_total", **answer) == 0
+            acks_before = value(before, "lrquiz_action_ack_seconds_count", **SLACK)
+            assert value(before, "lrquiz_build_info", version="0.1.0", platform="slack") == 1
+
+            url, _ = fake.response_url()
+            for n, run in enumerate(runs.values()):
+                user = f"U{n:04d}"
+                payload = action_payload("lrquiz_answer_A", f"{run}:0", url, user=user)
+                body = urlencode({"payload": json.dumps(payload)})
+                async with http.post(events, data=body, headers=signed_headers(body)) as response:
+                    assert response.status == 200
+            help_url, _ = fake.response_url()
+            body = command_body("help", help_url)
+            async with http.post(events, data=body, headers=signed_headers(body)) as response:
+                assert response.status == 200
+
+            page = await _until(http, base, "lrquiz_actions_total", PLAYERS, **answer)
+            page = await _until(
+                http, base, "lrquiz_actions_total", 1, **SLACK, action="ShowHelp", outcome="ok"
+            )
+            await asyncio.sleep(0.3)  # nothing more arrives later
+            page = await _metrics(http, base)
+    finally:
+        proc.terminate()
+        await proc.wait()
+        await fake.stop()
+
+    assert value(page, "lrquiz_actions_total", **answer) == PLAYERS
+    assert value(page, "lrquiz_actions_total", **SLACK, action="ShowHelp", outcome="ok") == 1
+    for outcome in ("refused", "write_refused", "delivery_failed", "error"):
+        assert value(page, "lrquiz_actions_total", **SLACK, action="Answer", outcome=outcome) == 0
+    # one latency observation per action, each within Slack's 3 s
+    acks = value(page, "lrquiz_action_ack_seconds_count", **SLACK) - acks_before
+    assert acks == PLAYERS + 1
+    assert value(page, "lrquiz_action_ack_seconds_bucket", **SLACK, le="3.0") == acks
+    assert value(page, "lrquiz_action_reply_seconds_count", **SLACK) == PLAYERS + 1
+    assert value(page, "lrquiz_storage_write_refusals_total", **SLACK) == 0
+    assert value(page, "process_resident_memory_bytes") > 0
