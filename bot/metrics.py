@@ -116,15 +116,27 @@ class BotMetrics:
         for outcome in ("posted", "failed"):  # present from the start, so rate() works
             for form in ("card", "live"):
                 self.scheduled_posts.labels(platform, form, outcome)
-        self.write_refusals.labels(platform)
+        # Children resolved once: a labels() lookup takes a lock and hashes every time.
+        self.ack = self.ack_seconds.labels(platform)
+        self.reply = self.reply_seconds.labels(platform)
+        self.refusals = self.write_refusals.labels(platform)
+        self._counted: dict[tuple[str, str], Any] = {}
 
     def received(self, envelope: Envelope) -> ActionTimer:
         """Start timing an action the moment the conversation receives it."""
         return ActionTimer(self, type(envelope.action).__name__, time.perf_counter())
 
+    def counted(self, action: str, outcome: str) -> None:
+        child = self._counted.get((action, outcome))
+        if child is None:
+            child = self._counted[action, outcome] = self.actions.labels(
+                self.platform, action, outcome
+            )
+        child.inc()
+
     def unknown(self) -> None:
         """A button this bot cannot read (answered at once with "no longer active")."""
-        self.actions.labels(self.platform, "Unknown", "ok").inc()
+        self.counted("Unknown", "ok")
 
     def delivery_failed(self, operation: str, failed: DeliveryFailed) -> None:
         transient = "true" if failed.transient else "false"
@@ -144,17 +156,15 @@ class ActionTimer:
         self.started = started
 
     def accepted(self) -> None:
-        self.metrics.ack_seconds.labels(self.metrics.platform).observe(
-            time.perf_counter() - self.started
-        )
+        self.metrics.ack.observe(time.perf_counter() - self.started)
 
     def finished(self, error: BaseException | None) -> None:
         m = self.metrics
-        m.reply_seconds.labels(m.platform).observe(time.perf_counter() - self.started)
+        m.reply.observe(time.perf_counter() - self.started)
         outcome = outcome_of(error)
-        m.actions.labels(m.platform, self.action, outcome).inc()
+        m.counted(self.action, outcome)
         if outcome == "write_refused":
-            m.write_refusals.labels(m.platform).inc()
+            m.refusals.inc()
         elif isinstance(error, DeliveryFailed):
             m.delivery_failed("reply", error)
 
