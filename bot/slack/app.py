@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -120,9 +121,10 @@ class SlackBot:
         checks = [("SLACK_BOT_TOKEN", self.client.auth_test, "the Bot User OAuth Token")]
         if socket_mode:
             app_client = web_client(self.settings.app_token, self.settings.api_url)
-            checks.append(
-                ("SLACK_APP_TOKEN", app_client.apps_connections_open, "an app-level token")
+            opens = functools.partial(
+                app_client.apps_connections_open, app_token=self.settings.app_token
             )
+            checks.append(("SLACK_APP_TOKEN", opens, "an app-level token"))
         for name, call, what in checks:
             try:
                 await call()

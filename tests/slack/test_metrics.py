@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ from .support import (
     action_payload,
     app_command,
     command_body,
+    command_fields,
     signed_headers,
     start_listening,
     started_runs,
@@ -122,3 +124,54 @@ async def test_counters_move_by_exactly_the_clicks_sent(tmp_path: Path) -> None:
     assert value(page, "lrquiz_action_reply_seconds_count", **SLACK) == PLAYERS + 1
     assert value(page, "lrquiz_storage_write_refusals_total", **SLACK) == 0
     assert value(page, "process_resident_memory_bytes") > 0
+
+
+async def test_socket_mode_serves_metrics_on_its_metrics_port(tmp_path: Path) -> None:
+    fake = FakeSlack()
+    await fake.start()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_APP_TOKEN": "xapp-test",
+        "SLACK_API_URL": fake.api_url,
+        "PYTHONPATH": str(REPO),
+        "LRQUIZ_LOG_LEVEL": "WARNING",
+        "LRQUIZ_METRICS_PORT": "0",  # the environment's way to ask for --metrics-port 0
+    }
+    command = [sys.executable, "-m", "bot.cli", "run", "slack", "--runner", "off"]
+    proc = await asyncio.create_subprocess_exec(
+        *command, "--db", str(tmp_path / "socket.db"), env=env, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        assert proc.stderr is not None
+        seen: list[str] = []
+        while True:
+            line = (await asyncio.wait_for(proc.stderr.readline(), 60)).decode()
+            assert line, f"the app exited before serving metrics: {seen}"
+            seen.append(line)
+            found = re.search(r"metrics on (http://\S+)/metrics", line)
+            if found:
+                base = found.group(1)
+                break
+        await fake.wait(lambda: fake.sockets)
+        sent = []
+        for text in ("help", "help", "practice"):
+            url, _ = fake.response_url()
+            sent.append(await fake.send_envelope("slash_commands", command_fields(text, url)))
+        await fake.wait(lambda: {a.get("envelope_id") for a in fake.socket_acks} >= set(sent))
+        async with aiohttp.ClientSession() as http:
+            page = await _until(
+                http, base, "lrquiz_actions_total", 1, **SLACK, action="StartRun", outcome="ok"
+            )
+            page = await _until(
+                http, base, "lrquiz_actions_total", 2, **SLACK, action="ShowHelp", outcome="ok"
+            )
+            async with http.get(base + "/health") as response:
+                assert response.status == 200 and (await response.json())["ok"] is True
+    finally:
+        proc.terminate()
+        await proc.wait()
+        await fake.stop()
+    assert value(page, "lrquiz_actions_total", **SLACK, action="ShowHelp", outcome="ok") == 2
+    assert value(page, "lrquiz_actions_total", **SLACK, action="StartRun", outcome="ok") == 1
+    assert value(page, "lrquiz_action_ack_seconds_count", **SLACK) == 3
