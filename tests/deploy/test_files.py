@@ -284,3 +284,30 @@ def test_compose_file_is_plain_yaml_with_merge_keys_resolved() -> None:
         assert service["environment"]["LRQUIZ_RUNNER_URL"] == "http://runner:8765"
         assert service["depends_on"]["runner"]["condition"] == "service_healthy"
         assert service["restart"] == "unless-stopped"
+
+
+def test_dockerfile_base_image_and_apt_packages_fit() -> None:
+    """The base image's Python satisfies requires-python, and every package apt installs
+    exists in this Debian release (the image's bookworm), when apt-cache can tell."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    image = re.search(r"^ARG PYTHON_IMAGE=python:(\d+)\.(\d+)-slim-(\w+)$", text, re.M)
+    assert image, "the base image is not a pinned python:X.Y-slim-<debian> tag"
+    wanted = re.fullmatch(r">=(\d+)\.(\d+)", project["requires-python"])
+    assert (int(image[1]), int(image[2])) >= (int(wanted[1]), int(wanted[2]))
+    packages = [
+        word
+        for op, args in dockerfile_instructions()
+        if op == "RUN" and "apt-get install" in args
+        for word in args.split("apt-get install", 1)[1].split("&&")[0].split()
+        if not word.startswith("-")
+    ]
+    assert packages == ["libseccomp2"]
+    release = Path("/etc/os-release")
+    if shutil.which("apt-cache") is None or f"({image[3]})" not in release.read_text():
+        pytest.skip(f"no apt-cache for Debian {image[3]} here")
+    for package in packages:
+        shown = subprocess.run(
+            ["apt-cache", "show", package], capture_output=True, text=True, timeout=60
+        )
+        assert shown.returncode == 0 and f"Package: {package}" in shown.stdout, package
