@@ -113,6 +113,19 @@ class BotMetrics:
             ["platform", "format", "outcome"],
             registry=registry,
         )
+        self.http_requests = Counter(
+            "lrquiz_http_requests",
+            "HTTP requests served (Slack HTTP mode: /slack/events, 401 a bad signature)",
+            ["path", "code"],
+            registry=registry,
+        )
+        self.http_seconds = Histogram(
+            "lrquiz_http_request_seconds",
+            "From an HTTP request's arrival to its response (for /slack/events: to Slack's ack)",
+            ["path"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
         for outcome in ("posted", "failed"):  # present from the start, so rate() works
             for form in ("card", "live"):
                 self.scheduled_posts.labels(platform, form, outcome)

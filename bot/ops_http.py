@@ -25,6 +25,7 @@ HEALTH_TIMEOUT_S = 2.0
 HEALTH_PATH = "/health"
 METRICS_PATH = "/metrics"
 
+
 class MetricsPortError(ValueError):
     """The metrics address cannot be listened on (in use, not ours)."""
 
@@ -62,6 +63,29 @@ def routes(db: Any, metrics: BotMetrics, status: Status | None = None) -> list[w
         return web.Response(body=data, headers={"Content-Type": content_type})
 
     return [web.get(HEALTH_PATH, health), web.get(METRICS_PATH, scrape)]
+
+
+def timing(metrics: BotMetrics, paths: tuple[str, ...]) -> Any:
+    """A middleware counting requests by path (`other` outside `paths`) and status code,
+    and timing each from arrival to response."""
+
+    @web.middleware
+    async def timed(request: web.Request, handler: Any) -> web.StreamResponse:
+        started = time.perf_counter()
+        path = request.path if request.path in paths else "other"
+        code = 500
+        try:
+            response = await handler(request)
+            code = response.status
+            return response
+        except web.HTTPException as error:
+            code = error.status
+            raise
+        finally:
+            metrics.http_requests.labels(path, str(code)).inc()
+            metrics.http_seconds.labels(path).observe(time.perf_counter() - started)
+
+    return timed
 
 
 # --- the opt-in server of its own -------------------------------------------------------

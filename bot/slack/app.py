@@ -223,7 +223,9 @@ class SlackBot:
             response = await self.dispatch_signed(raw, request.headers, request.query_string)
             return await to_aiohttp_response(response)
 
-        application = web.Application(client_max_size=MAX_BODY)
+        paths = (EVENTS_PATH, ops_http.HEALTH_PATH, ops_http.METRICS_PATH)
+        timing = ops_http.timing(self.conversation.metrics, paths)
+        application = web.Application(client_max_size=MAX_BODY, middlewares=[timing])
         application.add_routes([web.post(EVENTS_PATH, events)])
         application.add_routes(ops_http.routes(self.service.db, self.conversation.metrics))
         return application

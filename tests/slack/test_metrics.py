@@ -97,6 +97,9 @@ async def test_counters_move_by_exactly_the_clicks_sent(tmp_path: Path) -> None:
                 body = urlencode({"payload": json.dumps(payload)})
                 async with http.post(events, data=body, headers=signed_headers(body)) as response:
                     assert response.status == 200
+            forged = signed_headers(body, secret="not-the-signing-secret")
+            async with http.post(events, data=body, headers=forged) as response:
+                assert response.status == 401
             help_url, _ = fake.response_url()
             body = command_body("help", help_url)
             async with http.post(events, data=body, headers=signed_headers(body)) as response:
@@ -123,6 +126,12 @@ async def test_counters_move_by_exactly_the_clicks_sent(tmp_path: Path) -> None:
     assert value(page, "lrquiz_action_ack_seconds_bucket", **SLACK, le="3.0") == acks
     assert value(page, "lrquiz_action_reply_seconds_count", **SLACK) == PLAYERS + 1
     assert value(page, "lrquiz_storage_write_refusals_total", **SLACK) == 0
+    # every signed request answered 200 and timed from arrival to Slack's ack; one 401
+    events_200 = {"path": "/slack/events", "code": "200"}
+    assert value(page, "lrquiz_http_requests_total", **events_200) == PLAYERS + 1
+    assert value(page, "lrquiz_http_requests_total", path="/slack/events", code="401") == 1
+    assert value(page, "lrquiz_http_request_seconds_count", path="/slack/events") == PLAYERS + 2
+    assert value(page, "lrquiz_http_requests_total", path="/health", code="200") == 2  # + probe
     assert value(page, "process_resident_memory_bytes") > 0
 
 
