@@ -25,6 +25,7 @@ from tests.scrape import value
 from .fake_slack import FakeSlack
 from .support import (
     SECRET,
+    Harness,
     action_payload,
     app_command,
     command_body,
@@ -184,3 +185,27 @@ async def test_socket_mode_serves_metrics_on_its_metrics_port(tmp_path: Path) ->
     assert value(page, "lrquiz_actions_total", **SLACK, action="ShowHelp", outcome="ok") == 2
     assert value(page, "lrquiz_actions_total", **SLACK, action="StartRun", outcome="ok") == 1
     assert value(page, "lrquiz_action_ack_seconds_count", **SLACK) == 3
+
+
+async def test_health_is_503_while_the_database_does_not_answer(slack: Harness) -> None:
+    """A database stuck on a long statement: /health says so within its 2 s, then recovers."""
+    web_runner, port = await slack.bot.serve_http("127.0.0.1", 0)
+    health = f"http://127.0.0.1:{port}/health"
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(health) as response:
+                assert response.status == 200
+            stuck = asyncio.create_task(slack.service.db.run(lambda conn: time.sleep(3.0)))
+            await asyncio.sleep(0.05)
+            started = time.monotonic()
+            async with http.get(health) as response:
+                assert response.status == 503
+                body = await response.json()
+            assert time.monotonic() - started < 2.9  # answered before the database did
+            assert body["ok"] is False
+            assert body["database"] == {"ok": False, "error": "no answer within 2s"}
+            await stuck
+            async with http.get(health) as response:
+                assert response.status == 200 and (await response.json())["ok"] is True
+    finally:
+        await web_runner.cleanup()
