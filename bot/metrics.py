@@ -63,6 +63,8 @@ def lrquiz_version() -> str:
 
 
 class BotMetrics:
+    """Every series one bot process exposes, in a registry of its own."""
+
     def __init__(self, platform: str) -> None:
         self.platform = platform
         self.registry = registry = CollectorRegistry()
