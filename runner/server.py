@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from runner.guard import GuardedFactory
+from runner.metrics import RunnerMetrics
 from runner.request import BadRequest, parse_run_request
 from runner.service import RunService
 from runner.supervisor import NotReady, Saturated, ZygoteDied
@@ -28,6 +29,7 @@ TOKEN: web.AppKey[str | None] = web.AppKey("token", str)
 BODY_LIMIT: web.AppKey[int] = web.AppKey("body_limit", int)
 GUARD: web.AppKey[GuardedFactory] = web.AppKey("guard", GuardedFactory)
 READ_TIMEOUT: web.AppKey[float] = web.AppKey("read_timeout", float)
+METRICS: web.AppKey[RunnerMetrics] = web.AppKey("metrics", RunnerMetrics)
 
 READ_TIMEOUT_S = 10.0
 KEEPALIVE_S = 30.0
@@ -115,6 +117,7 @@ async def run_handler(request: web.Request) -> web.Response:
         return _error(503, f"runner not ready: {exc}", {"Retry-After": "2"})
     except ZygoteDied as exc:
         return _error(503, f"runner restarting: {exc}", {"Retry-After": "1"})
+    request.app[METRICS].job(result)
     return web.json_response(result, dumps=_dumps)
 
 
@@ -129,6 +132,13 @@ async def health_handler(request: web.Request) -> web.Response:
     if not _authorized(request):
         return web.json_response({"ok": health["ok"], "torch": health["torch"]})
     return web.json_response(health)
+
+
+async def metrics_handler(request: web.Request) -> web.Response:
+    """Prometheus metrics; with a token configured, only for its holders."""
+    if not _authorized(request):
+        return _error(401, "missing or invalid bearer token", {"WWW-Authenticate": "Bearer"})
+    return await request.app[METRICS].handler(request)
 
 
 async def listen(
@@ -164,12 +174,17 @@ def make_app(
 ) -> web.Application:
     limits = service.supervisor.config.limits
     # aiohttp's own cap sits above ours so oversized bodies get our 400, not its 413.
-    app = web.Application(middlewares=[errors_as_json], client_max_size=limits.max_body_bytes + 1)
+    metrics = RunnerMetrics(service)
+    app = web.Application(
+        middlewares=[metrics.middleware, errors_as_json], client_max_size=limits.max_body_bytes + 1
+    )
     app[SERVICE] = service
+    app[METRICS] = metrics
     app[TOKEN] = token or None
     app[BODY_LIMIT] = limits.max_body_bytes
     app[GUARD] = GuardedFactory(None, max_connections, read_timeout_s)
     app[READ_TIMEOUT] = read_timeout_s
     app.router.add_post("/v1/run", run_handler)
     app.router.add_get("/v1/health", health_handler)
+    app.router.add_get("/metrics", metrics_handler)
     return app

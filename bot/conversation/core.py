@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from bot.deadlines import DeadlineWatcher
 from bot.engine.errors import GameError
+from bot.metrics import ActionTimer, BotMetrics, CountedPlatform, counting_fire
 from bot.real_output import Runner
 from bot.scheduler import DEFAULT_GRACE_S, Scheduler
 from bot.service import GameService
@@ -78,6 +79,8 @@ class Conversation:
         max_sleep_s: float = 15.0,
         home_timezone: str | None = None,
     ) -> None:
+        self.metrics = BotMetrics(platform.name)
+        platform = CountedPlatform(platform, self.metrics)
         self.ctx = Context(service, platform, runner, home_timezone=home_timezone)
         self.service = service
         service.variants.use_runner(runner)  # daily cards' fresh variants
@@ -94,7 +97,8 @@ class Conversation:
             platform=platform.name,
             on_daily_closed=self.cards.closed_by_day_end,
         )
-        self.scheduler = Scheduler(service, platform.name, self.cards.fire, grace_s=grace_s)
+        fire = counting_fire(self.metrics, self.cards.fire)
+        self.scheduler = Scheduler(service, platform.name, fire, grace_s=grace_s)
         self.ctx.poke_deadlines = self.watcher.poke
         self.ctx.poke_schedules = self.scheduler.poke
         self._tasks: list[asyncio.Task[None]] = []
@@ -103,11 +107,13 @@ class Conversation:
 
     async def accept(self, envelope: a.Envelope) -> Accepted:
         """Apply or record the action; never raises (a failure is explained at finish)."""
+        timer = self.metrics.received(envelope)
         try:
             finish = await self._accept(envelope)
         except Exception as error:
-            return Accepted(self._guard(envelope, self._explaining(error)))
-        return Accepted(self._guard(envelope, finish))
+            finish = self._explaining(error)
+        timer.accepted()
+        return Accepted(self._guard(envelope, finish, timer))
 
     async def handle(self, envelope: a.Envelope, replier: Replier) -> None:
         """Accept and finish at once, for front ends with nothing to acknowledge."""
@@ -115,6 +121,7 @@ class Conversation:
 
     async def unknown(self, replier: Replier) -> None:
         """A button this bot cannot read (an old layout, a foreign id): say so at once."""
+        self.metrics.unknown()
         await replier.show(Notice(rich(GONE), "warning"))
 
     async def _accept(self, envelope: a.Envelope) -> Finish:
@@ -172,13 +179,17 @@ class Conversation:
 
         return finish
 
-    def _guard(self, envelope: a.Envelope, finish: Finish) -> Finish:
+    def _guard(
+        self, envelope: a.Envelope, finish: Finish, timer: ActionTimer | None = None
+    ) -> Finish:
         """Whatever goes wrong, the player is told something, and bugs are logged."""
 
         async def guarded(replier: Replier) -> None:
             try:
                 await finish(replier)
             except Exception as error:
+                if timer is not None:
+                    timer.finished(error)
                 if not isinstance(error, GameError | WriteRefused):
                     log.error(
                         "%s from %s failed",
@@ -188,6 +199,9 @@ class Conversation:
                     )
                 with contextlib.suppress(Exception):
                     await replier.show(explain(error))
+            else:
+                if timer is not None:
+                    timer.finished(None)
 
         return guarded
 

@@ -15,6 +15,8 @@ import signal
 import sys
 from typing import Any
 
+from bot import ops_config
+
 TOKEN_ENV = "DISCORD_TOKEN"
 LOG_LEVEL_ENV = "LRQUIZ_LOG_LEVEL"
 # Base URL of Discord's REST API, for a proxy or an offline test double.
@@ -41,6 +43,7 @@ def register(commands: Any, run_platforms: Any) -> None:
         help="runner URL for real output, or 'off' (default: $LRQUIZ_RUNNER_URL, "
         "else a local runner is started)",
     )
+    ops_config.add_arguments(run)
     run.set_defaults(func=_run)
 
     discord_cmd = commands.add_parser("discord", help="Discord bot maintenance")
@@ -106,6 +109,7 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         args.schedule_grace_s = grace_from_env()
+        ops_config.wanted(args)  # a bad LRQUIZ_METRICS_PORT, before connecting
     except ValueError as error:
         return _fail(str(error))
     level = os.environ.get(LOG_LEVEL_ENV, "INFO").strip().upper() or "INFO"
@@ -122,6 +126,7 @@ async def _run_async(args: argparse.Namespace, token: str) -> int:
     import aiohttp
     import discord
 
+    from bot import ops_http
     from bot.bootstrap import open_runner, open_service
 
     from .client import LrquizBot
@@ -132,9 +137,12 @@ async def _run_async(args: argparse.Namespace, token: str) -> int:
         async with open_runner(args.runner) as runner:
             bot = LrquizBot(service, runner, schedule_grace_s=args.schedule_grace_s)
             _stop_on_signals(bot)
+            metrics = bot.conversation.metrics
             try:
-                async with bot:
+                async with ops_http.serving(args, service.db, metrics, bot.gateway_status), bot:
                     await bot.start(token)
+            except ops_http.MetricsPortError as error:
+                return _fail(str(error))
             except discord.LoginFailure:
                 return _fail(f"Discord rejected {TOKEN_ENV} (invalid or reset token)")
             except discord.PrivilegedIntentsRequired:

@@ -103,6 +103,13 @@ class LrquizBot(discord.Client):
             "logged in as %s (%s) in %d server(s)", self.user, self.application_id, len(self.guilds)
         )
 
+    def gateway_status(self) -> dict[str, Any]:
+        """For /health: connected to the gateway, and its heartbeat round trip."""
+        connected = self.is_ready() and not self.is_closed()
+        latency = self.latency
+        ms = round(latency * 1000, 1) if connected and latency == latency else None  # NaN
+        return {"gateway": {"connected": connected, "latency_ms": ms}}
+
     def _on_interaction_create(self, data: Any) -> None:
         """The gateway's INTERACTION_CREATE, guarded: a payload of a shape discord.py cannot
         parse is logged and skipped, and the bot stays connected."""

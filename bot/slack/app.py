@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
+from bot import ops_http
 from bot.conversation.actions import Actor, Envelope
 from bot.conversation.core import Conversation
 from bot.real_output import Runner
@@ -119,9 +121,10 @@ class SlackBot:
         checks = [("SLACK_BOT_TOKEN", self.client.auth_test, "the Bot User OAuth Token")]
         if socket_mode:
             app_client = web_client(self.settings.app_token, self.settings.api_url)
-            checks.append(
-                ("SLACK_APP_TOKEN", app_client.apps_connections_open, "an app-level token")
+            opens = functools.partial(
+                app_client.apps_connections_open, app_token=self.settings.app_token
             )
+            checks.append(("SLACK_APP_TOKEN", opens, "an app-level token"))
         for name, call, what in checks:
             try:
                 await call()
@@ -210,7 +213,8 @@ class SlackBot:
         return await self.app.async_dispatch(request)
 
     def web_app(self) -> web.Application:
-        """Slack's requests at /slack/events: signature first (401), then shape (400)."""
+        """Slack's requests at /slack/events: signature first (401), then shape (400);
+        /health and /metrics beside them."""
 
         async def events(request: web.Request) -> web.Response:
             raw = await request.content.read(MAX_BODY + 1)
@@ -219,11 +223,11 @@ class SlackBot:
             response = await self.dispatch_signed(raw, request.headers, request.query_string)
             return await to_aiohttp_response(response)
 
-        async def health(_: web.Request) -> web.Response:
-            return web.json_response({"ok": True})
-
-        application = web.Application(client_max_size=MAX_BODY)
-        application.add_routes([web.post(EVENTS_PATH, events), web.get("/health", health)])
+        paths = (EVENTS_PATH, ops_http.HEALTH_PATH, ops_http.METRICS_PATH)
+        timing = ops_http.timing(self.conversation.metrics, paths)
+        application = web.Application(client_max_size=MAX_BODY, middlewares=[timing])
+        application.add_routes([web.post(EVENTS_PATH, events)])
+        application.add_routes(ops_http.routes(self.service.db, self.conversation.metrics))
         return application
 
     async def serve_http(self, host: str, port: int) -> tuple[web.AppRunner, int]:

@@ -15,6 +15,8 @@ import signal
 import sys
 from typing import Any
 
+from bot import ops_config
+
 DEFAULT_PORT = 3000
 
 
@@ -43,6 +45,7 @@ def register(commands: Any, run_platforms: Any) -> None:
         help="runner URL for real output, or 'off' (default: $LRQUIZ_RUNNER_URL, else a "
         "local runner is started)",
     )
+    ops_config.add_arguments(slack)
     slack.set_defaults(func=_run)
 
 
@@ -64,6 +67,7 @@ def _run(args: argparse.Namespace) -> int:
     from .app import SlackSettings
 
     settings = SlackSettings.from_env(http=args.http)  # fail before opening anything
+    ops_config.wanted(args)  # a bad LRQUIZ_METRICS_PORT, too
     logging.basicConfig(
         level=os.environ.get("LRQUIZ_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -84,6 +88,7 @@ async def _until_signalled(work: Any) -> None:
 
 
 async def _serve(args: argparse.Namespace, settings: Any) -> None:
+    from bot import ops_http
     from bot.bootstrap import open_runner, open_service
 
     from .app import SlackBot
@@ -95,26 +100,28 @@ async def _serve(args: argparse.Namespace, settings: Any) -> None:
             await bot.check_tokens(socket_mode=not args.http)  # one line, not retries forever
             await bot.start()
             try:
-                if args.http:
-                    port = (
-                        args.port
-                        if args.port is not None
-                        else int(os.environ.get("PORT") or DEFAULT_PORT)
-                    )
-                    web_runner, bound = await bot.serve_http(args.host, port)
-                    print(
-                        f"lrquiz: Slack HTTP mode listening on http://{args.host}:{bound}/slack/events",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    try:
-                        await asyncio.Event().wait()
-                    finally:
-                        await web_runner.cleanup()
-                else:
-                    print("lrquiz: Slack Socket Mode connecting…", file=sys.stderr, flush=True)
-                    await bot.serve_socket_mode(settings.app_token)
+                async with ops_http.serving(args, service.db, bot.conversation.metrics):
+                    await _listen(args, bot, settings)
             finally:
                 await bot.stop()
     finally:
         await service.db.close()
+
+
+async def _listen(args: argparse.Namespace, bot: Any, settings: Any) -> None:
+    """Serve Slack's requests (HTTP mode) or hold the Socket Mode connection, until cancelled."""
+    if not args.http:
+        print("lrquiz: Slack Socket Mode connecting…", file=sys.stderr, flush=True)
+        await bot.serve_socket_mode(settings.app_token)
+        return
+    port = args.port if args.port is not None else int(os.environ.get("PORT") or DEFAULT_PORT)
+    web_runner, bound = await bot.serve_http(args.host, port)
+    print(
+        f"lrquiz: Slack HTTP mode listening on http://{args.host}:{bound}/slack/events",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await web_runner.cleanup()

@@ -79,13 +79,18 @@ def post(
 
 
 def start_runner(
-    tmp: Path, *args: str, env: dict[str, str] | None = None, wait_ready: bool = True
+    tmp: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    wait_ready: bool = True,
+    prefix: tuple[str, ...] = (),
 ) -> RunnerProcess:
-    """Start ``python -m runner serve --port 0`` and wait for the URL (and a warm zygote)."""
+    """Start ``python -m runner serve --port 0`` (after ``prefix``, e.g. a command that
+    takes capabilities away) and wait for the URL (and a warm zygote)."""
     log = tmp / f"runner-{nonce()}.log"
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "runner", "serve", "--port", "0", *args],
+        [*prefix, sys.executable, "-m", "runner", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=log.open("w"),
         text=True,

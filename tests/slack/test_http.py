@@ -6,6 +6,8 @@ import time
 
 import aiohttp
 
+from storage.migrations import LATEST_VERSION
+
 from .support import Harness, all_text, command_body, signed_headers
 
 
@@ -50,7 +52,8 @@ async def test_http_mode_over_a_real_socket(slack: Harness) -> None:
             ) as response:
                 assert response.status == 401
             async with http.get(f"http://127.0.0.1:{port}/health") as response:
-                assert (await response.json()) == {"ok": True}
+                health = await response.json()
+                assert health["ok"] is True and health["database"]["schema"] == LATEST_VERSION
             async with http.post(f"http://127.0.0.1:{port}/elsewhere", data=body) as response:
                 assert response.status == 404
     finally:
