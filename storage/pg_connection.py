@@ -59,6 +59,8 @@ class PgConnection:
     def __init__(self, raw: psycopg.Connection[Any]) -> None:
         self.raw = raw
         self.must_retry = False
+        self.failed = False  # a statement failed: the transaction is aborted
+        self.changes = 0  # rows written so far, like sqlite3's total_changes
 
     @classmethod
     def connect(cls, url: str, read_only: bool = False) -> PgConnection:
@@ -87,9 +89,12 @@ class PgConnection:
                 raise sqlite3.ProgrammingError("DDL takes no parameters")
             for statement in translate_ddl(sql):
                 self._run(cursor.execute, statement)
+            self.changes += 1
             return cursor
         translated = translate(sql)
         self._run(cursor.execute, translated.sql, _ordered(translated, params))
+        if translated.writes:
+            self.changes += max(cursor.rowcount, 0)
         return cursor
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> psycopg.Cursor[Any]:
@@ -98,6 +103,7 @@ class PgConnection:
         batch = [_ordered(translated, row) for row in rows]
         if batch:
             self._run(cursor.executemany, translated.sql, batch)
+            self.changes += len(batch)
         return cursor
 
     def close(self) -> None:
@@ -107,6 +113,7 @@ class PgConnection:
         try:
             call(*args)
         except psycopg.Error as exc:
+            self.failed = True
             raise self._as_sqlite(exc) from exc
 
     def _as_sqlite(self, exc: psycopg.Error) -> sqlite3.Error:

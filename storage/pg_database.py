@@ -14,8 +14,11 @@ Guarantees, the same as on SQLite:
   failure; the whole batch then reruns, up to MAX_RETRIES times with a random backoff.
   Units are re-runnable (the SQLite engine already reruns them alone), and a caller gets
   its result only after COMMIT succeeded: committed before shown.
-- Group commit: units that queue up while the thread is busy share one transaction, each
-  inside its own SAVEPOINT, so a unit that fails rolls back alone and the rest commit.
+- Group commit, the same shape as on SQLite: units that queue up while the thread is busy
+  share one transaction; a unit refused before it wrote fails alone, one that wrote (or
+  hit a database error, which aborts a PostgreSQL transaction) makes every unit of the
+  batch rerun in a transaction of its own. (A SAVEPOINT per unit would cost two more
+  round trips for every answer.)
 - No global lock: only migrations take an advisory lock (two processes starting at once
   must not both create the tables); replicas otherwise run side by side.
 - The session cache is emptied at the start of every transaction: another process may
@@ -48,6 +51,10 @@ MAX_BATCH = 256
 MAX_RETRIES = 30
 # Any constant works: it only has to be the same in every lrquiz process.
 MIGRATION_LOCK = 0x6C72_7175_697A  # "lrquiz"
+
+
+class _PartialWrite(Exception):
+    """A unit failed after writing: roll the batch back and run each unit alone."""
 
 
 class PgDatabase:
@@ -123,46 +130,73 @@ class PgDatabase:
                     future.set_exception(value)
 
     def _run_batch(self, units: list[Unit]) -> list[tuple[bool, Any]]:
+        try:
+            return self._with_retries(lambda: self._attempt(units))
+        except _PartialWrite:
+            return [self._run_alone(unit) for unit in units]
+
+    def _run_alone(self, unit: Unit) -> tuple[bool, Any]:
+        try:
+            return True, self._with_retries(lambda: self._attempt_one(unit))
+        except Exception as exc:
+            return False, _refused(exc)
+
+    def _with_retries(self, work: Callable[[], T]) -> T:
+        """`work()` is one transaction; rerun it while PostgreSQL aborts it as a conflict."""
         for attempt in range(MAX_RETRIES):
             try:
-                return self._attempt(units)
-            except RetryTransaction:
+                return work()
+            except BaseException as exc:
                 self._rollback()
+                if not (isinstance(exc, RetryTransaction) or self._conn.must_retry):
+                    raise
                 self.retries += 1
                 # Randomised, growing backoff so racing processes stop meeting head-on.
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
-            except BaseException:
-                self._rollback()
-                raise
         raise StorageError(
             f"{self.path}: the transaction kept conflicting with other writers "
             f"({MAX_RETRIES} tries); try again"
         )
 
-    def _attempt(self, units: list[Unit]) -> list[tuple[bool, Any]]:
+    def _begin(self) -> PgConnection:
         conn = self._conn
-        conn.must_retry = False
         self.session_cache.clear()
         conn.execute("BEGIN")
+        conn.must_retry = conn.failed = False
+        return conn
+
+    def _attempt(self, units: list[Unit]) -> list[tuple[bool, Any]]:
+        """All units in one transaction. A unit that raises before writing anything (a game
+        rule said no) fails alone; one that wrote or hit a database error (which aborts a
+        PostgreSQL transaction) sends every unit to a transaction of its own."""
+        conn = self._begin()
         outcomes: list[tuple[bool, Any]] = []
         for unit in units:
-            conn.execute("SAVEPOINT lrquiz_unit")
+            changes = conn.changes
             try:
-                result = unit(conn)
+                outcomes.append((True, unit(conn)))
             except Exception as exc:
                 if conn.must_retry:
                     raise RetryTransaction(str(exc)) from exc
-                conn.execute("ROLLBACK TO SAVEPOINT lrquiz_unit")
-                self.session_cache.clear()
+                if conn.failed or conn.changes != changes:
+                    raise _PartialWrite from exc
                 outcomes.append((False, _refused(exc)))
-                continue
             if conn.must_retry:  # the unit swallowed a serialization failure
                 raise RetryTransaction("a unit swallowed a serialization failure")
-            conn.execute("RELEASE SAVEPOINT lrquiz_unit")
-            outcomes.append((True, result))
+        self._commit(conn)
+        return outcomes
+
+    def _attempt_one(self, unit: Unit) -> Any:
+        conn = self._begin()
+        result = unit(conn)
+        if conn.must_retry:
+            raise RetryTransaction("a unit swallowed a serialization failure")
+        self._commit(conn)
+        return result
+
+    def _commit(self, conn: PgConnection) -> None:
         refresh_totals(conn)
         conn.execute("COMMIT")
-        return outcomes
 
     def _rollback(self) -> None:
         self.session_cache.clear()

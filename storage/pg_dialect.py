@@ -7,7 +7,8 @@ statement once (results are cached) into what PostgreSQL accepts with the same m
   `(:platform IS NULL OR platform = :platform)` lets PostgreSQL infer the type from the
   comparison;
 - `INSERT OR IGNORE` becomes `INSERT ... ON CONFLICT DO NOTHING`; `NOT INDEXED` is dropped
-  (a planner hint PostgreSQL has no use for); `BEGIN IMMEDIATE` is a plain `BEGIN` (the
+  and `CROSS JOIN t ON` is `JOIN t ON` (planner hints PostgreSQL has no use for, or
+  refuses); `BEGIN IMMEDIATE` is a plain `BEGIN` (the
   PostgreSQL connection's transactions are SERIALIZABLE);
 - functions: `date(t, 'unixepoch' [, 'start of month' | 'weekday 0', '-6 days'])`,
   `strftime(fmt, t, 'unixepoch')`, scalar `max(a, b)` / `min(a, b)`, `ifnull`,
@@ -50,6 +51,7 @@ class Translated:
     sources: tuple[tuple[Key, bool], ...]
     named: bool
     positional: int  # number of `?` placeholders
+    writes: bool = False  # INSERT / UPDATE / DELETE: its rowcount counts as changes
 
 
 _TOKEN = re.compile(
@@ -178,6 +180,9 @@ class _Rewriter:
                 if upper == "NOT" and nxt < len(tokens) and tokens[nxt].upper == "INDEXED":
                     i = nxt + 1
                     continue
+                if upper == "CROSS" and _cross_join_with_on(tokens, nxt):
+                    i = nxt  # SQLite's join-order hint; PostgreSQL wants a plain JOIN ... ON
+                    continue
                 if nxt < len(tokens) and tokens[nxt].text == "(" and upper in _FUNCTIONS:
                     end = _closing(tokens, nxt)
                     args = _split_args(tokens[nxt + 1 : end])
@@ -233,6 +238,23 @@ class _Rewriter:
         return f"string_agg(CAST({self.arg(args[0])} AS TEXT), {sep})"
 
 
+def _cross_join_with_on(tokens: list[_Tok], join_at: int) -> bool:
+    if join_at >= len(tokens) or tokens[join_at].upper != "JOIN":
+        return False
+    depth = 0
+    for tok in tokens[join_at + 1 :]:
+        depth += tok.text == "("
+        depth -= tok.text == ")"
+        if depth < 0:
+            return False
+        if depth == 0 and tok.kind == "word":
+            if tok.upper == "ON":
+                return True
+            if tok.upper in ("JOIN", "WHERE", "GROUP", "ORDER", "LIMIT", "UNION", "USING"):
+                return False
+    return False
+
+
 def _strftime_code(code: str) -> str:
     if code not in _STRFTIME:
         raise DialectError(f"strftime() code {code} has no PostgreSQL rule yet")
@@ -276,7 +298,8 @@ def translate(sql: str) -> Translated:
     text = rewriter.rewrite(tokens).rstrip().rstrip(";")
     if ignore:
         text += " ON CONFLICT DO NOTHING"
-    return Translated(text, tuple(rewriter.sources), rewriter.named, rewriter.positional)
+    writes = bool(words) and words[0] in ("INSERT", "UPDATE", "DELETE", "REPLACE", "WITH")
+    return Translated(text, tuple(rewriter.sources), rewriter.named, rewriter.positional, writes)
 
 
 # --- DDL -------------------------------------------------------------------------------
@@ -292,6 +315,7 @@ _RAISE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def is_ddl(sql: str) -> bool:
     words = [t.upper for t in _tokens(sql) if t.kind == "word"][:3]
     return words[:1] in (["CREATE"], ["ALTER"], ["DROP"])

@@ -151,3 +151,42 @@ def test_sqlite_only_constructs_fail_loudly() -> None:
     ):
         with pytest.raises(DialectError):
             translate(sql)
+
+
+async def test_the_dashboards_unfolded_board_and_activity_match_sqlite(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The dashboard reads unfolded scores itself (CROSS JOIN, json_each, date())."""
+    from bot.engine.clock import FakeClock
+    from bot.service import GameService
+    from storage.dashboard import current_leaderboard, daily_activity
+    from tests.factories import make_pack
+
+    from .support import T0
+
+    seen = []
+    for where in (tmp_path / "quiz.db", pg_url):
+        db = await open_database(where)
+        service = GameService(db, [make_pack()], FakeClock(T0))
+        for n, name in enumerate(["ann", "bob", "cy", "dee"]):
+            player = await service.player_id(ref(name))
+            service.clock.advance(3600 * 9)  # the runs fall on different UTC days
+            run = await service.start(player, "challenge", seed=n)
+            for letter in "B" if n % 2 else "AB":
+                service.clock.advance(1)
+                await service.answer(run.id, player, letter)
+        await db.close()
+        query(where, "DELETE FROM leaderboard_totals")
+        query(where, "UPDATE lrquiz_meta SET value = '0' WHERE key != 'schema_version'")
+        db = await open_database(where, read_only=True)
+        try:
+            board = await db.run(
+                lambda c: current_leaderboard(c, "terminal", "local", "all", "", 2, me=1)
+            )
+            activity = await db.run(lambda c: daily_activity(c, 1))
+        finally:
+            await db.close()
+        seen.append((board, activity))
+    assert seen[0] == seen[1]
+    rows, own = seen[0][0]
+    assert len(rows) == 2 and own is not None and own.rank == 3  # ahead of cy on the tie
