@@ -22,6 +22,11 @@ def is_postgres(where: str | Path) -> bool:
     return str(where).strip().lower().startswith(URL_SCHEMES)
 
 
+def database_exists(where: str | Path) -> bool:
+    """Is there a database to read? A server always is; a file only once created."""
+    return is_postgres(where) or Path(where).expanduser().exists()
+
+
 async def open_database(where: str | Path, read_only: bool = False) -> AnyDatabase:
     """Open and migrate `where` (read-only: open as it is, never write)."""
     if is_postgres(where):

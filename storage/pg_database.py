@@ -78,7 +78,8 @@ class PgDatabase:
             conn = await loop.run_in_executor(thread, PgConnection.connect, url, read_only)
         except psycopg.Error as exc:
             thread.shutdown(wait=False)
-            first = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+            first = lines[0] if lines else type(exc).__name__
             raise StorageError(f"{where}: cannot connect to PostgreSQL ({first})") from None
         db = cls(conn, where, thread)
         prepare = _prepare_read_only if read_only else _prepare

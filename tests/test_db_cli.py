@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -180,3 +181,23 @@ def test_backup_while_another_process_writes_is_consistent(
     assert ("ann", 10, 1, 1) in asyncio.run(_play(tmp_path / "backup-3.db", []))  # it opens
     assert main(["db", "backup", "--db", str(live), str(tmp_path / "backup-3.db")]) == 1
     assert "already exists" in capsys.readouterr().err
+
+
+def test_play_then_stats_and_leaderboard_on_postgresql(pg_url: str) -> None:
+    """`--db postgresql://...` through the console script: played, then read back."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "LRQUIZ_DB": pg_url}
+
+    def lrquiz(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "bot.cli", *args]
+        return subprocess.run(
+            command, input=stdin, capture_output=True, text=True, env=env, cwd=REPO, timeout=120
+        )
+
+    played = lrquiz("play", "--user", "ann", "--mode", "test", "--runner", "off", stdin="A\nq\n")
+    assert played.returncode == 0, played.stderr
+    stats = lrquiz("stats", "--user", "ann")
+    assert stats.returncode == 0, stats.stderr
+    assert re.search(r"ann: \d+ points, [01]/1 correct", stats.stdout), stats.stdout
+    board = lrquiz("leaderboard", "--json")
+    assert board.returncode == 0, board.stderr
+    assert '"ann"' in board.stdout
