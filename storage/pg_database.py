@@ -94,8 +94,10 @@ class PgDatabase:
         return db
 
     async def run(self, fn: Callable[[Any], T]) -> T:
-        """Run `fn(conn)` on the database thread, outside any explicit transaction."""
-        return await asyncio.get_running_loop().run_in_executor(self._thread, self._call, fn)
+        """Run `fn(conn)` on the database thread, outside any explicit transaction (each
+        statement commits alone); rerun if PostgreSQL refuses a read as a conflict."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._with_retries, lambda: self._call(fn))
 
     def _call(self, fn: Callable[[Any], T]) -> T:
         self.session_cache.clear()
