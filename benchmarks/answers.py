@@ -1,19 +1,19 @@
 """Answer throughput through engine + storage, against raw aiosqlite inserts, same run.
 
-    python benchmarks/answers.py [--users 1000] [--runs-per-user 3]
+    python benchmarks/answers.py [--users 1000] [--runs-per-user 3] [--db postgresql://...]
 
 N concurrent players each answer every run's first question twice (wrong, then right)
 through `GameService.answer`, on a file database. The baseline in the same run is raw
 aiosqlite: single-row INSERTs, each its own commit, from the same number of concurrent
 tasks, with the same pragmas. Target: at least half the raw rate, zero lost and zero
-duplicated attempts (checked below).
+duplicated attempts (checked below). With `--db URL` the same service run also goes to
+that PostgreSQL database, printed beside SQLite (same checks, no target yet).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import sqlite3
 import sys
 import tempfile
 import time
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.service import GameService
 from problems.loader import default_pack
-from storage.database import Database
+from storage.factory import open_database
 from storage.users import PlayerRef
 
 
@@ -34,8 +34,18 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def bench_service(path: Path, users: int, runs_per_user: int) -> dict[str, float]:
-    db = await Database.open(path)
+def _attempt_counts(conn) -> tuple[int, int, int]:
+    stored = conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
+    distinct = conn.execute(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT session_id, idx, attempt_no FROM attempts) AS d"
+    ).fetchone()[0]
+    scored = conn.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
+    return stored, distinct, scored
+
+
+async def bench_service(path: Path | str, users: int, runs_per_user: int) -> dict[str, float]:
+    db = await open_database(path)
+    before = await db.run(_attempt_counts)
     pack = default_pack()
     service = GameService(db, [pack])
     players = [
@@ -63,16 +73,11 @@ async def bench_service(path: Path, users: int, runs_per_user: int) -> dict[str,
     started = time.perf_counter()
     await asyncio.gather(*(player_task(mine) for mine in by_player.values()))
     elapsed = time.perf_counter() - started
+    after = await db.run(_attempt_counts)
     await db.close()
 
     expected = len(sessions) * 2
-    conn = sqlite3.connect(path)
-    stored = conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
-    distinct = conn.execute(
-        "SELECT COUNT(*) FROM (SELECT DISTINCT session_id, idx, attempt_no FROM attempts)"
-    ).fetchone()[0]
-    scored = conn.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
-    conn.close()
+    stored, distinct, scored = (a - b for a, b in zip(after, before, strict=True))
     return {
         "answers": expected,
         "rate": expected / elapsed,
@@ -106,10 +111,12 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--runs-per-user", type=int, default=3)
+    parser.add_argument("--db", default=None, help="also run the service on this database URL")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         raw = await bench_raw(Path(tmp) / "raw.db", args.users, args.users * args.runs_per_user * 2)
         ours = await bench_service(Path(tmp) / "game.db", args.users, args.runs_per_user)
+        other = await bench_service(args.db, args.users, args.runs_per_user) if args.db else None
     ratio = ours["rate"] / raw["rate"]
     print(f"users: {args.users}, answers: {ours['answers']}")
     print(f"raw aiosqlite insert+commit: {raw['rate']:,.0f} rows/s ({raw['rows']} rows)")
@@ -123,6 +130,17 @@ async def main() -> int:
         f"one score per question: {'yes' if ours['scores_ok'] else 'NO'}"
     )
     ok = ratio >= 0.5 and ours["lost"] == 0 and ours["duplicated"] == 0 and ours["scores_ok"]
+    if other is not None:
+        print(
+            f"same answers on {args.db.split('?')[0]}: {other['rate']:,.0f} answers/s  "
+            f"p50 {other['p50_ms']:.2f} ms  p99 {other['p99_ms']:.2f} ms  "
+            f"({other['rate'] / ours['rate']:.2f}x the SQLite service)"
+        )
+        print(
+            f"  lost attempts: {other['lost']}, duplicated: {other['duplicated']}, "
+            f"one score per question: {'yes' if other['scores_ok'] else 'NO'}"
+        )
+        ok = ok and other["lost"] == 0 and other["duplicated"] == 0 and other["scores_ok"]
     print("RESULT:", "PASS" if ok else "FAIL")
     return 0 if ok else 1
 

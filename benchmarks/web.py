@@ -39,7 +39,7 @@ from bot.web.links import dashboard_link
 from problems.loader import default_packs
 from storage.dailies import completed_days
 from storage.dashboard import current_leaderboard, daily_activity
-from storage.database import Database
+from storage.factory import open_database
 from storage.leaderboard import refresh_totals
 from storage.migrations import check_schema, migrate
 from storage.sessions import badge_counts
@@ -128,7 +128,7 @@ async def measure(
 ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """(page timings, bare timings) per page, taken alternately for the same learners so a
     change in machine load hits both sides alike."""
-    db = await Database.open(path, read_only=True)
+    db = await open_database(path, read_only=True)
     clock = FakeClock(now)
     app = build_app(Dashboard(DashboardData(db, default_packs(), clock), SECRET, None, clock))
     runner = web.AppRunner(app, access_log=None)

@@ -11,8 +11,8 @@ from bot.engine.clock import Clock
 from bot.real_output import Runner
 from bot.service import GameService
 from problems.loader import default_packs, load_packs
-from storage.database import Database
 from storage.errors import StorageError
+from storage.factory import open_database
 from storage.paths import default_db_path
 
 
@@ -33,7 +33,7 @@ async def open_service(
         raise ValueError(f"unknown pack {pack_id!r}; loaded packs: {known}")
     if db_path is not None and not str(db_path).strip():
         raise StorageError("the database path is empty; give a file path or leave it out")
-    db = await Database.open(db_path or default_db_path())
+    db = await open_database(db_path or default_db_path())
     return GameService(db, packs, clock)
 
 

@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.learning_cli import register_ratings
 
     register_ratings(commands)
+    from bot.db_cli import register as register_db
+
+    register_db(commands)
     run = commands.add_parser("run", help="run the Discord or Slack bot")
     platforms = run.add_subparsers(dest="platform", metavar="PLATFORM")
     platforms.required = True

@@ -112,7 +112,7 @@ WHERE u.platform = :platform AND u.workspace = :workspace
 _OLD = """
 SELECT user_id, points, correct, answered FROM leaderboard_totals
 WHERE platform = :platform AND workspace = :workspace AND period = :period
-  AND period_start = :start AND user_id IN (SELECT value FROM json_each(:users))
+  AND period_start = :start AND user_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:users))
 """
 
 

@@ -74,9 +74,9 @@ FROM scores s JOIN users u ON u.id = s.user_id,
 WHERE s.ranked = 1 AND s.id > :after AND s.id <= :upto
 GROUP BY u.platform, u.workspace, p.period, start, s.user_id
 ON CONFLICT (platform, workspace, period, period_start, user_id) DO UPDATE SET
-    points = points + excluded.points,
-    correct = correct + excluded.correct,
-    answered = answered + excluded.answered
+    points = leaderboard_totals.points + excluded.points,
+    correct = leaderboard_totals.correct + excluded.correct,
+    answered = leaderboard_totals.answered + excluded.answered
 """
 _WATERMARK = "leaderboard_folded_score_id"
 

@@ -6,9 +6,13 @@ import os
 from pathlib import Path
 
 
-def default_db_path() -> Path:
-    """`$LRQUIZ_DB`, else `$XDG_DATA_HOME/lrquiz/lrquiz.db` (~/.local/share/lrquiz/lrquiz.db)."""
+def default_db_path() -> Path | str:
+    """`$LRQUIZ_DB`, else `$XDG_DATA_HOME/lrquiz/lrquiz.db` (~/.local/share/lrquiz/lrquiz.db).
+
+    A `postgresql://` URL is returned as it is (a Path would fold its `//`)."""
     explicit = os.environ.get("LRQUIZ_DB")
+    if explicit and explicit.strip().lower().startswith(("postgresql://", "postgres://")):
+        return explicit.strip()
     if explicit:
         return Path(explicit).expanduser()
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")

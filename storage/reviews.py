@@ -28,7 +28,7 @@ def put_card(
         "ON CONFLICT(user_id, pack_id, problem_id) DO UPDATE SET "
         "state = excluded.state, step = excluded.step, stability = excluded.stability, "
         "difficulty = excluded.difficulty, due = excluded.due, "
-        "last_review = excluded.last_review, reviews = reviews + 1, "
+        "last_review = excluded.last_review, reviews = review_cards.reviews + 1, "
         "updated_at = excluded.updated_at",
         (user_id, pack_id, problem_id, *card_to_row(card), at),
     )

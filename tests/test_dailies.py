@@ -18,6 +18,8 @@ from problems.model import Badge, Pack
 from tests.factories import KIND_CYCLE, make_problem
 from tests.storage.support import Services, query, ref
 
+pytestmark = pytest.mark.both_engines
+
 LEVELS = ("intermediate", "advanced", "expert")
 
 
@@ -38,8 +40,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def service(tmp_path: Path, services: Services) -> GameService:
-    return await services.open(tmp_path / "quiz.db", packs=[daily_pack()])
+async def service(db_path: Path, services: Services) -> GameService:
+    return await services.open(db_path, packs=[daily_pack()])
 
 
 async def play_daily(
@@ -101,7 +103,7 @@ async def test_each_member_plays_once_and_an_unfinished_run_resumes(
 
 
 async def test_the_card_closes_at_local_midnight_with_a_summary(
-    service: GameService, clock: FakeClock, services: Services, tmp_path: Path
+    service: GameService, clock: FakeClock, services: Services, db_path: Path
 ) -> None:
     dailies = DailyChallenges(service)
     ann, bob, cy = [await service.player_id(ref(n, "discord", "g1")) for n in ("ann", "bob", "cy")]
@@ -136,7 +138,7 @@ async def test_the_card_closes_at_local_midnight_with_a_summary(
 
 
 async def test_streaks_count_local_days_and_award_milestones(
-    service: GameService, clock: FakeClock, tmp_path: Path
+    service: GameService, clock: FakeClock, db_path: Path
 ) -> None:
     dailies = DailyChallenges(service)
     ann = await service.player_id(ref("ann", "discord", "g1"))
@@ -152,9 +154,7 @@ async def test_streaks_count_local_days_and_award_milestones(
     assert await dailies.streak(ann, "discord", "g1", "Europe/Berlin") == 3
     clock.advance(2 * 86_400)
     assert await dailies.streak(ann, "discord", "g1", "Europe/Berlin") == 0
-    assert query(
-        tmp_path / "quiz.db", "SELECT COUNT(*) FROM badges WHERE badge_id = 'streak-3'"
-    ) == [(1,)]
+    assert query(db_path, "SELECT COUNT(*) FROM badges WHERE badge_id = 'streak-3'") == [(1,)]
 
 
 async def test_quitting_the_daily_does_not_extend_a_streak(
@@ -193,12 +193,12 @@ async def test_schedule_validation_names_the_bad_value(service: GameService) -> 
 
 
 async def test_schedules_list_pause_resume_remove_and_survive_restart(
-    tmp_path: Path, services: Services
+    db_path: Path, services: Services
 ) -> None:
-    first = await services.open(tmp_path / "quiz.db", packs=[daily_pack()])
+    first = await services.open(db_path, packs=[daily_pack()])
     added = await Schedules(first, "discord").add("g1", "c1", "9:30", "Asia/Tokyo", "mon-fri")
     await services.close(first)
-    again = Schedules(await services.open(tmp_path / "quiz.db", packs=[daily_pack()]), "discord")
+    again = Schedules(await services.open(db_path, packs=[daily_pack()]), "discord")
     [listed] = await again.list("g1")
     assert listed == added and listed.spec.describe() == (
         "09:30 Asia/Tokyo, mon,tue,wed,thu,fri, card of daily-pack"
@@ -215,10 +215,10 @@ async def test_schedules_list_pause_resume_remove_and_survive_restart(
 
 
 async def test_an_occurrence_fires_exactly_once_with_two_schedulers_on_one_database(
-    tmp_path: Path, services: Services, clock: FakeClock
+    db_path: Path, services: Services, clock: FakeClock
 ) -> None:
-    a = await services.open(tmp_path / "quiz.db", packs=[daily_pack()])
-    b = await services.open(tmp_path / "quiz.db", packs=[daily_pack()])
+    a = await services.open(db_path, packs=[daily_pack()])
+    b = await services.open(db_path, packs=[daily_pack()])
     schedule = await Schedules(a, "discord").add("g1", "c1", "09:30", "Europe/Berlin")
     fired: list[str] = []
 
@@ -238,7 +238,7 @@ async def test_an_occurrence_fires_exactly_once_with_two_schedulers_on_one_datab
 
 
 async def test_late_firing_within_grace_and_skipping_beyond(
-    service: GameService, clock: FakeClock, tmp_path: Path
+    service: GameService, clock: FakeClock, db_path: Path
 ) -> None:
     await Schedules(service, "discord").add("g1", "c1", "09:30", "Europe/Berlin")
     fired: list[str] = []
@@ -253,13 +253,14 @@ async def test_late_firing_within_grace_and_skipping_beyond(
     assert [r.status for r in await scheduler.tick()] == ["skipped"]
     assert await scheduler.tick() == []
     assert fired == ["2026-05-04"]
-    assert query(
-        tmp_path / "quiz.db", "SELECT local_date, status FROM schedule_runs ORDER BY local_date"
-    ) == [("2026-05-04", "posted"), ("2026-05-05", "skipped")]
+    assert query(db_path, "SELECT local_date, status FROM schedule_runs ORDER BY local_date") == [
+        ("2026-05-04", "posted"),
+        ("2026-05-05", "skipped"),
+    ]
 
 
 async def test_a_failed_post_is_recorded_and_not_retried(
-    service: GameService, clock: FakeClock, tmp_path: Path
+    service: GameService, clock: FakeClock, db_path: Path
 ) -> None:
     await Schedules(service, "discord").add("g1", "c1", "09:30", "Europe/Berlin")
 
@@ -270,7 +271,7 @@ async def test_a_failed_post_is_recorded_and_not_retried(
     clock.set(utc(2026, 5, 4, 7, 31))
     assert [r.status for r in await scheduler.tick()] == ["failed"]
     assert await scheduler.tick() == []
-    assert query(tmp_path / "quiz.db", "SELECT status, detail FROM schedule_runs") == [
+    assert query(db_path, "SELECT status, detail FROM schedule_runs") == [
         ("failed", "missing access to channel")
     ]
 

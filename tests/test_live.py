@@ -17,13 +17,15 @@ from storage.live import UnknownLiveQuestion
 from storage.refs import MessageRef
 from tests.storage.support import T0, Services, query, ref, scalar
 
+pytestmark = pytest.mark.both_engines
+
 
 async def players(service: GameService, *names: str) -> list[int]:
     return [await service.player_id(ref(n, "discord", "guild-1")) for n in names]
 
 
 async def test_everyone_locks_in_one_answer_and_results_come_at_the_deadline(
-    service: GameService, clock: FakeClock, tmp_path: Path
+    service: GameService, clock: FakeClock, db_path: Path
 ) -> None:
     ann, bob, cy = await players(service, "ann", "bob", "cy")
     question = await service.post_live("discord", "guild-1", ann, problem_id="p2")
@@ -50,7 +52,7 @@ async def test_everyone_locks_in_one_answer_and_results_come_at_the_deadline(
     # p2 is hard (30): ann first try 30, cy with the hint 15, bob nothing.
     points = dict(
         query(
-            tmp_path / "quiz.db",
+            db_path,
             "SELECT user_id, points FROM scores WHERE live_id = ?",
             (question.id,),
         )
@@ -63,14 +65,14 @@ async def test_everyone_locks_in_one_answer_and_results_come_at_the_deadline(
 
 
 async def test_a_late_click_is_refused_and_records_nothing(
-    service: GameService, clock: FakeClock, tmp_path: Path
+    service: GameService, clock: FakeClock, db_path: Path
 ) -> None:
     [ann] = await players(service, "ann")
     question = await service.post_live("discord", "guild-1", None, problem_id="p1")
     clock.advance(120)
     with pytest.raises(QuestionClosed, match="Time's up"):
         await service.answer_live(question.id, ann, "B")
-    assert scalar(tmp_path / "quiz.db", "SELECT COUNT(*) FROM live_answers") == 0
+    assert scalar(db_path, "SELECT COUNT(*) FROM live_answers") == 0
 
 
 async def test_live_points_count_on_the_leaderboard_and_in_stats(
@@ -97,10 +99,10 @@ async def test_unknown_live_question_and_problem(service: GameService) -> None:
 
 
 async def test_two_processes_never_store_two_answers_from_one_player(
-    tmp_path: Path, services: Services
+    db_path: Path, services: Services
 ) -> None:
-    first = await services.open(tmp_path / "quiz.db")
-    second = await services.open(tmp_path / "quiz.db")
+    first = await services.open(db_path)
+    second = await services.open(db_path)
     [ann] = await players(first, "ann")
     question = await first.post_live("discord", "guild-1", None, problem_id="p0")
     outcomes = await asyncio.gather(
@@ -117,7 +119,7 @@ async def test_two_processes_never_store_two_answers_from_one_player(
         for o in outcomes
         if isinstance(o, BaseException)
     )
-    assert scalar(tmp_path / "quiz.db", "SELECT COUNT(*) FROM live_answers") == 1
+    assert scalar(db_path, "SELECT COUNT(*) FROM live_answers") == 1
 
 
 async def test_stats_group_runs_by_kind_and_difficulty_and_list_badges(
@@ -138,28 +140,28 @@ async def test_stats_group_runs_by_kind_and_difficulty_and_list_badges(
     ]
 
 
-async def test_message_refs_survive_a_restart(tmp_path: Path, services: Services) -> None:
-    first = await services.open(tmp_path / "quiz.db")
+async def test_message_refs_survive_a_restart(db_path: Path, services: Services) -> None:
+    first = await services.open(db_path)
     await first.remember_message("slack", "live", "abc", MessageRef("C1", "1700.1", {"x": 1}))
     await first.remember_message("slack", "live", "abc", MessageRef("C1", "1700.2"))
     await services.close(first)
-    second = await services.open(tmp_path / "quiz.db")
+    second = await services.open(db_path)
     assert await second.message_ref("slack", "live", "abc") == MessageRef("C1", "1700.2", {})
     assert await second.message_ref("discord", "live", "abc") is None
 
 
 async def test_watcher_closes_what_expired_while_down_and_reports_it_once(
-    tmp_path: Path, services: Services, clock: FakeClock
+    db_path: Path, services: Services, clock: FakeClock
 ) -> None:
-    before = await services.open(tmp_path / "quiz.db")
+    before = await services.open(db_path)
     [ann] = await players(before, "ann")
     run = await before.start(ann, "challenge", seed=1)
     question = await before.post_live("discord", "guild-1", None, problem_id="p0")
     await services.close(before)
 
     clock.advance(3600)  # the bot was down past both deadlines
-    a = await services.open(tmp_path / "quiz.db")
-    b = await services.open(tmp_path / "quiz.db")
+    a = await services.open(db_path)
+    b = await services.open(db_path)
     seen: list[str] = []
 
     async def on_run(state) -> None:
@@ -210,10 +212,10 @@ async def test_each_front_end_closes_only_its_own_platforms_questions(
 
 
 async def test_only_one_of_two_racing_posters_may_post_a_card(
-    tmp_path: Path, services: Services, clock: FakeClock
+    db_path: Path, services: Services, clock: FakeClock
 ) -> None:
-    first = await services.open(tmp_path / "quiz.db")
-    second = await services.open(tmp_path / "quiz.db")
+    first = await services.open(db_path)
+    second = await services.open(db_path)
     claims = await asyncio.gather(
         *(s.claim_message("discord", "daily", "d1") for s in (first, second) * 3)
     )

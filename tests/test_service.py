@@ -22,6 +22,8 @@ from problems.model import Pack
 from tests.factories import make_pack, make_problem
 from tests.storage.support import T0, Services, play_question, play_run, query, ref, scalar
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 async def ada(service: GameService) -> int:

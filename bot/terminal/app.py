@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.bootstrap import open_runner, open_service
 from bot.conversation.actions import Action, Expire, StartDaily, StartRun
@@ -17,6 +16,7 @@ from bot.conversation.core import Conversation
 from bot.conversation.screens import LeaderboardScreen, Screen
 from bot.engine.modes import rules_for
 from bot.labels import clock_text
+from storage.factory import database_exists
 from storage.paths import default_db_path
 
 from . import parse, render
@@ -141,7 +141,7 @@ async def records(
 ) -> int:
     """stats, badges and leaderboard: reads only, so no database file is created for them."""
     path = db if db is not None else str(default_db_path())
-    if path.strip() and not Path(path).expanduser().exists():
+    if path.strip() and not database_exists(path):
         path = ":memory:"  # not created yet: it reads as empty, and stays uncreated
     service = await open_service(path)
     try:

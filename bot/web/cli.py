@@ -73,7 +73,7 @@ async def _serve(args: argparse.Namespace) -> int:
     from bot.bootstrap import open_runner
     from bot.cli import _local_zone, _login_name
     from problems.loader import default_packs, load_packs
-    from storage.database import Database
+    from storage.factory import open_database
     from storage.paths import default_db_path
 
     from .app import Dashboard, build_app
@@ -87,7 +87,7 @@ async def _serve(args: argparse.Namespace) -> int:
     if args.db is not None and not str(args.db).strip():
         raise StorageError("the database path is empty; give a file path or leave it out")
     db_path = args.db or default_db_path()
-    db = await Database.open(db_path, read_only=True)
+    db = await open_database(db_path, read_only=True)
     try:
         secret = load_secret(db_path)
         async with open_runner(args.runner) as runner:

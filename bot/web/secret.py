@@ -20,6 +20,11 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
 def secret_path(db_path: str | Path) -> Path:
     """`<database>.web-secret`, beside the database file."""
+    if str(db_path).strip().lower().startswith(("postgresql://", "postgres://")):
+        raise StorageError(
+            f"with a PostgreSQL database set {SECRET_ENV} (the same value for the bots and the "
+            "dashboard): there is no database file to keep the link key beside"
+        )
     db = Path(db_path).expanduser()
     return db.with_name(db.name + ".web-secret")
 

@@ -1,5 +1,5 @@
-"""Helpers for tests that drive GameService against real SQLite files (also used by
-tests/test_service.py)."""
+"""Helpers for tests that drive GameService against a real database, a SQLite file or a
+PostgreSQL URL (also used by tests/test_service.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from bot.engine.clock import FakeClock
 from bot.service import GameService
 from problems.model import Pack
-from storage.database import Database
+from storage.factory import AnyDatabase, is_postgres, open_database
 from storage.users import PlayerRef
 from tests.factories import make_pack
 
@@ -22,11 +22,22 @@ def ref(name: str, platform: str = "terminal", workspace: str = "local") -> Play
     return PlayerRef(platform, workspace, f"id-{name}", name)
 
 
+def connect(path: Path | str) -> Any:
+    """A separate plain connection (what another process would see): sqlite3, or for a
+    PostgreSQL URL the engine's connection, which takes the same SQL."""
+    if is_postgres(path):
+        from storage.pg_connection import PgConnection
+
+        return PgConnection.connect(str(path))
+    return sqlite3.connect(path, isolation_level=None)
+
+
 def query(path: Path | str, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-    """Read with a separate, plain sqlite3 connection (what another process would see)."""
-    conn = sqlite3.connect(path)
+    """Read with a separate connection; also runs a write outside any transaction."""
+    conn = connect(path)
     try:
-        return conn.execute(sql, params).fetchall()
+        cursor = conn.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
     finally:
         conn.close()
 
@@ -40,7 +51,7 @@ class Services:
 
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
-        self._open: list[Database] = []
+        self._open: list[AnyDatabase] = []
 
     async def open(
         self,
@@ -48,7 +59,7 @@ class Services:
         packs: Sequence[Pack] | None = None,
         clock: FakeClock | None = None,
     ) -> GameService:
-        db = await Database.open(path)
+        db = await open_database(path)
         self._open.append(db)
         return GameService(db, packs or [make_pack()], clock or self.clock)
 

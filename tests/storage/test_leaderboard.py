@@ -11,6 +11,8 @@ from bot.service import GameService
 
 from .support import T0, ref
 
+pytestmark = pytest.mark.both_engines
+
 
 def ts(*args: int) -> float:
     return datetime(*args, tzinfo=UTC).timestamp()

@@ -18,6 +18,8 @@ from tests.factories import make_problem
 
 from .support import Services, play_question, play_run, query, ref, scalar
 
+pytestmark = pytest.mark.both_engines
+
 DAY = 86400.0
 TABLES = {
     "learner_ratings": "SELECT user_id, topic, skill, answers, updated_at FROM learner_ratings "
@@ -72,9 +74,7 @@ async def test_a_failing_learning_update_loses_neither_the_answer_nor_consistenc
 ) -> None:
     ada = await service.player_id(ref("ada"))
     run = await service.start(ada, "challenge", seed=1)
-    conn = sqlite3.connect(db_path)
-    conn.execute("DROP TABLE review_cards")
-    conn.close()
+    query(db_path, "DROP TABLE review_cards")
     with pytest.raises(sqlite3.OperationalError):
         await service.answer(run.id, ada, "B")
     # the answer, its score and its rating were rolled back together

@@ -1,0 +1,147 @@
+"""Answer throughput of one process vs several on one PostgreSQL database, same run.
+
+    python benchmarks/replicas.py --db postgresql://... [--processes 2] [--users 200]
+
+Each process opens the database, starts runs for its own players and answers every run's
+first question twice (wrong, then right) through `GameService.answer`, all players at
+once, like one replica behind a load balancer. First one process alone (the baseline),
+then `--processes` of them at the same moment; the figure is their combined answers/s
+over the single process's, plus the serialization retries PostgreSQL forced. The issue's
+goal is >= 1.6x for two replicas; on a machine whose cores also run the PostgreSQL server
+the ratio says more about the cores than about the database. Every answer is checked:
+none lost, none duplicated, one score per question.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bot.service import GameService  # noqa: E402
+from problems.loader import default_pack  # noqa: E402
+from storage.factory import open_database  # noqa: E402
+from storage.users import PlayerRef  # noqa: E402
+
+
+async def replica(url: str, name: str, users: int, start_at: float) -> dict[str, float]:
+    """One process's share: its own players, all answering at once from `start_at`."""
+    db = await open_database(url)
+    pack = default_pack()
+    service = GameService(db, [pack])
+    work = []
+    for i in range(users):
+        player = await service.player_id(PlayerRef("bench", "w", f"{name}-{i}", f"{name} {i}"))
+        state = await service.start(player, "challenge")
+        problem = pack.problem(state.problem_ids[0])
+        wrong = next(letter for letter in problem.choices if letter != problem.answer)
+        work.append((player, state.id, wrong, problem.answer))
+    await asyncio.sleep(max(0.0, start_at - time.time()))
+    began = time.perf_counter()
+
+    async def play(player: int, session_id: str, wrong: str, right: str) -> None:
+        for letter in (wrong, right):
+            await service.answer(session_id, player, letter, question_index=0)
+
+    await asyncio.gather(*(play(*entry) for entry in work))
+    elapsed = time.perf_counter() - began
+    retries = getattr(db, "retries", 0)
+    await db.close()
+    return {"answers": 2 * users, "seconds": elapsed, "retries": retries}
+
+
+async def run_processes(url: str, count: int, users: int, tag: str) -> list[dict[str, float]]:
+    start_at = time.time() + 3.0 + 0.5 * count  # every process has its runs ready by then
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--worker",
+            "--db",
+            url,
+            "--users",
+            str(users),
+            "--name",
+            f"{tag}{n}",
+            "--start-at",
+            str(start_at),
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for n in range(count)
+    ]
+    reports = []
+    for proc in procs:
+        out, _ = await proc.communicate()
+        if proc.returncode != 0:
+            raise SystemExit(f"a replica failed (exit {proc.returncode})")
+        reports.append(json.loads(out.decode().strip().splitlines()[-1]))
+    return reports
+
+
+def _checks(url: str) -> tuple[int, int, int, int]:
+    from storage.pg_connection import PgConnection
+
+    conn = PgConnection.connect(url)
+    try:
+        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        return (
+            one("SELECT COUNT(*) FROM attempts"),
+            one(
+                "SELECT COUNT(*) FROM (SELECT DISTINCT session_id, idx, attempt_no FROM attempts) d"
+            ),
+            one("SELECT COUNT(*) FROM scores"),
+            one("SELECT COUNT(*) FROM sessions"),
+        )
+    finally:
+        conn.close()
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="a postgresql:// URL (its data is kept)")
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--users", type=int, default=200, help="players per process")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--name", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--start-at", type=float, default=0.0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(await replica(args.db, args.name, args.users, args.start_at)))
+        return 0
+    await (await open_database(args.db)).close()  # created and migrated before counting
+    before = _checks(args.db)
+    tag = f"r{int(time.time())}-"
+    alone = await run_processes(args.db, 1, args.users, tag + "solo")
+    together = await run_processes(args.db, args.processes, args.users, tag + "pair")
+    stored, distinct, scored, sessions = (
+        a - b for a, b in zip(_checks(args.db), before, strict=True)
+    )
+    one_rate = alone[0]["answers"] / alone[0]["seconds"]
+    # Combined rate: all answers over the span from the common start to the last finish.
+    many_rate = sum(r["answers"] for r in together) / max(r["seconds"] for r in together)
+    expected = 2 * args.users * (1 + args.processes)
+    print(f"players per process: {args.users}, answers per process: {2 * args.users}")
+    print(f"1 process:   {one_rate:,.0f} answers/s, retries {alone[0]['retries']}")
+    print(
+        f"{args.processes} processes: {many_rate:,.0f} answers/s combined, retries "
+        f"{sum(r['retries'] for r in together)} ({'/'.join(str(r['retries']) for r in together)})"
+    )
+    print(f"ratio: {many_rate / one_rate:.2f} (goal >= 1.6 for 2)")
+    lost, duplicated = expected - stored, stored - distinct
+    print(
+        f"lost attempts: {lost}, duplicated: {duplicated}, "
+        f"one score per question: {'yes' if scored == sessions else 'NO'}"
+    )
+    return 0 if lost == duplicated == 0 and scored == sessions else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
