@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.engine.adaptive import DEFAULT_TARGET, LearnerSnapshot, TopicMastery, topic_mastery
-from bot.engine.evidence import Evidence, newly_closed
+from bot.engine.evidence import Evidence, newly_closed, newly_scored_live
+from bot.engine.live import LiveState
 from bot.engine.ratings import answer_score
 from bot.engine.review import due_at, recall, review, review_rating
 from bot.engine.state import SessionState
@@ -41,6 +42,18 @@ def record_learning(
             apply_evidence(conn, after.player_id, pack.id, problem, evidence)
 
 
+def record_live_learning(
+    conn: sqlite3.Connection, before: LiveState, after: LiveState, pack: Pack
+) -> None:
+    """Fold a live question that closed in `before -> after` into every answerer's ratings
+    and review card, as a run's closing answer is (the live score rows are written first)."""
+    scored = newly_scored_live(before, after)
+    if scored:
+        problem = pack.problem(after.problem_id)  # closing it needed the problem too
+        for player_id, evidence in scored:
+            apply_evidence(conn, player_id, pack.id, problem, evidence)
+
+
 def apply_evidence(
     conn: sqlite3.Connection, user_id: int, pack_id: str, problem: Problem, evidence: Evidence
 ) -> None:
@@ -58,14 +71,25 @@ class Rebuilt:
     skipped: int  # answers to problems no loaded pack has any more
 
 
+# Every scored answer, runs' and live questions', in the order it was scored (and learned):
+# (score id, user, pack, problem, outcome, hint, tries, opened, answered, closed).
 _REPLAY = """
-SELECT r.user_id, r.pack_id, q.problem_id, q.outcome, q.hint_used, q.opened_at, q.closed_at,
-       (SELECT COUNT(*) FROM attempts a WHERE a.session_id = q.session_id AND a.idx = q.idx)
+SELECT s.id, r.user_id, r.pack_id, q.problem_id, q.outcome, q.hint_used,
+       (SELECT COUNT(*) FROM attempts a WHERE a.session_id = q.session_id AND a.idx = q.idx),
+       q.opened_at, q.closed_at, q.closed_at
 FROM scores s
 JOIN questions q ON q.session_id = s.session_id AND q.idx = s.idx
 JOIN sessions r ON r.id = s.session_id
 WHERE s.session_id IS NOT NULL
-ORDER BY s.id
+UNION ALL
+SELECT s.id, s.user_id, l.pack_id, l.problem_id,
+       CASE WHEN la.correct = 1 THEN 'correct' ELSE 'wrong' END, la.hint_used, 1,
+       l.opened_at, la.answered_at, l.closed_at
+FROM scores s
+JOIN live_questions l ON l.id = s.live_id
+JOIN live_answers la ON la.live_id = s.live_id AND la.user_id = s.user_id
+WHERE s.live_id IS NOT NULL
+ORDER BY 1
 """
 
 
@@ -76,15 +100,16 @@ def rebuild_learning(conn: sqlite3.Connection, packs: Sequence[Pack]) -> Rebuilt
         conn.execute(f"DELETE FROM {table}")
     answers = skipped = 0
     learners: set[int] = set()
-    for user_id, pack_id, problem_id, outcome, hint, opened, closed, tries in conn.execute(
-        _REPLAY
-    ).fetchall():
+    rows = conn.execute(_REPLAY).fetchall()
+    for _, user_id, pack_id, problem_id, outcome, hint, tries, opened, answered, closed in rows:
         problem = by_pack.get(pack_id, {}).get(problem_id)
         if problem is None:
             skipped += 1
             continue
+        # As Evidence.of / Evidence.of_live compute them, so the floats match exactly.
         at = closed if closed is not None else opened
-        evidence = Evidence(problem_id, outcome, tries, bool(hint), max(0.0, at - opened), at)
+        thought = (answered if answered is not None else opened) - opened
+        evidence = Evidence(problem_id, outcome, tries, bool(hint), max(0.0, thought), at)
         apply_evidence(conn, user_id, pack_id, problem, evidence)
         answers += 1
         learners.add(user_id)
