@@ -533,7 +533,7 @@ class GameService:
         """Persist a live transition and, when it closes the question, what every answer
         taught the ratings and review cards (same transaction, as for runs)."""
         save_live(conn, before, after, now)
-        record_live_learning(conn, before, after, self.pack(after.pack_id))
+        record_live_learning(conn, before, after, self.pack(after.pack_id), self.db.row_cache)
 
     async def next_deadline(self, platform: str | None = None) -> float | None:
         """The earliest deadline of any open question or live question, for timers."""
@@ -663,4 +663,4 @@ class GameService:
         """Persist a run's transition inside the caller's transaction, with what it taught
         the ratings and review cards (same transaction, so they never disagree)."""
         save_session(conn, before, after, now, self.db.session_cache)
-        record_learning(conn, before, after, self.pack(after.pack_id))
+        record_learning(conn, before, after, self.pack(after.pack_id), self.db.row_cache)

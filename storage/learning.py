@@ -22,28 +22,38 @@ from problems.model import Pack, Problem
 
 from .ratings import item_ratings, learner_ratings, record_rating
 from .reviews import due_problems, get_card, learner_cards, put_card
+from .row_cache import RowCache
 
 # "Seen recently" for selection: the last 7 days, so a learner meets fresh problems first.
 RECENT_WINDOW_S = 7 * 24 * 3600.0
 
 
 def record_learning(
-    conn: sqlite3.Connection, before: SessionState | None, after: SessionState, pack: Pack
+    conn: sqlite3.Connection,
+    before: SessionState | None,
+    after: SessionState,
+    pack: Pack,
+    cache: RowCache | None = None,
 ) -> None:
     """Fold every question that closed in `before -> after` into ratings and review cards.
 
     A problem the pack no longer has (edited while a run was open) is left out, as the
     rebuild leaves it out, rather than failing the answer or the deadline sweep.
     """
-    problems = {p.id: p for p in pack.problems}
     for evidence in newly_closed(before, after):
-        problem = problems.get(evidence.problem_id)
-        if problem is not None:
-            apply_evidence(conn, after.player_id, pack.id, problem, evidence)
+        try:
+            problem = pack.problem(evidence.problem_id)
+        except KeyError:
+            continue
+        apply_evidence(conn, after.player_id, pack.id, problem, evidence, cache)
 
 
 def record_live_learning(
-    conn: sqlite3.Connection, before: LiveState, after: LiveState, pack: Pack
+    conn: sqlite3.Connection,
+    before: LiveState,
+    after: LiveState,
+    pack: Pack,
+    cache: RowCache | None = None,
 ) -> None:
     """Fold a live question that closed in `before -> after` into every answerer's ratings
     and review card, as a run's closing answer is (the live score rows are written first)."""
@@ -51,17 +61,22 @@ def record_live_learning(
     if scored:
         problem = pack.problem(after.problem_id)  # closing it needed the problem too
         for player_id, evidence in scored:
-            apply_evidence(conn, player_id, pack.id, problem, evidence)
+            apply_evidence(conn, player_id, pack.id, problem, evidence, cache)
 
 
 def apply_evidence(
-    conn: sqlite3.Connection, user_id: int, pack_id: str, problem: Problem, evidence: Evidence
+    conn: sqlite3.Connection,
+    user_id: int,
+    pack_id: str,
+    problem: Problem,
+    evidence: Evidence,
+    cache: RowCache | None = None,
 ) -> None:
-    record_rating(conn, user_id, pack_id, problem, answer_score(evidence), evidence.at)
-    card = review(
-        get_card(conn, user_id, pack_id, problem.id), review_rating(evidence, problem), evidence.at
-    )
-    put_card(conn, user_id, pack_id, problem.id, card, evidence.at)
+    at = evidence.at
+    record_rating(conn, user_id, pack_id, problem, answer_score(evidence), at, cache)
+    card = get_card(conn, user_id, pack_id, problem.id, cache)
+    card = review(card, review_rating(evidence, problem), at)
+    put_card(conn, user_id, pack_id, problem.id, card, at, cache)
 
 
 @dataclass(frozen=True)
@@ -93,9 +108,17 @@ ORDER BY 1
 """
 
 
-def rebuild_learning(conn: sqlite3.Connection, packs: Sequence[Pack]) -> Rebuilt:
-    """Recompute every rating and review card from the answers; inside a write transaction."""
+def rebuild_learning(
+    conn: sqlite3.Connection, packs: Sequence[Pack], cache: RowCache | None = None
+) -> Rebuilt:
+    """Recompute every rating and review card from the answers; inside a write transaction.
+
+    Pass the connection's cache (Database.row_cache) if it has one: the tables are emptied
+    behind it, so it is cleared first and refilled by the replay.
+    """
     by_pack = {pack.id: {p.id: p for p in pack.problems} for pack in packs}
+    if cache is not None:
+        cache.clear()
     for table in ("learner_ratings", "item_ratings", "review_cards"):
         conn.execute(f"DELETE FROM {table}")
     answers = skipped = 0
@@ -110,7 +133,7 @@ def rebuild_learning(conn: sqlite3.Connection, packs: Sequence[Pack]) -> Rebuilt
         at = closed if closed is not None else opened
         thought = (answered if answered is not None else opened) - opened
         evidence = Evidence(problem_id, outcome, tries, bool(hint), max(0.0, thought), at)
-        apply_evidence(conn, user_id, pack_id, problem, evidence)
+        apply_evidence(conn, user_id, pack_id, problem, evidence, cache)
         answers += 1
         learners.add(user_id)
     return Rebuilt(answers, len(learners), skipped)

@@ -291,7 +291,39 @@ async def test_rebuild_reproduces_ratings_learned_from_runs_and_live_questions_m
     items = dict(query(db_path, "SELECT problem_id, answers FROM item_ratings"))
     assert sum(items.values()) == scalar(db_path, "SELECT COUNT(*) FROM scores")
 
-    rebuilt = await big.db.transact(lambda conn: rebuild_learning(conn, list(big.packs.values())))
+    rebuilt = await rebuild(big)
     assert rebuilt.answers == scalar(db_path, "SELECT COUNT(*) FROM scores")
     assert rebuilt.learners == 3 and rebuilt.skipped == 0
+    assert dump(db_path) == online
+    # the service goes on learning from the rebuilt rows (its cache was refilled, not stale)
+    run = await big.start(players[0], "test", seed=99)
+    await play_run(big, run.id, players[0], lambda p: "B")
+    online = dump(db_path)
+    await rebuild(big)
+    assert dump(db_path) == online
+
+
+async def rebuild(service: GameService):
+    packs = list(service.packs.values())
+    cache = service.db.row_cache
+    return await service.db.transact(lambda conn: rebuild_learning(conn, packs, cache))
+
+
+async def test_two_processes_answering_for_one_learner_never_learn_from_stale_rows(
+    services: Services, db_path: Path, clock: FakeClock
+) -> None:
+    one = await services.open(db_path, packs=[big_pack()])
+    two = await services.open(db_path, packs=[big_pack()])
+    ada = await one.player_id(ref("ada"))
+    for seed in range(4):  # each process caches ada's rows; the other one moves them
+        for service in (one, two):
+            run = await service.start(ada, "test", seed=seed)
+            letter = "B" if seed % 2 else "A"
+            await play_run(service, run.id, ada, lambda p, letter=letter: letter)
+    online = dump(db_path)
+    overall = scalar(
+        db_path, "SELECT answers FROM learner_ratings WHERE user_id = ? AND topic = ''", (ada,)
+    )
+    assert overall == 80
+    await rebuild(one)
     assert dump(db_path) == online
