@@ -297,6 +297,24 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX scores_user_problem ON scores(user_id, pack_id, problem_id, scored_at);
         """,
     ),
+    Migration(
+        4,
+        "personal daily suggestions",
+        """
+        -- Each learner's study set for a local day (bot/engine/suggest.py), fixed by the first
+        -- request of the day so every front end shows the same one; `items` is JSON
+        -- [{problem, reason, topic, success}], `session_id` the run that plays it.
+        CREATE TABLE daily_suggestions (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            local_date TEXT NOT NULL,
+            pack_id TEXT NOT NULL,
+            items TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            session_id TEXT REFERENCES sessions(id),
+            PRIMARY KEY (user_id, local_date, pack_id)
+        );
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -317,6 +335,7 @@ OWNED_TABLES = (
     "learner_ratings",
     "item_ratings",
     "review_cards",
+    "daily_suggestions",
 )
 
 

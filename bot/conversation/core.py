@@ -33,6 +33,7 @@ from .ports import Platform, Replier
 from .records import Records
 from .runs import Runs
 from .screens import Notice, rich
+from .suggest import SuggestedRuns
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ class Conversation:
         self.ctx = Context(service, platform, runner, home_timezone=home_timezone)
         self.service = service
         self.runs = Runs(self.ctx)
+        self.suggested = SuggestedRuns(self.ctx, self.runs)
         self.records = Records(self.ctx)
         self.live = Live(self.ctx)
         self.cards = Cards(self.ctx, self.live, self.records)
@@ -118,6 +120,14 @@ class Conversation:
 
     async def _accept(self, envelope: a.Envelope) -> Finish:
         action = envelope.action
+        if isinstance(action, a.StartRun) and action.mode == "suggested":
+            action = a.StartSuggested()  # the day's stored set, not a fresh draw
+        if isinstance(action, a.StartSuggested):
+            begun = await self.suggested.accept_start(envelope, action)
+            return lambda r: self.suggested.finish_start(r, begun)
+        if isinstance(action, a.ShowSuggestion):
+            shown = await self.suggested.accept_show(envelope)
+            return lambda r: self.suggested.finish_show(r, shown)
         if isinstance(action, a.StartRun):
             started = await self.runs.accept_start(envelope, action.mode, action.pack_id)
             return lambda r: self.runs.finish_start(r, started)
