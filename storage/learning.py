@@ -140,12 +140,16 @@ def rebuild_learning(
 
 
 def recent_problems(conn: sqlite3.Connection, user_id: int, pack_id: str, since: float) -> set[str]:
+    """Problems the learner met since `since`: in their runs, or answered live."""
     return {
         row[0]
         for row in conn.execute(
-            "SELECT DISTINCT q.problem_id FROM sessions s JOIN questions q ON q.session_id = s.id "
-            "WHERE s.user_id = ? AND s.started_at >= ? AND s.pack_id = ?",
-            (user_id, since, pack_id),
+            "SELECT q.problem_id FROM sessions s JOIN questions q ON q.session_id = s.id "
+            "WHERE s.user_id = ? AND s.started_at >= ? AND s.pack_id = ? "
+            "UNION SELECT l.problem_id FROM live_answers a "
+            "JOIN live_questions l ON l.id = a.live_id "
+            "WHERE a.user_id = ? AND a.answered_at >= ? AND l.pack_id = ?",
+            (user_id, since, pack_id, user_id, since, pack_id),
         )
     }
 

@@ -299,7 +299,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         4,
-        "personal daily suggestions",
+        "personal daily suggestions, live answers by learner",
         """
         -- Each learner's study set for a local day (bot/engine/suggest.py), fixed by the first
         -- request of the day so every front end shows the same one; `items` is JSON
@@ -313,6 +313,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             session_id TEXT REFERENCES sessions(id),
             PRIMARY KEY (user_id, local_date, pack_id)
         );
+        -- What a learner answered live lately counts as seen (storage/learning.py).
+        CREATE INDEX live_answers_user ON live_answers(user_id, answered_at);
         """,
     ),
 )

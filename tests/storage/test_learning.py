@@ -327,3 +327,18 @@ async def test_two_processes_answering_for_one_learner_never_learn_from_stale_ro
     assert overall == 80
     await rebuild(one)
     assert dump(db_path) == online
+
+
+async def test_a_problem_answered_live_counts_as_seen_for_the_next_run(
+    big: GameService, clock: FakeClock
+) -> None:
+    from storage.learning import learner_snapshot
+
+    ada = await big.player_id(ref("ada"))
+    question = await big.post_live("terminal", "local", None, problem_id="p3")
+    await big.answer_live(question.id, ada, "B")
+    snapshot = await big.db.run(lambda conn: learner_snapshot(conn, ada, big.pack(), clock.now()))
+    assert snapshot.recent == {"p3"}
+    clock.advance(8 * DAY)  # out of the recent window
+    snapshot = await big.db.run(lambda conn: learner_snapshot(conn, ada, big.pack(), clock.now()))
+    assert snapshot.recent == frozenset()
