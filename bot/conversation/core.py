@@ -20,6 +20,7 @@ from bot.engine.errors import GameError
 from bot.real_output import Runner
 from bot.scheduler import DEFAULT_GRACE_S, Scheduler
 from bot.service import GameService
+from bot.suggestions import MODE as SUGGESTED
 from storage.actions import pending_actions
 from storage.errors import WriteRefused
 from storage.refs import MessageRef
@@ -120,8 +121,10 @@ class Conversation:
 
     async def _accept(self, envelope: a.Envelope) -> Finish:
         action = envelope.action
-        if isinstance(action, a.StartRun) and action.mode == "suggested":
-            action = a.StartSuggested()  # the day's stored set, not a fresh draw
+        if isinstance(action, a.StartRun) and action.mode == SUGGESTED:
+            # the day's stored set, not a fresh draw
+            begun = await self.suggested.accept_start(envelope, a.StartSuggested(), action.pack_id)
+            return lambda r: self.suggested.finish_start(r, begun)
         if isinstance(action, a.StartSuggested):
             begun = await self.suggested.accept_start(envelope, action)
             return lambda r: self.suggested.finish_start(r, begun)

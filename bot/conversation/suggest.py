@@ -48,9 +48,11 @@ class SuggestedRuns:
         )
         await replier.show(SuggestionScreen(shown["day"], pack, items, shown["status"]))
 
-    async def accept_start(self, envelope: Envelope, action: StartSuggested) -> Step[None]:
+    async def accept_start(
+        self, envelope: Envelope, action: StartSuggested, pack_id: str | None = None
+    ) -> Step[None]:
         day = await self.today(envelope.actor)
-        pack = self.ctx.service.pack()
+        pack = self.ctx.service.pack(pack_id)
 
         def describe(step: Step[None]) -> dict[str, Any]:
             if step.error is not None:
@@ -61,7 +63,7 @@ class SuggestedRuns:
             stale = action.local_date is not None and action.local_date != day
             return {"session_id": step.after.id, "note": rich_to_data(intro(problems, stale))}
 
-        return await self.suggestions.start_for(delivery(envelope), day, describe)
+        return await self.suggestions.start_for(delivery(envelope), day, describe, pack.id)
 
     async def finish_start(self, replier: Replier, step: Step[None]) -> None:
         if "private" in step.shown or step.after is None:
