@@ -405,6 +405,7 @@ def stats(screen: s.StatsScreen) -> discord.Embed:
         ]
         if view.weakest is not None:
             lines.append(f"👉 weakest: **{view.weakest.topic}** — `/lrquiz review` drills it")
+            lines.append("🎯 `/lrquiz suggest`: 3 problems picked for you today")
         embed.add_field(
             name="Mastery by topic", value=clip("\n".join(lines), FIELD_MAX), inline=False
         )

@@ -430,6 +430,7 @@ def stats(screen: sc.StatsScreen) -> Message:
             lines.append(
                 f"👉 Weakest topic: *{esc(view.weakest.topic)}*; `/lrquiz review` drills it"
             )
+            lines.append("🎯 `/lrquiz suggest`: 3 problems picked for you today")
     if view.cards:
         recall = (
             f", predicted recall {view.predicted_recall:.0%}"

@@ -304,6 +304,7 @@ def learning(view: StatsView) -> list[Text]:
         ]
     if view.weakest is not None:
         lines.append(Text(f"Weakest topic: {view.weakest.topic} (lrquiz play --mode review)"))
+        lines.append(Text("Today's 3 problems picked for you: lrquiz suggest"))
     if view.cards:
         recall = (
             f" · predicted recall {percent(view.predicted_recall)}"

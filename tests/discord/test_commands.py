@@ -66,6 +66,7 @@ async def test_stats_for_yourself_and_for_another_member(h: Harness) -> None:
     }
     assert "1/1 (100%)" in fields["By kind"] and "1/1 (100%)" in fields["By difficulty"]
     assert "weakest:" in fields["Mastery by topic"] and "of 1" in fields["🔁 Reviews due"]
+    assert "`/lrquiz suggest`" in fields["Mastery by topic"]
 
     user = ANN.member()["user"]
     resolved = {"users": {user["id"]: user}, "members": {user["id"]: ANN.member()}}

@@ -152,6 +152,7 @@ async def test_stats_show_mastery_and_reviews_after_answers(slack: Harness) -> N
     text = all_text(await slack.command("stats"))
     assert "*Mastery by topic* (predicted share right)" in text
     assert "Weakest topic:" in text and "Reviews due:" in text
+    assert "`/lrquiz suggest`: 3 problems picked for you today" in text
 
 
 async def test_review_mode_and_the_dashboard_link(slack: Harness) -> None:
