@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, func, text in (
         ("stats", _stats, "your record: accuracy by kind and difficulty, points, streak, badges"),
         ("badges", _badges, "the badges you have earned"),
+        ("suggest", _suggest, "today's problems picked for you (play: --mode suggested)"),
     ):
         record = commands.add_parser(name, help=text)
         record.add_argument(
@@ -236,6 +237,12 @@ def _badges(args: argparse.Namespace) -> int:
     from bot.conversation.actions import ShowBadges
 
     return _record(args, ShowBadges())
+
+
+def _suggest(args: argparse.Namespace) -> int:
+    from bot.conversation.actions import ShowSuggestion
+
+    return _record(args, ShowSuggestion())
 
 
 def _record(args: argparse.Namespace, action, as_json: bool = False) -> int:

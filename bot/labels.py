@@ -15,6 +15,12 @@ OUTCOME_LABELS = {
     "expired": "⏰ Time's up!",
     "skipped": "⏭️ Skipped.",
 }
+# Why a daily suggestion was chosen (bot/engine/suggest.py), e.g. "🔁 due for review".
+SUGGESTION_REASONS = {
+    "review": "🔁 due for review",
+    "weakest": "🎯 your weakest topic",
+    "level": "📈 at your level",
+}
 PERIOD_TITLES = {"day": "today", "week": "this week", "month": "this month", "all": "all time"}
 
 

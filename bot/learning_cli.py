@@ -40,7 +40,8 @@ async def _rebuild(args: argparse.Namespace) -> int:
     service = await open_service(args.db)
     try:
         packs = list(service.packs.values())
-        done = await service.db.transact(lambda conn: rebuild_learning(conn, packs))
+        cache = service.db.row_cache
+        done = await service.db.transact(lambda conn: rebuild_learning(conn, packs, cache))
     finally:
         await service.db.close()
     line = f"ratings rebuilt from {done.answers} answers of {done.learners} learners"

@@ -35,7 +35,13 @@ from storage.actions import find_action, forget_old_actions, record_done, record
 from storage.dailies import completed_days, daily_of_session
 from storage.database import Database
 from storage.leaderboard import LeaderboardRow, leaderboard
-from storage.learning import learner_snapshot, learning_summary, record_learning, scored_since
+from storage.learning import (
+    learner_snapshot,
+    learning_summary,
+    record_learning,
+    record_live_learning,
+    scored_since,
+)
 from storage.live import (
     insert_live,
     live_past_deadline,
@@ -363,7 +369,7 @@ class GameService:
                 after, result = operation(before, player_id, now)
             except GameError as error:
                 return Step(player_id, before, before, error=error)
-            save_live(conn, before, after, now)
+            self.save_live_in(conn, before, after, now)
             return Step(player_id, before, after, result)
 
         return await self.delivered(delivery, kind, describe, apply)
@@ -537,11 +543,19 @@ class GameService:
             for live_id in live_past_deadline(conn, now, platform):
                 before = load_live(conn, live_id)
                 after = live.close_live(before, self.pack(before.pack_id), now)
-                save_live(conn, before, after, now)
+                self.save_live_in(conn, before, after, now)
                 closed.append(after)
             return closed
 
         return await self.db.transact(work)
+
+    def save_live_in(
+        self, conn: sqlite3.Connection, before: live.LiveState, after: live.LiveState, now: float
+    ) -> None:
+        """Persist a live transition and, when it closes the question, what every answer
+        taught the ratings and review cards (same transaction, as for runs)."""
+        save_live(conn, before, after, now)
+        record_live_learning(conn, before, after, self.pack(after.pack_id), self.db.row_cache)
 
     async def next_deadline(self, platform: str | None = None) -> float | None:
         """The earliest deadline of any open question or live question, for timers."""
@@ -561,7 +575,7 @@ class GameService:
         def work(conn: sqlite3.Connection) -> tuple[live.LiveState, T]:
             before = load_live(conn, live_id)
             after, result = operation(before, now)
-            save_live(conn, before, after, now)
+            self.save_live_in(conn, before, after, now)
             return after, result
 
         return await self.db.transact(work)
@@ -674,4 +688,4 @@ class GameService:
         """Persist a run's transition inside the caller's transaction, with what it taught
         the ratings and review cards (same transaction, so they never disagree)."""
         save_session(conn, before, after, now, self.db.session_cache)
-        record_learning(conn, before, after, self.pack(after.pack_id))
+        record_learning(conn, before, after, self.pack(after.pack_id), self.db.row_cache)

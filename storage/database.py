@@ -15,6 +15,7 @@ import aiosqlite
 from .errors import StorageError, write_refused
 from .leaderboard import refresh_totals
 from .migrations import DAMAGED, LATEST_VERSION, check_schema, migrate
+from .row_cache import RowCache
 from .sessions import SessionCache
 
 T = TypeVar("T")
@@ -43,6 +44,7 @@ class Database:
         # Touched only on the database thread; revalidated at the start of every unit of work
         # and emptied whenever a transaction rolls back.
         self.session_cache = SessionCache()
+        self.row_cache = RowCache(self.session_cache)  # ratings and cards, same validity
         self._pending: list[tuple[Unit, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
 

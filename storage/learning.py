@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.engine.adaptive import DEFAULT_TARGET, LearnerSnapshot, TopicMastery, topic_mastery
-from bot.engine.evidence import Evidence, newly_closed
+from bot.engine.evidence import Evidence, newly_closed, newly_scored_live
+from bot.engine.live import LiveState
 from bot.engine.ratings import answer_score
 from bot.engine.review import due_at, recall, review, review_rating
 from bot.engine.state import SessionState
@@ -22,6 +23,7 @@ from problems.variants import rated_as
 
 from .ratings import item_ratings, learner_ratings, record_rating
 from .reviews import due_problems, get_card, learner_cards, put_card
+from .row_cache import RowCache
 from .variants import resolve_problem
 
 # "Seen recently" for selection: the last 7 days, so a learner meets fresh problems first.
@@ -29,7 +31,11 @@ RECENT_WINDOW_S = 7 * 24 * 3600.0
 
 
 def record_learning(
-    conn: sqlite3.Connection, before: SessionState | None, after: SessionState, pack: Pack
+    conn: sqlite3.Connection,
+    before: SessionState | None,
+    after: SessionState,
+    pack: Pack,
+    cache: RowCache | None = None,
 ) -> None:
     """Fold every question that closed in `before -> after` into ratings and review cards.
 
@@ -39,18 +45,39 @@ def record_learning(
     for evidence in newly_closed(before, after):
         problem = resolve_problem(conn, pack, evidence.problem_id)
         if problem is not None:
-            apply_evidence(conn, after.player_id, pack.id, problem, evidence)
+            apply_evidence(conn, after.player_id, pack.id, problem, evidence, cache)
+
+
+def record_live_learning(
+    conn: sqlite3.Connection,
+    before: LiveState,
+    after: LiveState,
+    pack: Pack,
+    cache: RowCache | None = None,
+) -> None:
+    """Fold a live question that closed in `before -> after` into every answerer's ratings
+    and review card, as a run's closing answer is (the live score rows are written first)."""
+    scored = newly_scored_live(before, after)
+    if scored:
+        problem = pack.problem(after.problem_id)  # closing it needed the problem too
+        for player_id, evidence in scored:
+            apply_evidence(conn, player_id, pack.id, problem, evidence, cache)
 
 
 def apply_evidence(
-    conn: sqlite3.Connection, user_id: int, pack_id: str, problem: Problem, evidence: Evidence
+    conn: sqlite3.Connection,
+    user_id: int,
+    pack_id: str,
+    problem: Problem,
+    evidence: Evidence,
+    cache: RowCache | None = None,
 ) -> None:
+    at = evidence.at
     # A variant moves its template's difficulty; its review card stays its own.
-    record_rating(conn, user_id, pack_id, rated_as(problem), answer_score(evidence), evidence.at)
-    card = review(
-        get_card(conn, user_id, pack_id, problem.id), review_rating(evidence, problem), evidence.at
-    )
-    put_card(conn, user_id, pack_id, problem.id, card, evidence.at)
+    record_rating(conn, user_id, pack_id, rated_as(problem), answer_score(evidence), at, cache)
+    card = get_card(conn, user_id, pack_id, problem.id, cache)
+    card = review(card, review_rating(evidence, problem), at)
+    put_card(conn, user_id, pack_id, problem.id, card, at, cache)
 
 
 @dataclass(frozen=True)
@@ -60,28 +87,46 @@ class Rebuilt:
     skipped: int  # answers to problems no loaded pack has any more
 
 
+# Every scored answer, runs' and live questions', in the order it was scored (and learned):
+# (score id, user, pack, problem, outcome, hint, tries, opened, answered, closed).
 _REPLAY = """
-SELECT r.user_id, r.pack_id, q.problem_id, q.outcome, q.hint_used, q.opened_at, q.closed_at,
-       (SELECT COUNT(*) FROM attempts a WHERE a.session_id = q.session_id AND a.idx = q.idx)
+SELECT s.id, r.user_id, r.pack_id, q.problem_id, q.outcome, q.hint_used,
+       (SELECT COUNT(*) FROM attempts a WHERE a.session_id = q.session_id AND a.idx = q.idx),
+       q.opened_at, q.closed_at, q.closed_at
 FROM scores s
 JOIN questions q ON q.session_id = s.session_id AND q.idx = s.idx
 JOIN sessions r ON r.id = s.session_id
 WHERE s.session_id IS NOT NULL
-ORDER BY s.id
+UNION ALL
+SELECT s.id, s.user_id, l.pack_id, l.problem_id,
+       CASE WHEN la.correct = 1 THEN 'correct' ELSE 'wrong' END, la.hint_used, 1,
+       l.opened_at, la.answered_at, l.closed_at
+FROM scores s
+JOIN live_questions l ON l.id = s.live_id
+JOIN live_answers la ON la.live_id = s.live_id AND la.user_id = s.user_id
+WHERE s.live_id IS NOT NULL
+ORDER BY 1
 """
 
 
-def rebuild_learning(conn: sqlite3.Connection, packs: Sequence[Pack]) -> Rebuilt:
-    """Recompute every rating and review card from the answers; inside a write transaction."""
+def rebuild_learning(
+    conn: sqlite3.Connection, packs: Sequence[Pack], cache: RowCache | None = None
+) -> Rebuilt:
+    """Recompute every rating and review card from the answers; inside a write transaction.
+
+    Pass the connection's cache (Database.row_cache) if it has one: the tables are emptied
+    behind it, so it is cleared first and refilled by the replay.
+    """
     by_pack = {pack.id: {p.id: p for p in pack.problems} for pack in packs}
     packs_by_id = {pack.id: pack for pack in packs}
+    if cache is not None:
+        cache.clear()
     for table in ("learner_ratings", "item_ratings", "review_cards"):
         conn.execute(f"DELETE FROM {table}")
     answers = skipped = 0
     learners: set[int] = set()
-    for user_id, pack_id, problem_id, outcome, hint, opened, closed, tries in conn.execute(
-        _REPLAY
-    ).fetchall():
+    rows = conn.execute(_REPLAY).fetchall()
+    for _, user_id, pack_id, problem_id, outcome, hint, tries, opened, answered, closed in rows:
         problem = by_pack.get(pack_id, {}).get(problem_id)
         if problem is None and pack_id in packs_by_id:  # a stored variant
             problem = resolve_problem(conn, packs_by_id[pack_id], problem_id)
@@ -90,21 +135,27 @@ def rebuild_learning(conn: sqlite3.Connection, packs: Sequence[Pack]) -> Rebuilt
         if problem is None:
             skipped += 1
             continue
+        # As Evidence.of / Evidence.of_live compute them, so the floats match exactly.
         at = closed if closed is not None else opened
-        evidence = Evidence(problem_id, outcome, tries, bool(hint), max(0.0, at - opened), at)
-        apply_evidence(conn, user_id, pack_id, problem, evidence)
+        thought = (answered if answered is not None else opened) - opened
+        evidence = Evidence(problem_id, outcome, tries, bool(hint), max(0.0, thought), at)
+        apply_evidence(conn, user_id, pack_id, problem, evidence, cache)
         answers += 1
         learners.add(user_id)
     return Rebuilt(answers, len(learners), skipped)
 
 
 def recent_problems(conn: sqlite3.Connection, user_id: int, pack_id: str, since: float) -> set[str]:
+    """Problems the learner met since `since`: in their runs, or answered live."""
     return {
         row[0]
         for row in conn.execute(
-            "SELECT DISTINCT q.problem_id FROM sessions s JOIN questions q ON q.session_id = s.id "
-            "WHERE s.user_id = ? AND s.started_at >= ? AND s.pack_id = ?",
-            (user_id, since, pack_id),
+            "SELECT q.problem_id FROM sessions s JOIN questions q ON q.session_id = s.id "
+            "WHERE s.user_id = ? AND s.started_at >= ? AND s.pack_id = ? "
+            "UNION SELECT l.problem_id FROM live_answers a "
+            "JOIN live_questions l ON l.id = a.live_id "
+            "WHERE a.user_id = ? AND a.answered_at >= ? AND l.pack_id = ?",
+            (user_id, since, pack_id, user_id, since, pack_id),
         )
     }
 

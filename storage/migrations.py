@@ -321,6 +321,26 @@ MIGRATIONS: tuple[Migration, ...] = (
             WHERE purpose = 'pool' AND taken_by IS NULL;
         """,
     ),
+    Migration(
+        5,
+        "personal daily suggestions, live answers by learner",
+        """
+        -- Each learner's study set for a local day (bot/engine/suggest.py), fixed by the first
+        -- request of the day so every front end shows the same one; `items` is JSON
+        -- [{problem, reason, topic, success}], `session_id` the run that plays it.
+        CREATE TABLE daily_suggestions (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            local_date TEXT NOT NULL,
+            pack_id TEXT NOT NULL,
+            items TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            session_id TEXT REFERENCES sessions(id),
+            PRIMARY KEY (user_id, local_date, pack_id)
+        );
+        -- What a learner answered live lately counts as seen (storage/learning.py).
+        CREATE INDEX live_answers_user ON live_answers(user_id, answered_at);
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -342,6 +362,7 @@ OWNED_TABLES = (
     "item_ratings",
     "review_cards",
     "variants",
+    "daily_suggestions",
 )
 
 

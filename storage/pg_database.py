@@ -42,6 +42,7 @@ from .errors import StorageError, write_refused
 from .leaderboard import refresh_totals
 from .migrations import LATEST_VERSION, check_schema, migrate
 from .pg_connection import PgConnection, RetryTransaction
+from .row_cache import RowCache
 from .sessions import SessionCache
 
 T = TypeVar("T")
@@ -65,6 +66,8 @@ class PgDatabase:
         self._thread = thread
         self.path = where
         self.session_cache = SessionCache()
+        # Emptied with the session cache at the start of every transaction (no data_version).
+        self.row_cache = RowCache(self.session_cache)
         self._pending: list[tuple[Unit, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self.retries = 0  # serialization retries so far (benchmarks report it)

@@ -18,13 +18,15 @@ class SessionCache:
 
     Valid only while no other connection has committed: the owner checks SQLite's
     `PRAGMA data_version` at the start of every transaction and clears the cache when it
-    moved, and clears it on every rollback.
+    moved, and clears it on every rollback. `generation` counts those clearings, so other
+    caches of the same connection (storage/row_cache.py) follow the same rule.
     """
 
     def __init__(self, capacity: int = 10_000) -> None:
         self.capacity = capacity
         self._entries: OrderedDict[str, SessionState] = OrderedDict()
         self._data_version: int | None = None
+        self.generation = 0
 
     def get(self, session_id: str) -> SessionState | None:
         session = self._entries.get(session_id)
@@ -42,11 +44,12 @@ class SessionCache:
         """Forget everything if another connection committed since the last check."""
         version = conn.execute("PRAGMA data_version").fetchone()[0]
         if version != self._data_version:
-            self._entries.clear()
+            self.clear()
             self._data_version = version
 
     def clear(self) -> None:
         self._entries.clear()
+        self.generation += 1
 
 
 def load_session(

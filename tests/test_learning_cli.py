@@ -74,6 +74,7 @@ def test_review_mode_and_the_new_stats_lines(tmp_path: Path) -> None:
     assert_clean(stats)
     assert "Mastery by topic (predicted share right):" in stats.stdout
     assert "Weakest topic:" in stats.stdout
+    assert "Today's 3 problems picked for you: lrquiz suggest" in stats.stdout
     assert "Reviews due: 0 of " in stats.stdout and "predicted recall" in stats.stdout
 
 

@@ -66,6 +66,18 @@ class Expire:
     session_id: str
 
 
+@dataclass(frozen=True)
+class ShowSuggestion:
+    """Today's personal suggestions (a short study set chosen by the learning models)."""
+
+
+@dataclass(frozen=True)
+class StartSuggested:
+    """Play today's suggestions; `local_date` is the day the clicked list was for."""
+
+    local_date: str | None = None
+
+
 # --- records ---------------------------------------------------------------------------
 
 
@@ -191,6 +203,8 @@ Action = (
     | LiveHint
     | StartDaily
     | DailyLeaderboard
+    | ShowSuggestion
+    | StartSuggested
     | AdminAction
 )
 

@@ -21,6 +21,7 @@ from bot.metrics import ActionTimer, BotMetrics, CountedPlatform, counting_fire
 from bot.real_output import Runner
 from bot.scheduler import DEFAULT_GRACE_S, Scheduler
 from bot.service import GameService
+from bot.suggestions import MODE as SUGGESTED
 from storage.actions import pending_actions
 from storage.errors import WriteRefused
 from storage.refs import MessageRef
@@ -34,6 +35,7 @@ from .ports import Platform, Replier
 from .records import Records
 from .runs import Runs
 from .screens import Notice, rich
+from .suggest import SuggestedRuns
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,7 @@ class Conversation:
         self.service = service
         service.variants.use_runner(runner)  # daily cards' fresh variants
         self.runs = Runs(self.ctx)
+        self.suggested = SuggestedRuns(self.ctx, self.runs)
         self.records = Records(self.ctx)
         self.live = Live(self.ctx)
         self.cards = Cards(self.ctx, self.live, self.records)
@@ -126,6 +129,16 @@ class Conversation:
 
     async def _accept(self, envelope: a.Envelope) -> Finish:
         action = envelope.action
+        if isinstance(action, a.StartRun) and action.mode == SUGGESTED:
+            # the day's stored set, not a fresh draw
+            begun = await self.suggested.accept_start(envelope, a.StartSuggested(), action.pack_id)
+            return lambda r: self.suggested.finish_start(r, begun)
+        if isinstance(action, a.StartSuggested):
+            begun = await self.suggested.accept_start(envelope, action)
+            return lambda r: self.suggested.finish_start(r, begun)
+        if isinstance(action, a.ShowSuggestion):
+            shown = await self.suggested.accept_show(envelope)
+            return lambda r: self.suggested.finish_show(r, shown)
         if isinstance(action, a.StartRun):
             started = await self.runs.accept_start(envelope, action.mode, action.pack_id)
             return lambda r: self.runs.finish_start(r, started)

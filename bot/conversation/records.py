@@ -42,9 +42,7 @@ class Records:
         if player_id is None:
             return 0
         zone = self.ctx.home_timezone or await self.schedules.home_timezone(actor.workspace)
-        return await self.dailies.streak(
-            player_id, actor.platform, actor.workspace, zone
-        )
+        return await self.dailies.streak(player_id, actor.platform, actor.workspace, zone)
 
     async def leaderboard(
         self, envelope: Envelope, replier: Replier, action: ShowLeaderboard

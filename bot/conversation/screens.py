@@ -15,6 +15,7 @@ from bot.engine.daily import DailySummary
 from bot.engine.live import LiveResults, LiveState
 from bot.engine.schedule import EVERY_DAY, WEEKDAY_NAMES
 from bot.engine.stats import StatsView
+from bot.engine.suggest import Suggestion
 from bot.engine.views import QuestionView, RevealView, SummaryView
 from bot.real_output import RealOutput
 from problems.model import Badge, Pack, Problem
@@ -162,6 +163,16 @@ class RunScreen:
     intro: Pack | None = None
 
 
+@dataclass(frozen=True)
+class SuggestionScreen:
+    """Today's personal suggestions; `status` is new, started (resumes) or done."""
+
+    local_date: str
+    pack: Pack
+    items: tuple[tuple[Problem, Suggestion], ...]
+    status: Literal["new", "started", "done"]
+
+
 # --- records ---------------------------------------------------------------------------
 
 
@@ -265,6 +276,7 @@ Screen = (
     Notice
     | Refusal
     | RunScreen
+    | SuggestionScreen
     | LeaderboardScreen
     | StatsScreen
     | BadgesScreen

@@ -22,6 +22,7 @@ PREFIXES: dict[type, str] = {
     a.LiveHint: "lh",
     a.StartDaily: "ds",
     a.DailyLeaderboard: "db",
+    a.StartSuggested: "ss",
 }
 _ACTIONS = {prefix: action for action, prefix in PREFIXES.items()}
 _PART = re.compile(r"[0-9A-Za-z_-]{1,40}")

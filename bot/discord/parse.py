@@ -122,6 +122,10 @@ def player_group() -> app_commands.Group:
             app_commands.Command(name=mode, description=description, callback=_start(mode))
         )
 
+    @group.command(name="suggest", description="Today's 3 problems picked for you, with Start")
+    async def suggest(interaction: discord.Interaction) -> None:
+        await _deliver(interaction, a.ShowSuggestion())
+
     @group.command(name="leaderboard", description="Points and accuracy in this server")
     @app_commands.describe(period="today, this week, this month or all time (default)")
     @app_commands.choices(period=PERIOD_CHOICES)

@@ -18,7 +18,13 @@ from bot.conversation import screens as s
 from bot.engine.modes import rules_for
 from bot.engine.stats import Accuracy
 from bot.engine.views import QuestionView, RevealView, SummaryView
-from bot.labels import KIND_LABELS, OUTCOME_LABELS, PERIOD_TITLES, clock_text
+from bot.labels import (
+    KIND_LABELS,
+    OUTCOME_LABELS,
+    PERIOD_TITLES,
+    SUGGESTION_REASONS,
+    clock_text,
+)
 from bot.real_output import RealOutput
 from problems.model import Badge, Pack, Problem
 from storage.dailies import Daily
@@ -399,6 +405,7 @@ def stats(screen: s.StatsScreen) -> discord.Embed:
         ]
         if view.weakest is not None:
             lines.append(f"👉 weakest: **{view.weakest.topic}** — `/lrquiz review` drills it")
+            lines.append("🎯 `/lrquiz suggest`: 3 problems picked for you today")
         embed.add_field(
             name="Mastery by topic", value=clip("\n".join(lines), FIELD_MAX), inline=False
         )
@@ -520,6 +527,31 @@ def daily_closed(screen: s.DailyClosedScreen) -> Message:
     return Message(embeds=[embed])
 
 
+def suggestion(screen: s.SuggestionScreen) -> Message:
+    """Today's personal set: each problem and why it was picked, and Start (or Resume)."""
+    lines = []
+    for n, (problem, why) in enumerate(screen.items, start=1):
+        title = f" — {problem.title}" if problem.title else ""
+        lines.append(
+            f"`{n}.` {heading(problem)}{title}\n{SUGGESTION_REASONS[why.reason]} "
+            f"({why.topic}, {why.success:.0%} predicted)"
+        )
+    embed = discord.Embed(
+        title=f"🎯 Today's suggestions · {screen.local_date}",
+        description=clip("\n".join(lines), DESCRIPTION_MAX),
+        colour=GREEN if screen.status == "done" else BLURPLE,
+    )
+    embed.set_footer(text="Untimed · 1 attempt · hints · no points · a new set every day")
+    if screen.status == "done":
+        embed.add_field(name="✅ Done for today", value="New suggestions tomorrow.")
+        return Message(embeds=[embed])
+    label = "Resume" if screen.status == "started" else "Start"
+    start = _button(
+        label, a.StartSuggested(screen.local_date), discord.ButtonStyle.success, emoji="▶️"
+    )
+    return Message(embeds=[embed], buttons=[start])
+
+
 # --- admin and help --------------------------------------------------------------------
 
 
@@ -546,6 +578,7 @@ Timed multiple-choice PyTorch problems on **learning-rate differentials** \
 `/lrquiz practice` — 5 untimed problems with full solutions, no points
 `/lrquiz learn` — the concept first, then practice
 `/lrquiz review` — spaced review: due cards first, then your weakest topic
+`/lrquiz suggest` — today's 3 problems picked for you: due reviews, then your weakest topic
 
 **Records**
 `/lrquiz leaderboard [period]` — day, week, month or all time
@@ -577,4 +610,5 @@ RENDERERS: dict[type, Callable[[Any], Message]] = {
     s.DailyCardScreen: daily_card,
     s.DailyClosedScreen: daily_closed,
     s.BadgeAnnouncement: badge_announcement,
+    s.SuggestionScreen: suggestion,
 }

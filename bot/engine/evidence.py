@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .live import LiveAnswer, LiveState
 from .state import QuestionState, SessionState
 
 # Outcomes that are evidence about the learner; a skipped question (quit) is not.
@@ -35,6 +36,18 @@ class Evidence:
             at=closed,
         )
 
+    @classmethod
+    def of_live(cls, state: LiveState, answer: LiveAnswer, closed_at: float) -> Evidence:
+        """A locked-in live answer: one try, scored (and so learned from) at the close."""
+        return cls(
+            problem_id=state.problem_id,
+            outcome="correct" if answer.correct else "wrong",
+            tries=1,
+            hint_used=answer.hint_used,
+            seconds=max(0.0, answer.at - state.opened_at),
+            at=closed_at,
+        )
+
     @property
     def clean(self) -> bool:
         """Right on the first try without the hint."""
@@ -51,3 +64,12 @@ def newly_closed(before: SessionState | None, after: SessionState) -> list[Evide
         if was_open and question.outcome in ANSWERED:
             closed.append(Evidence.of(question))
     return closed
+
+
+def newly_scored_live(before: LiveState, after: LiveState) -> list[tuple[int, Evidence]]:
+    """(player, evidence) for every answer of a live question that closed in `before ->
+    after`, in the order its score rows are written (the order a rebuild replays them)."""
+    closed = after.closed_at
+    if closed is None or before.closed_at is not None:
+        return []
+    return [(a.player_id, Evidence.of_live(after, a, closed)) for a in after.answers]

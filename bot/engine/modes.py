@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Mode = Literal["challenge", "test", "practice", "learn", "review"]
-MODES: tuple[str, ...] = ("challenge", "test", "practice", "learn", "review")
+Mode = Literal["challenge", "test", "practice", "learn", "review", "suggested"]
+MODES: tuple[str, ...] = ("challenge", "test", "practice", "learn", "review", "suggested")
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ RULES: dict[str, ModeRules] = {
     # Spaced review: the learner's due cards first, then the weakest topic. Untimed (the
     # point is recall, not speed) and unscored, like practice.
     "review": ModeRules("review", 5, timed=False, attempts=1, hints=True, scored=False),
+    # Today's personal suggestions (bot/engine/suggest.py): a short study set, like review.
+    "suggested": ModeRules("suggested", 3, timed=False, attempts=1, hints=True, scored=False),
 }
 
 

@@ -54,9 +54,14 @@ def new_card() -> Card:
     return Card(card_id=0, state=State.Learning, due=_moment(0))
 
 
+# Every learner's first review starts from this card; FSRS copies the card it is given
+# before changing it, so one shared instance saves building a Card on every first answer.
+_NEW_CARD = new_card()
+
+
 def review(card: Card | None, rating: Rating, at: float) -> Card:
     """The card after one rated review at `at` (a new card when `card` is None)."""
-    reviewed, _log = SCHEDULER.review_card(card or new_card(), rating, _moment(at))
+    reviewed, _log = SCHEDULER.review_card(card or _NEW_CARD, rating, _moment(at))
     return reviewed
 
 

@@ -15,9 +15,10 @@ from problems.model import DIFFICULTIES, KINDS, LEVELS, Problem
 
 from .adaptive import LearnerSnapshot, rank, topic_mastery, weakest_topic
 from .modes import rules_for
+from .suggest import suggest
 
 # Modes whose choice depends on the learner (the service reads a snapshot for these).
-ADAPTIVE_MODES: tuple[str, ...] = ("challenge", "test", "review")
+ADAPTIVE_MODES: tuple[str, ...] = ("challenge", "test", "review", "suggested")
 # How a 10-question test splits across easy, medium and hard before shortages are filled.
 TEST_QUOTAS: dict[str, int] = {"easy": 3, "medium": 4, "hard": 3}
 
@@ -30,6 +31,10 @@ def select_problems(
     rng = random.Random(seed)
     if mode == "review":
         return review_from(problems, rules.question_count, rng, learner or LearnerSnapshot())
+    if mode == "suggested":  # the seeded draw; the service keeps each day's first one
+        by_id = {p.id: p for p in problems}
+        picks = suggest(problems, learner or LearnerSnapshot(), seed, rules.question_count)
+        return [by_id[s.problem_id] for s in picks]
     if learner is not None and mode in ("challenge", "test"):
         return _adaptive(mode, problems, rules.question_count, rng, learner)
     if mode == "challenge":

@@ -16,6 +16,7 @@ LIVE_ANSWER = "lrquiz_live_"  # + letter; value "<live id>"
 LIVE_HINT = "lrquiz_livehint"  # value "<live id>"
 DAILY_START = "lrquiz_daily_start"  # value "<daily id>"
 DAILY_BOARD = "lrquiz_daily_board"  # value "<daily id>"
+SUGGEST_START = "lrquiz_suggest_start"  # value "<local date the list was for>"
 
 # Buttons that only appear on public daily cards, whose message must never be replaced.
 CARD_BUTTONS = (DAILY_START, DAILY_BOARD)

@@ -95,6 +95,8 @@ def command(body: dict[str, Any], pack_ids: Collection[str] = ()) -> a.Envelope:
 def command_action(words: list[str], here: str, pack_ids: Collection[str] = ()) -> a.Action:
     sub = words[0].lower() if words else "help"
     args = words[1:]
+    if sub in ("suggest", "suggestions"):
+        return a.ShowSuggestion()
     if sub in MODES:
         return a.StartRun(sub)
     if sub in ("leaderboard", "lb", "top"):
@@ -274,6 +276,7 @@ def click_action(action_id: str, value: str) -> a.Action | None:
         ids.LIVE_HINT: a.LiveHint,
         ids.DAILY_START: a.StartDaily,
         ids.DAILY_BOARD: a.DailyLeaderboard,
+        ids.SUGGEST_START: a.StartSuggested,
     }
     if live is not None:
         return a.LiveAnswer(value, live.group(1))

@@ -17,7 +17,13 @@ from typing import Any
 from bot.conversation import screens as sc
 from bot.engine.stats import Accuracy
 from bot.engine.views import QuestionView, RevealView, SummaryView
-from bot.labels import KIND_LABELS, OUTCOME_LABELS, PERIOD_TITLES, clock_text
+from bot.labels import (
+    KIND_LABELS,
+    OUTCOME_LABELS,
+    PERIOD_TITLES,
+    SUGGESTION_REASONS,
+    clock_text,
+)
 from bot.real_output import RealOutput
 from problems.model import Pack, Problem
 from storage.dailies import Daily
@@ -424,6 +430,7 @@ def stats(screen: sc.StatsScreen) -> Message:
             lines.append(
                 f"👉 Weakest topic: *{esc(view.weakest.topic)}*; `/lrquiz review` drills it"
             )
+            lines.append("🎯 `/lrquiz suggest`: 3 problems picked for you today")
     if view.cards:
         recall = (
             f", predicted recall {view.predicted_recall:.0%}"
@@ -462,6 +469,7 @@ HELP = """*lrquiz* — timed PyTorch quizzes on learning-rate differentials
 • `/lrquiz leaderboard [day|week|month|all]` — who leads this workspace
 • `/lrquiz stats [@user]` — points, accuracy by kind and difficulty, daily streak
 • `/lrquiz review` — spaced review: your due cards first, then your weakest topic
+• `/lrquiz suggest` — today's 3 problems picked for you (due reviews, then your weakest topic)
 • `/lrquiz badges` — badges you have earned and still can
 • `/lrquiz dashboard` — a private link to your progress on the web dashboard
 • `/lrquiz help` — this message"""
@@ -483,6 +491,31 @@ def help_message(screen: sc.HelpScreen) -> Message:
     if screen.note:
         text = rich_text(screen.note) + "\n\n" + text
     return Message("lrquiz help", sections(text))
+
+
+# --- personal suggestions ---------------------------------------------------------------
+
+
+def suggestion(screen: sc.SuggestionScreen) -> Message:
+    """Today's personal set: each problem and why it was picked, and Start (or Resume)."""
+    day = date.fromisoformat(screen.local_date)
+    lines = [f"🎯 *Today's suggestions for you* — {day:%A}, {day.day} {day:%B}"]
+    for number, (problem, why) in enumerate(screen.items, start=1):
+        title = f" — {esc(problem.title)}" if problem.title else ""
+        lines.append(
+            f"{number}. {KIND_LABELS[problem.kind]} · {problem.level or problem.difficulty}"
+            f"{title} · {SUGGESTION_REASONS[why.reason]} ({esc(why.topic)}, "
+            f"{why.success:.0%} predicted)"
+        )
+    blocks = sections("\n".join(lines))
+    blocks.append(context("untimed · one attempt · 💡 hints · no points · a new set every day"))
+    if screen.status == "done":
+        blocks += sections("✅ Done for today. New suggestions tomorrow.")
+    else:
+        label = "▶ Resume" if screen.status == "started" else "▶ Start"
+        start = button(label, ids.SUGGEST_START, screen.local_date, style="primary")
+        blocks.append(actions([start]))
+    return Message(f"Today's suggestions: {len(screen.items)} problems", blocks)
 
 
 # --- daily challenges -------------------------------------------------------------------
@@ -625,5 +658,6 @@ def render(screen: sc.Screen, now: float | None = None) -> Message:
         sc.DailyCardScreen: daily_card,
         sc.DailyClosedScreen: daily_closed,
         sc.BadgeAnnouncement: badge_announcement,
+        sc.SuggestionScreen: suggestion,
     }
     return drawers[type(screen)](screen)

@@ -35,13 +35,14 @@ from bot.conversation.screens import (
     RunScreen,
     Screen,
     StatsScreen,
+    SuggestionScreen,
     When,
 )
 from bot.engine.modes import rules_for
 from bot.engine.scoring import points_for
 from bot.engine.stats import StatsView
 from bot.engine.views import QuestionView, RevealView, SummaryView
-from bot.labels import KIND_LABELS, OUTCOME_LABELS, PERIOD_TITLES, clock_text
+from bot.labels import KIND_LABELS, OUTCOME_LABELS, PERIOD_TITLES, SUGGESTION_REASONS, clock_text
 from bot.real_output import RealOutput
 from problems.model import Badge, Pack
 
@@ -303,6 +304,7 @@ def learning(view: StatsView) -> list[Text]:
         ]
     if view.weakest is not None:
         lines.append(Text(f"Weakest topic: {view.weakest.topic} (lrquiz play --mode review)"))
+        lines.append(Text("Today's 3 problems picked for you: lrquiz suggest"))
     if view.cards:
         recall = (
             f" · predicted recall {percent(view.predicted_recall)}"
@@ -311,6 +313,26 @@ def learning(view: StatsView) -> list[Text]:
         )
         lines.append(Text(f"Reviews due: {view.reviews_due} of {view.cards} cards{recall}"))
     return lines
+
+
+def suggestion(screen: SuggestionScreen) -> RenderableType:
+    """Today's personal set, why each was picked, and how to play it here."""
+    lines = [Text(f"🎯 Today's suggestions for you ({screen.local_date}):", style="bold")]
+    for number, (problem, why) in enumerate(screen.items, start=1):
+        title = problem.title or problem.id
+        lines.append(
+            Text(
+                f"  {number}. {kind_name(problem.kind)} · {problem.level or problem.difficulty}"
+                f" — {title}\n     {SUGGESTION_REASONS[why.reason]} ({why.topic}, "
+                f"{percent(why.success)} predicted)"
+            )
+        )
+    if screen.status == "done":
+        lines.append(Text("✅ Done for today. New suggestions tomorrow.", style="green"))
+    else:
+        verb = "Resume" if screen.status == "started" else "Start"
+        lines.append(Text(f"{verb} them with: lrquiz play --mode suggested"))
+    return Group(*lines)
 
 
 def streak(days: int) -> Text:
@@ -407,6 +429,8 @@ def screen(shown: Screen, now: float) -> RenderableType:
         return leaderboard(shown)
     if isinstance(shown, HelpScreen):
         return help_screen(shown)
+    if isinstance(shown, SuggestionScreen):
+        return suggestion(shown)
     if isinstance(shown, Refusal):
         return Text("That is not available in the terminal.", style="yellow")
     return Text(type(shown).__name__)  # public posts never reach a terminal

@@ -73,6 +73,7 @@ async def test_sync_to_one_server_registers_both_groups(tmp_path: Path, api: Fak
         "practice",
         "learn",
         "review",
+        "suggest",
         "leaderboard",
         "stats",
         "badges",

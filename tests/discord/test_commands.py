@@ -66,6 +66,7 @@ async def test_stats_for_yourself_and_for_another_member(h: Harness) -> None:
     }
     assert "1/1 (100%)" in fields["By kind"] and "1/1 (100%)" in fields["By difficulty"]
     assert "weakest:" in fields["Mastery by topic"] and "of 1" in fields["🔁 Reviews due"]
+    assert "`/lrquiz suggest`" in fields["Mastery by topic"]
 
     user = ANN.member()["user"]
     resolved = {"users": {user["id"]: user}, "members": {user["id"]: ANN.member()}}
@@ -148,3 +149,19 @@ async def test_direct_messages_play_in_their_own_workspace(h: Harness) -> None:
     assert (await h.service.leaderboard("discord", str(GUILD_ID))).rows == []
     denied = await h.slash(ANN, "post", group="lrquiz-admin", dm=True)
     assert h.note(denied) == NO_GUILD
+
+
+async def test_suggest_shows_today_s_set_privately_and_start_plays_it(h: Harness) -> None:
+    sent = await h.slash(ANN, "suggest")
+    assert h.callback(sent).data["flags"] & EPHEMERAL
+    listed = h.original(sent)
+    embed = _embed(h, sent)
+    assert embed["title"].startswith("🎯 Today's suggestions · 2026-05-28")
+    assert embed["description"].count("predicted)") == 3
+    assert [b["label"] for row in listed.components for b in row["components"]] == ["Start"]
+    run_sent = await h.click(ANN, listed, "Start")
+    run = h.original(run_sent)
+    assert "Question 1/3" in run.text and "Today's suggestions for you" in run.text
+    await h.play(ANN, run)
+    assert "✅ Done for today" in str(_embed(h, await h.slash(ANN, "suggest")))
+    assert "/lrquiz suggest" in _embed(h, await h.slash(ANN, "help"))["description"]

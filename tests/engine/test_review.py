@@ -73,3 +73,11 @@ def test_the_same_reviews_give_the_same_card() -> None:
         return card_to_row(card)
 
     assert run() == run()
+
+
+def test_first_reviews_never_change_the_shared_new_card() -> None:
+    from bot.engine.review import _NEW_CARD, new_card
+
+    for rating in (Rating.Again, Rating.Hard, Rating.Good, Rating.Easy):
+        assert review(None, rating, T0).last_review is not None
+    assert repr(_NEW_CARD) == repr(new_card())

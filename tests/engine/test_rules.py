@@ -210,7 +210,7 @@ def test_quitting_skips_the_open_question_and_ends_without_badges(pack: Pack) ->
 def test_unknown_mode_is_a_value_error(pack: Pack) -> None:
     with pytest.raises(ValueError, match="unknown mode"):
         game.start("s", PLAYER, "speedrun", pack, T0, seed=1)
-    assert set(MODES) == {"challenge", "test", "practice", "learn", "review"}
+    assert set(MODES) == {"challenge", "test", "practice", "learn", "review", "suggested"}
 
 
 # --- hints and points -----------------------------------------------------------------------

@@ -152,6 +152,7 @@ async def test_stats_show_mastery_and_reviews_after_answers(slack: Harness) -> N
     text = all_text(await slack.command("stats"))
     assert "*Mastery by topic* (predicted share right)" in text
     assert "Weakest topic:" in text and "Reviews due:" in text
+    assert "`/lrquiz suggest`: 3 problems picked for you today" in text
 
 
 async def test_review_mode_and_the_dashboard_link(slack: Harness) -> None:
@@ -160,3 +161,21 @@ async def test_review_mode_and_the_dashboard_link(slack: Harness) -> None:
     link = all_text(await slack.command("dashboard"))
     assert "Your lrquiz dashboard" in link and "/slack/T1/?t=" in link
     assert "admin pages" not in link  # U1 is no admin
+
+
+async def test_suggest_lists_today_s_set_and_its_start_button_plays_it(slack: Harness) -> None:
+    listed = await slack.command("suggest")
+    assert listed["response_type"] == "ephemeral"
+    text = all_text(listed)
+    assert "🎯 *Today's suggestions for you*" in text and "predicted)" in text
+    assert text.count("📈 at your level") == 3  # a new player: nothing due, no weak topic yet
+    assert action_ids(listed) == ["lrquiz_suggest_start"]
+    run = await slack.press(listed, "lrquiz_suggest_start")
+    assert "Question 1/3" in all_text(run) and "Today's suggestions for you" in all_text(run)
+    session = await slack.session_of(run)
+    assert session.mode == "suggested"
+    assert "▶ Resume" in all_text(await slack.command("suggest"))
+    await slack.play(run)
+    assert "Done for today" in all_text(await slack.command("suggest"))
+    again = await slack.command("suggested")  # the mode's own name starts it too
+    assert "already did today's suggestions" in all_text(again)

@@ -243,3 +243,102 @@ async def test_a_problem_removed_from_the_pack_while_its_run_is_open_still_times
     assert [s.id for s in await after_edit.close_expired()] == [run.id]
     assert scalar(db_path, "SELECT outcome FROM questions") == "expired"
     assert scalar(db_path, "SELECT COUNT(*) FROM learner_ratings") == 0
+
+
+async def test_a_live_answer_moves_the_ratings_and_the_card_when_the_question_closes(
+    service: GameService, db_path: Path, clock: FakeClock
+) -> None:
+    ann, bob = [await service.player_id(ref(n)) for n in ("ann", "bob")]
+    question = await service.post_live("terminal", "local", None, problem_id="p2")
+    clock.advance(5)
+    await service.answer_live(question.id, ann, "B")  # right, fast
+    await service.answer_live(question.id, bob, "A")  # wrong
+    assert scalar(db_path, "SELECT COUNT(*) FROM learner_ratings") == 0  # not revealed yet
+    clock.advance(200)
+    await service.close_due_live()
+    skills = dict(query(db_path, "SELECT user_id, skill FROM learner_ratings WHERE topic = ''"))
+    assert skills[ann] > 0 > skills[bob]
+    assert scalar(db_path, "SELECT answers FROM item_ratings WHERE problem_id = 'p2'") == 2
+    due = dict(query(db_path, "SELECT user_id, due FROM review_cards WHERE problem_id = 'p2'"))
+    assert due[bob] < due[ann]  # the miss comes back sooner
+    assert (await service.stats(bob)).cards == 1
+
+
+async def test_rebuild_reproduces_ratings_learned_from_runs_and_live_questions_mixed(
+    big: GameService, db_path: Path, clock: FakeClock
+) -> None:
+    players = [await big.player_id(ref(name)) for name in ("ada", "bob", "cy")]
+    for day in range(3):
+        for n, player in enumerate(players):
+            run = await big.start(player, "challenge", seed=day * 10 + n)
+            plan = iter(["B", "AB", "AC", "B", "AC"][(day + n + i) % 5] for i in range(5))
+            await play_run(big, run.id, player, lambda p, plan=plan: next(plan))
+            # a live question on a problem the run just had, answered by everyone
+            question = await big.post_live(
+                "terminal", "local", None, problem_id=run.problem_ids[day]
+            )
+            for m, other in enumerate(players):
+                clock.advance(3 + m)
+                if m == n:
+                    await big.hint_live(question.id, other)
+                await big.answer_live(question.id, other, "BAC"[(m + day) % 3])
+            clock.advance(200)
+            await big.close_due_live()
+        clock.advance(DAY)
+    online = dump(db_path)
+    live_answers = scalar(db_path, "SELECT COUNT(*) FROM scores WHERE live_id IS NOT NULL")
+    assert live_answers == 27
+    items = dict(query(db_path, "SELECT problem_id, answers FROM item_ratings"))
+    assert sum(items.values()) == scalar(db_path, "SELECT COUNT(*) FROM scores")
+
+    rebuilt = await rebuild(big)
+    assert rebuilt.answers == scalar(db_path, "SELECT COUNT(*) FROM scores")
+    assert rebuilt.learners == 3 and rebuilt.skipped == 0
+    assert dump(db_path) == online
+    # the service goes on learning from the rebuilt rows (its cache was refilled, not stale)
+    run = await big.start(players[0], "test", seed=99)
+    await play_run(big, run.id, players[0], lambda p: "B")
+    online = dump(db_path)
+    await rebuild(big)
+    assert dump(db_path) == online
+
+
+async def rebuild(service: GameService):
+    packs = list(service.packs.values())
+    cache = service.db.row_cache
+    return await service.db.transact(lambda conn: rebuild_learning(conn, packs, cache))
+
+
+async def test_two_processes_answering_for_one_learner_never_learn_from_stale_rows(
+    services: Services, db_path: Path, clock: FakeClock
+) -> None:
+    one = await services.open(db_path, packs=[big_pack()])
+    two = await services.open(db_path, packs=[big_pack()])
+    ada = await one.player_id(ref("ada"))
+    for seed in range(4):  # each process caches ada's rows; the other one moves them
+        for service in (one, two):
+            run = await service.start(ada, "test", seed=seed)
+            letter = "B" if seed % 2 else "A"
+            await play_run(service, run.id, ada, lambda p, letter=letter: letter)
+    online = dump(db_path)
+    overall = scalar(
+        db_path, "SELECT answers FROM learner_ratings WHERE user_id = ? AND topic = ''", (ada,)
+    )
+    assert overall == 80
+    await rebuild(one)
+    assert dump(db_path) == online
+
+
+async def test_a_problem_answered_live_counts_as_seen_for_the_next_run(
+    big: GameService, clock: FakeClock
+) -> None:
+    from storage.learning import learner_snapshot
+
+    ada = await big.player_id(ref("ada"))
+    question = await big.post_live("terminal", "local", None, problem_id="p3")
+    await big.answer_live(question.id, ada, "B")
+    snapshot = await big.db.run(lambda conn: learner_snapshot(conn, ada, big.pack(), clock.now()))
+    assert snapshot.recent == {"p3"}
+    clock.advance(8 * DAY)  # out of the recent window
+    snapshot = await big.db.run(lambda conn: learner_snapshot(conn, ada, big.pack(), clock.now()))
+    assert snapshot.recent == frozenset()
