@@ -131,6 +131,39 @@ class DailyLeaderboard:
     daily_id: str
 
 
+# --- Edit & run ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditSnippet:
+    """Edit & run on a reveal: open an editor holding that question's code."""
+
+    session_id: str
+    index: int
+
+
+@dataclass(frozen=True)
+class OpenSnippetEditor:
+    """`/lrquiz run`: an editor for any snippet, outside a question."""
+
+
+@dataclass(frozen=True)
+class ReopenDraft:
+    """Open the editor again with the text this user last submitted (their draft)."""
+
+
+@dataclass(frozen=True)
+class RunSnippet:
+    """What an editor submitted; `session_id`/`index` say which question it came from."""
+
+    code: str
+    session_id: str | None = None
+    index: int | None = None
+
+
+SnippetAction = EditSnippet | OpenSnippetEditor | ReopenDraft | RunSnippet
+
+
 # --- admin -----------------------------------------------------------------------------
 
 
@@ -169,6 +202,13 @@ class ChangeSchedule:
 
 
 @dataclass(frozen=True)
+class SetSnippets:
+    """Edit & run on or off for the workspace; None shows whether it is on."""
+
+    on: bool | None
+
+
+@dataclass(frozen=True)
 class SetAnnounce:
     """Badge announcements on or off (in `channel`, else where earned); None shows them."""
 
@@ -177,7 +217,9 @@ class SetAnnounce:
 
 
 RunAction = Answer | Hint | Next | Quit | Expire
-AdminAction = PostLive | PostDaily | AddSchedule | ListSchedules | ChangeSchedule | SetAnnounce
+AdminAction = (
+    PostLive | PostDaily | AddSchedule | ListSchedules | ChangeSchedule | SetAnnounce | SetSnippets
+)
 Action = (
     StartRun
     | RunAction
@@ -191,6 +233,7 @@ Action = (
     | LiveHint
     | StartDaily
     | DailyLeaderboard
+    | SnippetAction
     | AdminAction
 )
 

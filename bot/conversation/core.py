@@ -32,7 +32,8 @@ from .live import Live
 from .ports import Platform, Replier
 from .records import Records
 from .runs import Runs
-from .screens import Notice, rich
+from .screens import Notice, Rich, rich
+from .snippets import SnippetLimits, Snippets
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,12 @@ Finish = Callable[[Replier], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Accepted:
-    """An action accepted (committed) and ready to be answered."""
+    """An action accepted (committed) and ready to be answered. `refused` says why a
+    submitted editor was refused, for platforms that keep the editor open with the reason
+    (Slack's `response_action: errors`) instead of calling `finish`."""
 
     finish: Finish
+    refused: Rich | None = None
 
 
 def explain(error: BaseException) -> Notice:
@@ -77,6 +81,7 @@ class Conversation:
         grace_s: float = DEFAULT_GRACE_S,
         max_sleep_s: float = 15.0,
         home_timezone: str | None = None,
+        snippet_limits: SnippetLimits | None = None,
     ) -> None:
         self.ctx = Context(service, platform, runner, home_timezone=home_timezone)
         self.service = service
@@ -84,7 +89,8 @@ class Conversation:
         self.records = Records(self.ctx)
         self.live = Live(self.ctx)
         self.cards = Cards(self.ctx, self.live, self.records)
-        self.admin = Admin(self.ctx, self.live, self.cards)
+        self.snippets = Snippets(self.ctx, snippet_limits)
+        self.admin = Admin(self.ctx, self.live, self.cards, self.snippets)
         self.watcher = DeadlineWatcher(
             service,
             self.runs.closed_by_deadline,
@@ -102,6 +108,17 @@ class Conversation:
 
     async def accept(self, envelope: a.Envelope) -> Accepted:
         """Apply or record the action; never raises (a failure is explained at finish)."""
+        action = envelope.action
+        if isinstance(action, a.RunSnippet):  # checked and claimed before it is acknowledged
+            try:
+                claimed = await self.snippets.claim(envelope, action)
+            except Exception as error:
+                return Accepted(self._guard(envelope, self._explaining(error)))
+
+            async def run(r: Replier) -> None:
+                await self.snippets.finish_run(envelope, r, action, claimed)
+
+            return Accepted(self._guard(envelope, run), claimed.refused)
         try:
             finish = await self._accept(envelope)
         except Exception as error:
@@ -137,7 +154,8 @@ class Conversation:
             | a.AddSchedule
             | a.ListSchedules
             | a.ChangeSchedule
-            | a.SetAnnounce,
+            | a.SetAnnounce
+            | a.SetSnippets,
         ):
             earlier = await self.admin.accept(envelope)
             return lambda r: self.admin.finish(envelope, r, earlier)
@@ -157,6 +175,8 @@ class Conversation:
             return lambda r: self.admin.dashboard(envelope, r)
         if isinstance(action, a.DailyLeaderboard):
             return lambda r: self.cards.leaderboard(envelope, r, action)
+        if isinstance(action, a.EditSnippet | a.OpenSnippetEditor | a.ReopenDraft):
+            return lambda r: self.snippets.open(envelope, r)
         if isinstance(action, a.BadInput):
             return lambda r: r.show(Notice(rich(action.message), "warning"))
         assert isinstance(action, a.ShowHelp), action

@@ -221,6 +221,55 @@ class SchedulesScreen:
     items: tuple[tuple[StoredSchedule, float | None], ...]  # and each one's next posting
 
 
+# --- Edit & run ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditorScreen:
+    """An editor to open (a modal, $EDITOR) prefilled with `code`; what the learner submits
+    comes back as a `RunSnippet` carrying `session_id` and `index`. Not a message: ports
+    open it with `Replier.open_editor`."""
+
+    title: str
+    code: str
+    max_chars: int
+    session_id: str | None = None
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class SnippetOutcome:
+    """How one snippet run ended, or why there was no run (`available` False)."""
+
+    available: bool
+    status: str = ""
+    stdout: str = ""
+    stderr: str = ""
+    duration_ms: float | None = None
+    truncated: bool = False  # the runner itself capped the output
+    torch_version: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SnippetRefused:
+    """A submission refused before it ran (too long, a limit, switched off). `reopen`
+    offers the editor again with exactly the learner's text (kept as their draft)."""
+
+    reason: Rich
+    reopen: bool = True
+
+
+@dataclass(frozen=True)
+class SnippetResultScreen:
+    """The learner's run beside the question's original output (None outside a question)."""
+
+    title: str
+    outcome: SnippetOutcome
+    original: RealOutput | None = None
+    from_question: bool = False
+
+
 # --- public posts ----------------------------------------------------------------------
 
 
@@ -275,4 +324,6 @@ Screen = (
     | DailyCardScreen
     | DailyClosedScreen
     | BadgeAnnouncement
+    | SnippetRefused
+    | SnippetResultScreen
 )
