@@ -32,9 +32,10 @@ from bot.scheduler import DEFAULT_GRACE_S, grace_from_env
 from bot.service import GameService
 from storage.refs import MessageRef
 
-from . import parse
+from . import ids, parse
 from .admins import AdminCheck, admins_from_env
 from .deliver import SlackPlatform, SlackReplier
+from .render import plain
 from .transport import ResponseUrls, web_client
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ class SlackBot:
         )
         self.app.command(COMMAND)(self._on_command)
         self.app.action(parse.ACTION_RE)(self._on_click)
+        self.app.view(ids.SNIPPET_VIEW)(self._on_submit)
 
     async def check_tokens(self, socket_mode: bool) -> None:
         """Fail at start, in one line, when Slack refuses a token (not retry forever)."""
@@ -138,6 +140,23 @@ class SlackBot:
 
     async def _on_click(self, ack: Any, body: dict[str, Any]) -> None:
         await self._handle(ack, body, parse.click)
+
+    async def _on_submit(self, ack: Any, body: dict[str, Any]) -> None:
+        """An Edit & run modal submitted. A refusal is the answer to the submission itself
+        (`response_action: errors`), so the modal stays open with the learner's text."""
+        try:
+            envelope = parse.submission(body)
+        except parse.MalformedRequest as error:
+            log.warning("ignored a malformed view submission: %s", error)
+            await ack()
+            return
+        accepted = await self.conversation.accept(envelope)
+        if accepted.refused is not None:
+            reason = plain(accepted.refused, self.now())
+            await ack(response_action="errors", errors={ids.CODE_BLOCK: reason})
+            return
+        await ack()  # closes the modal; the result comes as a private message
+        await accepted.finish(self._replier(envelope.actor, envelope.reply))
 
     async def _handle(
         self, ack: Any, body: dict[str, Any], parser: Callable[[dict[str, Any]], Envelope | None]
@@ -261,6 +280,8 @@ def malformed(body: str, content_type: str) -> str | None:
         fields = parse.form_body(body)
         if fields.get("type") == "block_actions":
             parse.click(fields)
+        elif fields.get("type") == "view_submission":
+            parse.submission(fields)
         elif "command" in fields:
             parse.command(fields)
         elif not fields.get("type"):

@@ -16,11 +16,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversation.actions import Actor
 from bot.conversation.ports import DeliveryFailed
-from bot.conversation.screens import RunScreen, Screen
+from bot.conversation.screens import EditorScreen, RunScreen, Screen
 from storage.refs import MessageRef
 
 from .admins import AdminCheck
-from .render import Message, render
+from .render import Message, editor_view, render
 from .transport import ResponseUrls
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,8 @@ class SlackReplier:
         self.now = now
         self.actor = actor
         self.url = str((reply.data if reply else {}).get("response_url") or "")
+        # A command's or click's trigger_id: it opens a modal within 3 seconds, once.
+        self.trigger_id = str((reply.data if reply else {}).get("trigger_id") or "")
         # False when the click came from a public message, which must stay as it is.
         self.may_replace = bool((reply.data if reply else {}).get("replace", True))
 
@@ -64,6 +66,16 @@ class SlackReplier:
         if await self.urls.post(self.url, payload):
             return
         await self._ephemeral(message)
+
+    async def open_editor(self, editor: EditorScreen) -> None:
+        if not self.trigger_id:
+            raise DeliveryFailed("no trigger_id to open a modal with")
+        try:
+            await self.client.views_open(
+                trigger_id=self.trigger_id, view=editor_view(editor, self.actor.channel)
+            )
+        except SlackApiError as error:
+            raise _failed(error) from None
 
     async def _ephemeral(self, message: Message) -> None:
         """The fallback: a new private message, so the player is always told."""

@@ -16,6 +16,13 @@ LIVE_ANSWER = "lrquiz_live_"  # + letter; value "<live id>"
 LIVE_HINT = "lrquiz_livehint"  # value "<live id>"
 DAILY_START = "lrquiz_daily_start"  # value "<daily id>"
 DAILY_BOARD = "lrquiz_daily_board"  # value "<daily id>"
+EDIT = "lrquiz_edit"  # Edit & run on a reveal; value "<session id>:<question index>"
+REOPEN = "lrquiz_reopen"  # the editor again with the clicker's own draft; value "draft"
+# The Edit & run modal: its callback id, and the block and action ids of its one input.
+# private_metadata carries the question (session id and index) and the channel, as JSON.
+SNIPPET_VIEW = "lrquiz_snippet"
+CODE_BLOCK = "code"
+CODE_INPUT = "code"
 
 # Buttons that only appear on public daily cards, whose message must never be replaced.
 CARD_BUTTONS = (DAILY_START, DAILY_BOARD)
