@@ -301,7 +301,7 @@ class Snippets:
         runner: SnippetRunner | None = self.ctx.runner  # type: ignore[assignment]
         if runner is None:
             return SnippetOutcome(
-                False, reason="no runner is configured for this bot, so code cannot run here"
+                False, reason="no runner is configured here, so code cannot run"
             )
         try:
             result = await asyncio.wait_for(

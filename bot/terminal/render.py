@@ -9,6 +9,7 @@ selector (🖨️, 🎛️), and one such cell would push its row a column off.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 
@@ -34,6 +35,8 @@ from bot.conversation.screens import (
     Rich,
     RunScreen,
     Screen,
+    SnippetRefused,
+    SnippetResultScreen,
     StatsScreen,
     When,
 )
@@ -393,6 +396,62 @@ def help_screen(screen: HelpScreen) -> RenderableType:
     return Group(*parts)
 
 
+# --- Edit & run ------------------------------------------------------------------------
+
+STDOUT_ROOM = 8000
+STDERR_ROOM = 4000
+STATUS_LABELS = {
+    "ok": "✅ ran fine",
+    "error": "❌ raised an error",
+    "timeout": "⏱️ timed out",
+    "memory": "🧱 ran out of memory",
+    "output_limit": "📜 printed too much",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def printable(output: str) -> str:
+    """What a snippet printed, with control characters (ANSI escapes, bells, carriage
+    returns) written out, so output can neither restyle nor rewrite the player's screen."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", output)
+
+
+def trimmed(value: str, room: int, keep_end: bool = False) -> str:
+    """At most `room` characters, saying how much was cut; a traceback keeps its end."""
+    value = value.rstrip("\n")
+    if len(value) <= room:
+        return value
+    note = f"… ({len(value) - room:,} more characters not shown)"
+    return note + "\n" + value[-room:] if keep_end else value[:room] + "\n" + note
+
+
+def snippet_result(shown: SnippetResultScreen) -> Group:
+    outcome = shown.outcome
+    parts: list[RenderableType] = [Rule(style="dim"), Text(f"▶ {shown.title}", style="bold")]
+    original = shown.original
+    if original is not None:
+        parts.append(Text("Original output (the question's code):", style="bold"))
+        parts.append(
+            CodeBlock(printable(original.text), output=True)
+            if original.available
+            else Text(f"    ({original.reason})")
+        )
+    if not outcome.available:
+        parts.append(Text(f"Your run did not happen: {outcome.reason}.", style="yellow"))
+        return Group(*parts)
+    label = STATUS_LABELS.get(outcome.status, outcome.status)
+    took = f" in {outcome.duration_ms:,.0f} ms" if outcome.duration_ms is not None else ""
+    parts.append(Text(f"Your run: {label}{took} · PyTorch {outcome.torch_version}", style="bold"))
+    parts.append(Text("stdout:"))
+    parts.append(CodeBlock(printable(trimmed(outcome.stdout, STDOUT_ROOM)) or "(nothing)", True))
+    if outcome.stderr.strip():
+        parts.append(Text("stderr:"))
+        parts.append(CodeBlock(printable(trimmed(outcome.stderr, STDERR_ROOM, True)), True))
+    if outcome.truncated:
+        parts.append(Text("(the runner cut the output at its 64 KB cap)", style="dim"))
+    return Group(*parts)
+
+
 def screen(shown: Screen, now: float) -> RenderableType:
     """Any screen the conversation sends a terminal player."""
     if isinstance(shown, RunScreen):
@@ -409,4 +468,8 @@ def screen(shown: Screen, now: float) -> RenderableType:
         return help_screen(shown)
     if isinstance(shown, Refusal):
         return Text("That is not available in the terminal.", style="yellow")
+    if isinstance(shown, SnippetResultScreen):
+        return snippet_result(shown)
+    if isinstance(shown, SnippetRefused):
+        return text_of(shown.reason, "yellow")
     return Text(type(shown).__name__)  # public posts never reach a terminal
