@@ -564,14 +564,17 @@ Timed multiple-choice PyTorch problems on **learning-rate differentials** \
 `/lrquiz leaderboard [period]` — day, week, month or all time
 `/lrquiz stats [member]` — accuracy by kind and difficulty, points, badges
 `/lrquiz badges` — what you have earned and what is left
+`/lrquiz run` — run your own PyTorch snippet in the sandbox
 
 Answer with the **A–D** buttons; **💡 Hint** halves the points of that question. \
 Every question closes with the answer and a step-by-step solution; predict-output \
-problems also show the real output of the code, run with PyTorch.
+problems also show the real output of the code, run with PyTorch; **✏️ Edit & run** \
+changes the code and runs it (10 runs per 10 minutes each).
 The **daily challenge** card (when your server schedules one) has a **Start** button: \
 the day's 5 problems, once per member; days in a row make a streak.
 Admins: `/lrquiz-admin post` posts a live question everyone can answer, \
-`/lrquiz-admin schedule add` posts daily cards or live questions on a schedule."""
+`/lrquiz-admin schedule add` posts daily cards or live questions on a schedule, \
+`/lrquiz-admin snippets off` stops members running code."""
 
 
 def help_embed() -> discord.Embed:

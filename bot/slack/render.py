@@ -482,6 +482,8 @@ HELP = """*lrquiz* — timed PyTorch quizzes on learning-rate differentials
 • `/lrquiz review` — spaced review: your due cards first, then your weakest topic
 • `/lrquiz badges` — badges you have earned and still can
 • `/lrquiz dashboard` — a private link to your progress on the web dashboard
+• `/lrquiz run` — run your own PyTorch snippet in the sandbox (✏️ *Edit & run* on a \
+reveal opens the question's code)
 • `/lrquiz help` — this message"""
 
 ADMIN_HELP = """*Admin*
@@ -493,7 +495,8 @@ ADMIN_HELP = """*Admin*
 `weekdays`, `weekends`, `mon,wed,fri`, `mon-fri`
 • `/lrquiz admin schedule list` · `schedule pause ID` · `resume ID` · `remove ID`
 • `/lrquiz admin announce on|off [#channel]` — announce badges in a channel \
-(default: where they were earned)"""
+(default: where they were earned)
+• `/lrquiz admin snippets on|off` — let members run code (Edit & run, `/lrquiz run`) or not"""
 
 
 def help_message(screen: sc.HelpScreen) -> Message:
