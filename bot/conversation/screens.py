@@ -237,6 +237,15 @@ class EditorScreen:
     index: int | None = None
 
 
+SNIPPET_STATUS = {
+    "ok": "✅ ran fine",
+    "error": "❌ raised an error",
+    "timeout": "⏱️ timed out",
+    "memory": "🧱 ran out of memory",
+    "output_limit": "📜 printed too much",
+}
+
+
 @dataclass(frozen=True)
 class SnippetOutcome:
     """How one snippet run ended, or why there was no run (`available` False)."""
@@ -249,6 +258,23 @@ class SnippetOutcome:
     truncated: bool = False  # the runner itself capped the output
     torch_version: str = ""
     reason: str = ""
+
+    @property
+    def verdict(self) -> str:
+        """e.g. "❌ raised an error in 38 ms", the same words on every platform."""
+        label = SNIPPET_STATUS.get(self.status, self.status)
+        took = f" in {self.duration_ms:,.0f} ms" if self.duration_ms is not None else ""
+        return label + took
+
+
+def trimmed(output: str, room: int, keep_end: bool = False) -> str:
+    """At most `room` characters of output, saying how much was cut (each platform has its
+    own room); a traceback keeps its end, where the error is."""
+    output = output.rstrip("\n")
+    if len(output) <= room:
+        return output
+    note = f"… ({len(output) - room:,} more characters not shown)"
+    return note + "\n" + output[-room:] if keep_end else output[:room] + "\n" + note
 
 
 @dataclass(frozen=True)

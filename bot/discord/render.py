@@ -588,13 +588,6 @@ MODAL_INPUT_MAX = 4000  # Discord's cap on a text input's value
 STDOUT_ROOM = 1800
 STDERR_ROOM = 900
 ORIGINAL_ROOM = 700
-STATUS_LABELS = {
-    "ok": "✅ ran fine",
-    "error": "❌ raised an error",
-    "timeout": "⏱️ timed out",
-    "memory": "🧱 ran out of memory",
-    "output_limit": "📜 printed too much",
-}
 
 
 def editor_modal(editor: s.EditorScreen) -> discord.ui.Modal:
@@ -619,23 +612,9 @@ def editor_modal(editor: s.EditorScreen) -> discord.ui.Modal:
     return modal
 
 
-def trimmed(value: str, room: int, keep_end: bool = False) -> str:
-    """At most `room` characters, saying how much was cut; a traceback keeps its end."""
-    value = value.rstrip("\n")
-    if len(value) <= room:
-        return value
-    cut = len(value) - room
-    note = f"… ({cut:,} more characters not shown)"
-    return note + "\n" + value[-room:] if keep_end else value[:room] + "\n" + note
-
-
 def output_block(value: str, room: int, keep_end: bool = False) -> str:
-    return code_block_raw(trimmed(value, room, keep_end) or "(nothing)")
-
-
-def code_block_raw(body: str) -> str:
-    """A text block of output that was already trimmed to fit."""
-    return f"```text\n{defuse(body)}\n```"
+    """Output in a text block, trimmed to `room` and unable to close the block early."""
+    return f"```text\n{defuse(s.trimmed(value, room, keep_end) or '(nothing)')}\n```"
 
 
 def snippet_result(screen: s.SnippetResultScreen) -> Message:
@@ -654,9 +633,7 @@ def snippet_result(screen: s.SnippetResultScreen) -> Message:
         parts.append(f"**Your run did not happen:** {outcome.reason}.")
         colour = GREY
     else:
-        label = STATUS_LABELS.get(outcome.status, outcome.status)
-        took = f" in {outcome.duration_ms:,.0f} ms" if outcome.duration_ms is not None else ""
-        parts.append(f"**Your run:** {label}{took} · PyTorch {outcome.torch_version}")
+        parts.append(f"**Your run:** {outcome.verdict} · PyTorch {outcome.torch_version}")
         parts.append("**stdout**\n" + output_block(outcome.stdout, STDOUT_ROOM))
         if outcome.stderr.strip():
             parts.append("**stderr**\n" + output_block(outcome.stderr, STDERR_ROOM, True))

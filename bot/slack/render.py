@@ -631,13 +631,6 @@ TITLE_MAX = 24  # a modal title
 STDOUT_ROOM = 2400
 STDERR_ROOM = 1200
 ORIGINAL_ROOM = 1200
-STATUS_LABELS = {
-    "ok": "✅ ran fine",
-    "error": "❌ raised an error",
-    "timeout": "⏱️ timed out",
-    "memory": "🧱 ran out of memory",
-    "output_limit": "📜 printed too much",
-}
 
 
 def plain(text: sc.Rich, now: float) -> str:
@@ -689,15 +682,6 @@ def editor_view(editor: sc.EditorScreen, channel: str) -> dict[str, Any]:
     }
 
 
-def trimmed(value: str, room: int, keep_end: bool = False) -> str:
-    """At most `room` characters, saying how much was cut; a traceback keeps its end."""
-    value = value.rstrip("\n")
-    if len(value) <= room:
-        return value
-    note = f"… ({len(value) - room:,} more characters not shown)"
-    return note + "\n" + value[-room:] if keep_end else value[:room] + "\n" + note
-
-
 def snippet_result(screen: sc.SnippetResultScreen) -> Message:
     outcome = screen.outcome
     blocks: list[Block] = sections(f"▶️ *{esc(screen.title)}*")
@@ -705,24 +689,23 @@ def snippet_result(screen: sc.SnippetResultScreen) -> Message:
         original = screen.original
         if original.available:
             blocks += sections("*Original output* (the question's code)")
-            blocks += code_sections(trimmed(original.text, ORIGINAL_ROOM))
+            blocks += code_sections(sc.trimmed(original.text, ORIGINAL_ROOM))
         else:
             blocks += sections(f"_Original output unavailable ({esc(original.reason)})_")
     if not outcome.available:
         blocks += sections(f"*Your run did not happen:* {esc(outcome.reason)}.")
         summary_text = f"Your run did not happen: {outcome.reason}"
     else:
-        label = STATUS_LABELS.get(outcome.status, esc(outcome.status))
-        took = f" in {outcome.duration_ms:,.0f} ms" if outcome.duration_ms is not None else ""
-        blocks += sections(f"*Your run:* {label}{took} · PyTorch {esc(outcome.torch_version)}")
+        verdict = esc(outcome.verdict)
+        blocks += sections(f"*Your run:* {verdict} · PyTorch {esc(outcome.torch_version)}")
         blocks += sections("*stdout*")
-        blocks += code_sections(trimmed(outcome.stdout, STDOUT_ROOM) or "(nothing)")
+        blocks += code_sections(sc.trimmed(outcome.stdout, STDOUT_ROOM) or "(nothing)")
         if outcome.stderr.strip():
             blocks += sections("*stderr*")
-            blocks += code_sections(trimmed(outcome.stderr, STDERR_ROOM, keep_end=True))
+            blocks += code_sections(sc.trimmed(outcome.stderr, STDERR_ROOM, keep_end=True))
         if outcome.truncated:
             blocks.append(context("The runner cut the output at its 64 KB cap."))
-        summary_text = f"Your run: {label}{took}"
+        summary_text = f"Your run: {outcome.verdict}"
     blocks.append(context("Only you can see this · your code is not kept, only its hash"))
     blocks.append(actions([button("✏️ Edit again", ids.REOPEN, "draft")]))
     return Message(esc(summary_text), blocks, unfurl=False)

@@ -39,6 +39,7 @@ from bot.conversation.screens import (
     SnippetResultScreen,
     StatsScreen,
     When,
+    trimmed,
 )
 from bot.engine.modes import rules_for
 from bot.engine.scoring import points_for
@@ -400,13 +401,6 @@ def help_screen(screen: HelpScreen) -> RenderableType:
 
 STDOUT_ROOM = 8000
 STDERR_ROOM = 4000
-STATUS_LABELS = {
-    "ok": "✅ ran fine",
-    "error": "❌ raised an error",
-    "timeout": "⏱️ timed out",
-    "memory": "🧱 ran out of memory",
-    "output_limit": "📜 printed too much",
-}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -414,15 +408,6 @@ def printable(output: str) -> str:
     """What a snippet printed, with control characters (ANSI escapes, bells, carriage
     returns) written out, so output can neither restyle nor rewrite the player's screen."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", output)
-
-
-def trimmed(value: str, room: int, keep_end: bool = False) -> str:
-    """At most `room` characters, saying how much was cut; a traceback keeps its end."""
-    value = value.rstrip("\n")
-    if len(value) <= room:
-        return value
-    note = f"… ({len(value) - room:,} more characters not shown)"
-    return note + "\n" + value[-room:] if keep_end else value[:room] + "\n" + note
 
 
 def snippet_result(shown: SnippetResultScreen) -> Group:
@@ -439,9 +424,8 @@ def snippet_result(shown: SnippetResultScreen) -> Group:
     if not outcome.available:
         parts.append(Text(f"Your run did not happen: {outcome.reason}.", style="yellow"))
         return Group(*parts)
-    label = STATUS_LABELS.get(outcome.status, outcome.status)
-    took = f" in {outcome.duration_ms:,.0f} ms" if outcome.duration_ms is not None else ""
-    parts.append(Text(f"Your run: {label}{took} · PyTorch {outcome.torch_version}", style="bold"))
+    line = f"Your run: {outcome.verdict} · PyTorch {outcome.torch_version}"
+    parts.append(Text(line, style="bold"))
     parts.append(Text("stdout:"))
     parts.append(CodeBlock(printable(trimmed(outcome.stdout, STDOUT_ROOM)) or "(nothing)", True))
     if outcome.stderr.strip():
