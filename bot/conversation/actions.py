@@ -143,6 +143,14 @@ class EditSnippet:
 
 
 @dataclass(frozen=True)
+class EditLiveSnippet:
+    """Edit & run on a closed live question: its code, run as the clicker's own snippet
+    (the original output is on the public post above)."""
+
+    live_id: str
+
+
+@dataclass(frozen=True)
 class OpenSnippetEditor:
     """`/lrquiz run`: an editor for any snippet, outside a question."""
 
@@ -161,7 +169,7 @@ class RunSnippet:
     index: int | None = None
 
 
-SnippetAction = EditSnippet | OpenSnippetEditor | ReopenDraft | RunSnippet
+SnippetAction = EditSnippet | EditLiveSnippet | OpenSnippetEditor | ReopenDraft | RunSnippet
 
 
 # --- admin -----------------------------------------------------------------------------

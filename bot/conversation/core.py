@@ -175,7 +175,9 @@ class Conversation:
             return lambda r: self.admin.dashboard(envelope, r)
         if isinstance(action, a.DailyLeaderboard):
             return lambda r: self.cards.leaderboard(envelope, r, action)
-        if isinstance(action, a.EditSnippet | a.OpenSnippetEditor | a.ReopenDraft):
+        if isinstance(
+            action, a.EditSnippet | a.EditLiveSnippet | a.OpenSnippetEditor | a.ReopenDraft
+        ):
             return lambda r: self.snippets.open(envelope, r)
         if isinstance(action, a.BadInput):
             return lambda r: r.show(Notice(rich(action.message), "warning"))

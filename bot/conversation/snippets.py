@@ -37,7 +37,15 @@ from storage.snippets import (
     start_run,
 )
 
-from .actions import Actor, EditSnippet, Envelope, OpenSnippetEditor, RunSnippet, SetSnippets
+from .actions import (
+    Actor,
+    EditLiveSnippet,
+    EditSnippet,
+    Envelope,
+    OpenSnippetEditor,
+    RunSnippet,
+    SetSnippets,
+)
 from .context import Context
 from .ports import DeliveryFailed, Replier
 from .screens import (
@@ -207,6 +215,16 @@ class Snippets:
                 return Notice(rich("⚠️ This question has no code to edit."), "warning")
             title = f"Edit & run: {problem.title or problem.id}"
             return EditorScreen(title, problem.code, max_chars, action.session_id, action.index)
+        if isinstance(action, EditLiveSnippet):
+            state = await self.service.live(action.live_id)
+            if state.is_open:
+                return Notice(rich("⚠️ Edit & run opens once the question has closed."), "warning")
+            problem = self.service.pack(state.pack_id).problem(state.problem_id)
+            if not problem.code:
+                return Notice(rich("⚠️ This question has no code to edit."), "warning")
+            return EditorScreen(
+                f"Edit & run: {problem.title or problem.id}", problem.code, max_chars
+            )
         if isinstance(action, OpenSnippetEditor):
             return EditorScreen(FREE_TITLE, STARTER, max_chars)
         draft = await self.service.db.run(lambda conn: load_draft(conn, who(actor)))
@@ -300,9 +318,7 @@ class Snippets:
         """Run the code for this learner; every runner failure becomes a reason to show."""
         runner: SnippetRunner | None = self.ctx.runner  # type: ignore[assignment]
         if runner is None:
-            return SnippetOutcome(
-                False, reason="no runner is configured here, so code cannot run"
-            )
+            return SnippetOutcome(False, reason="no runner is configured here, so code cannot run")
         try:
             result = await asyncio.wait_for(
                 runner.run(code, timeout_s=RUN_TIMEOUT_S, client=client_key(actor)), WAIT_S

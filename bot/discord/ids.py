@@ -23,6 +23,7 @@ PREFIXES: dict[type, str] = {
     a.StartDaily: "ds",
     a.DailyLeaderboard: "db",
     a.EditSnippet: "re",
+    a.EditLiveSnippet: "le",
     a.ReopenDraft: "rd",
 }
 _ACTIONS = {prefix: action for action, prefix in PREFIXES.items()}

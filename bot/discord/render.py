@@ -352,7 +352,10 @@ def live_closed(screen: s.LiveClosedScreen) -> Message:
         right = "Nobody answered."
     embed.add_field(name="🥇 First right", value=right)
     embed.set_footer(text="Closed · points count on the leaderboard")
-    return Message(embeds=[embed])
+    edit = a.EditLiveSnippet(screen.state.id)
+    style = discord.ButtonStyle.secondary
+    buttons = [_button("Edit & run", edit, style, emoji="✏️")] if problem.code else []
+    return Message(embeds=[embed], buttons=buttons)
 
 
 # --- boards and records ----------------------------------------------------------------

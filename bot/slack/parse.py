@@ -292,6 +292,7 @@ def click_action(action_id: str, value: str) -> a.Action | None:
         ids.LIVE_HINT: a.LiveHint,
         ids.DAILY_START: a.StartDaily,
         ids.DAILY_BOARD: a.DailyLeaderboard,
+        ids.LIVE_EDIT: a.EditLiveSnippet,
     }
     if live is not None:
         return a.LiveAnswer(value, live.group(1))

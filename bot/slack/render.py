@@ -377,6 +377,8 @@ def live_closed(screen: sc.LiveClosedScreen) -> Message:
     blocks += sections("\n".join(lines))
     blocks += real_output(screen.real, screen.output_pending)
     blocks += sections(_solution(problem))
+    if problem.code:
+        blocks.append(actions([button("✏️ Edit & run", ids.LIVE_EDIT, state.id)]))
     return Message(f"Live question closed. Answer: {problem.answer}", blocks)
 
 

@@ -12,7 +12,7 @@ from storage.snippets import code_hash
 from tests.storage.support import query
 
 from .fake_api import FakeDiscord, Message
-from .support import ADMIN, ANN, BOB, EPHEMERAL, Harness, Sent, User
+from .support import ADMIN, ANN, BOB, CHANNEL_ID, EPHEMERAL, Harness, Sent, User
 
 MODAL = 9
 MODAL_SUBMIT = 5
@@ -183,3 +183,17 @@ async def test_hostile_snippets_from_chat_get_their_status_and_the_next_run_work
         assert statuses == [("memory",), ("timeout",), ("error",), ("ok",)]
     finally:
         await h.close()
+
+
+async def test_a_closed_live_question_offers_edit_and_run(h: Harness, api: FakeDiscord) -> None:
+    problem = next(p for p in h.service.pack().problems if p.kind == "predict-output")
+    options = [{"type": 3, "name": "problem", "value": problem.id}]
+    await h.slash(ADMIN, "post", group="lrquiz-admin", options=options)
+    message = api.channel_messages(CHANNEL_ID)[-1]
+    assert "Edit & run" not in str(message.components)  # not while it is open
+    h.clock.advance(problem.time_limit_s + 1)
+    assert await h.bot.conversation.watcher.sweep() == 1
+    sent = await h.click(BOB, message, "Edit & run")
+    modal = modal_of(h, sent)
+    assert modal["custom_id"] == "lrq:rs" and modal_code(modal) == problem.code
+    assert "Live question closed" in message.text  # the public post stays as it was

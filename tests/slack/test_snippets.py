@@ -233,3 +233,20 @@ async def test_the_runner_gets_a_per_user_fairness_key(
         finally:
             await slack.close()
     assert sent == [f"slack:{TEAM}:U456"]
+
+
+async def test_a_closed_live_question_offers_edit_and_run(slack: Harness, pack: Pack) -> None:
+    problem = next(p for p in pack.problems if p.kind == "predict-output")
+    await slack.admin(f"post {problem.id} now")
+    [posted] = await slack.fake.wait(lambda: slack.fake.of("chat.postMessage"))
+    assert "lrquiz_live_edit" not in action_ids(posted.args)  # not while it is open
+    slack.clock.advance(problem.time_limit_s + 1)
+    assert await slack.bot.watcher.sweep() == 1
+    [closed] = await slack.fake.wait(lambda: slack.fake.of("chat.update"))
+    assert action_ids(closed.args) == ["lrquiz_live_edit"]
+    url, _ = slack.fake.response_url()
+    value = button(closed.args, "lrquiz_live_edit")["value"]
+    response = await slack.dispatch(action_body("lrquiz_live_edit", value, url, ephemeral=False))
+    assert response.status == 200
+    view = await opened_view(slack)
+    assert view_code(view) == problem.code and "s" not in json.loads(view["private_metadata"])
