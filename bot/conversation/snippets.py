@@ -15,12 +15,13 @@ but them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.engine.errors import UnknownSession
+from bot.engine.errors import GameError, NotYourSession, UnknownSession
 from bot.real_output import RealOutput, fetch_real_output
 from problems.model import Problem
 from storage.snippets import (
@@ -166,11 +167,13 @@ def outcome_of(result: Any) -> SnippetOutcome:
 
 @dataclass(frozen=True)
 class Claimed:
-    """A submission accepted for running (`run_id`), or refused with `refused`."""
+    """A submission accepted for running (`run_id`; `problem` when it edits a question's
+    code), or refused with `refused`."""
 
     run_id: int | None
     refused: Rich | None = None
     reopen: bool = True
+    problem: Problem | None = None
 
 
 class Snippets:
@@ -189,10 +192,13 @@ class Snippets:
 
     # --- opening the editor -----------------------------------------------------------------
 
-    async def problem_of(self, session_id: str, index: int) -> Problem:
-        """The problem of a revealed question; the code of an open one is not for editing
-        (running it would answer a predict-output question)."""
+    async def problem_of(self, actor: Actor, session_id: str, index: int) -> Problem:
+        """The problem of a revealed question of the actor's own run; the code of an open
+        one is not for editing (running it would answer a predict-output question)."""
         session = await self.service.session(session_id)
+        player = await self.service.find_player(actor.platform, actor.workspace, actor.user_id)
+        if session.player_id != player:
+            raise NotYourSession()
         if not 0 <= index < len(session.questions):
             raise UnknownSession(session_id)
         question = session.questions[index]
@@ -208,7 +214,7 @@ class Snippets:
         max_chars = self.limits.max_chars
         if isinstance(action, EditSnippet):
             try:
-                problem = await self.problem_of(action.session_id, action.index)
+                problem = await self.problem_of(actor, action.session_id, action.index)
             except ValueError as error:
                 return Notice(rich(f"⚠️ {error}"), "warning")
             if not problem.code:
@@ -253,13 +259,12 @@ class Snippets:
         kept as their draft either way, so a reopened editor shows exactly it."""
         actor, limits = envelope.actor, self.limits
         now = self.service.clock.now()
-        source = "free"
+        problem: Problem | None = None
         if action.session_id is not None and action.index is not None:
-            try:
-                problem = await self.problem_of(action.session_id, action.index)
-                source = f"problem:{problem.id}"
-            except (UnknownSession, ValueError, KeyError):
-                source = "free"  # an old or foreign question: run it as a free snippet
+            # An old or foreign question's id: run the text as a free snippet.
+            with contextlib.suppress(GameError, ValueError, KeyError):
+                problem = await self.problem_of(actor, action.session_id, action.index)
+        source = f"problem:{problem.id}" if problem is not None else "free"
 
         def transaction(conn: Any) -> Claimed:
             mine = who(actor)
@@ -278,7 +283,7 @@ class Snippets:
                 refused = limit_problem(recent, limits, now)
             if refused is not None:
                 return Claimed(None, refused)
-            return Claimed(start_run(conn, mine, source, action.code, now))
+            return Claimed(start_run(conn, mine, source, action.code, now), problem=problem)
 
         return await self.service.db.transact(transaction)
 
@@ -289,12 +294,7 @@ class Snippets:
             assert claimed.refused is not None
             await replier.show(SnippetRefused(claimed.refused, claimed.reopen))
             return
-        problem: Problem | None = None
-        if action.session_id is not None and action.index is not None:
-            try:
-                problem = await self.problem_of(action.session_id, action.index)
-            except (UnknownSession, ValueError, KeyError):
-                problem = None
+        problem = claimed.problem
         original_task = asyncio.ensure_future(
             fetch_real_output(self.ctx.runner, problem) if problem is not None else _none()
         )

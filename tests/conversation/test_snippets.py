@@ -94,6 +94,21 @@ async def test_a_reveal_opens_an_editor_with_its_code(conversation: Conversation
     assert free.editors == [EditorScreen("Run a snippet", STARTER, 4000)]
 
 
+async def test_someone_elses_run_is_not_theirs_to_edit(
+    conversation: Conversation, db_path: Path
+) -> None:
+    reveal = await code_reveal(conversation)
+    assert reveal.reveal is not None
+    where = {"session_id": reveal.session_id, "index": reveal.reveal.index}
+    bob = actor("bob")
+    opened = await send(conversation, a.EditSnippet(**where), bob)
+    assert opened.editors == [] and "belongs to someone else" in text(opened.last)
+    refused, shown = await submit(conversation, "print(1)", bob, **where)
+    assert refused is None and isinstance(shown, SnippetResultScreen)
+    assert shown.original is None and not shown.from_question  # run as Bob's own snippet
+    assert query(db_path, "SELECT user_id, source FROM snippet_runs") == [("bob", "free")]
+
+
 async def test_without_a_runner_the_run_says_so_is_logged_and_not_counted(
     conversation: Conversation, db_path: Path
 ) -> None:
