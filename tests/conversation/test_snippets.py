@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -21,16 +22,23 @@ from bot.conversation.snippets import STARTER, SnippetLimits
 from bot.engine.clock import FakeClock
 from bot.service import GameService
 from problems.loader import default_pack
+from problems.model import Pack
+from runner.client import RunnerClient
 from storage.snippets import Who, code_hash, finish_run, start_run
 from tests.storage.support import Services, query
 
 from .support import PLATFORM, RecordingPlatform, RecordingReplier, actor, envelope, text
 
 
+@pytest.fixture(scope="module")
+def shipped() -> Pack:
+    return default_pack()
+
+
 @pytest.fixture
-async def service(db_path: Path, services: Services) -> GameService:
+async def service(db_path: Path, services: Services, shipped: Pack) -> GameService:
     """The shipped pack: its predict-output and debug problems carry code."""
-    return await services.open(db_path, [default_pack()])
+    return await services.open(db_path, [shipped])
 
 
 async def send(conversation: Conversation, action: a.Action, who=None) -> RecordingReplier:
@@ -218,3 +226,23 @@ async def test_an_admin_switches_edit_and_run_off_and_on(
     on = await send(conversation, a.SetSnippets(True), boss)
     assert isinstance(on.last, Notice) and "10 runs per 10 minutes" in text(on.last)
     assert len((await send(conversation, a.OpenSnippetEditor())).editors) == 1
+
+
+async def test_a_runner_that_is_down_is_said_plainly(
+    service: GameService, platform: RecordingPlatform, db_path: Path
+) -> None:
+    """A real client against a port nobody listens on: the learner hears it is down, the
+    run is logged as unavailable, and no host or port reaches them."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with RunnerClient(f"http://127.0.0.1:{port}") as down:
+        talk = Conversation(service, platform, down)
+        try:
+            refused, shown = await submit(talk, "print(1)")
+        finally:
+            await talk.stop()
+    assert refused is None and isinstance(shown, SnippetResultScreen)
+    assert shown.outcome.reason == "the runner is not reachable right now"
+    assert str(port) not in repr(shown)
+    assert query(db_path, "SELECT status FROM snippet_runs") == [("unavailable",)]
