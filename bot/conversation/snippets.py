@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from bot.engine.errors import GameError, NotYourSession, UnknownSession
 from bot.real_output import RealOutput, fetch_real_output
 from problems.model import Problem
+from storage.actions import record_done, record_pending
 from storage.snippets import (
     UNAVAILABLE,
     Draft,
@@ -68,6 +69,10 @@ RUN_TIMEOUT_S = 5.0  # the runner's default; snippets here are small by design
 # The whole wait for the runner (queueing included), beyond which the learner is told.
 WAIT_S = 40.0
 OFF = "🔒 Edit & run is switched off in this workspace (an admin can switch it on again)."
+AGAIN = "⏳ That submission was already received; its result is shown once, above."
+# How a submission is recorded by its delivery id, so a redelivery never runs it twice
+# (no payload: the code is never stored).
+KIND = "snippet-run"
 
 Finish = Callable[[Replier], Awaitable[None]]
 
@@ -268,6 +273,9 @@ class Snippets:
 
         def transaction(conn: Any) -> Claimed:
             mine = who(actor)
+            key = envelope.key
+            if key is not None and not record_pending(conn, actor.platform, key, KIND, {}, now):
+                return Claimed(None, rich(AGAIN), reopen=False)  # redelivered: ran already
             save_draft(conn, mine, Draft(action.code, action.session_id, action.index), now)
             if not snippets_enabled(conn, actor.platform, actor.workspace):
                 return Claimed(None, rich(OFF), reopen=False)
@@ -282,6 +290,8 @@ class Snippets:
                 )
                 refused = limit_problem(recent, limits, now)
             if refused is not None:
+                if key is not None:
+                    record_done(conn, actor.platform, key, KIND, {"status": "refused"}, now)
                 return Claimed(None, refused)
             return Claimed(start_run(conn, mine, source, action.code, now), problem=problem)
 
@@ -303,16 +313,23 @@ class Snippets:
             outcome = await self.execute(envelope.actor, action.code)
         finally:  # also when interrupted: the claim must not outlive the run
             status = outcome.status if outcome.available else UNAVAILABLE
-            await self._log_end(claimed.run_id, status, outcome.duration_ms)
+            await self._log_end(envelope, claimed.run_id, status, outcome.duration_ms)
         original = await original_task
         title = f"Your edit of {problem.title or problem.id}" if problem else "Your snippet"
         await replier.show(SnippetResultScreen(title, outcome, original, problem is not None))
 
-    async def _log_end(self, run_id: int, status: str, duration_ms: float | None) -> None:
+    async def _log_end(
+        self, envelope: Envelope, run_id: int, status: str, duration_ms: float | None
+    ) -> None:
         now = self.service.clock.now()
-        await self.service.db.transact(
-            lambda conn: finish_run(conn, run_id, status, duration_ms, now)
-        )
+        platform, key = envelope.actor.platform, envelope.key
+
+        def transaction(conn: Any) -> None:
+            finish_run(conn, run_id, status, duration_ms, now)
+            if key is not None:
+                record_done(conn, platform, key, KIND, {"status": status}, now)
+
+        await self.service.db.transact(transaction)
 
     async def execute(self, actor: Actor, code: str) -> SnippetOutcome:
         """Run the code for this learner; every runner failure becomes a reason to show."""

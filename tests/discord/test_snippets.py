@@ -90,6 +90,8 @@ async def test_without_a_runner_the_submission_says_so_and_is_logged(
     body, shown = answer(h, sent)
     assert "no runner is configured" in shown.text
     assert body["allowed_mentions"] == NO_PINGS
+    await h.redeliver(sent)  # the gateway delivers the same submission again
+    assert "already received" in h.api.callbacks(sent.id)[-1].data["content"]
     rows = query(db_path, "SELECT user_id, code_sha256, status FROM snippet_runs")
     assert rows == [(str(ANN.id), code_hash(code + "\nprint('mine')"), "unavailable")]
 
