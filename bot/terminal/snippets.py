@@ -14,6 +14,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.conversation.actions import Action, Actor, ReopenDraft, RunSnippet
@@ -27,6 +28,7 @@ from .input import Reader
 END = "."  # a line with only a dot ends code typed or piped after `e`
 TYPE_CODE = "Type the code; a line with only . runs it:"
 AGAIN = "Edit it again? [Y/n] "
+Say = Callable[[str], None]
 
 
 def editor_command() -> list[str] | None:
@@ -66,7 +68,7 @@ async def typed_lines(reader: Reader) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-async def edited_code(editor: EditorScreen, reader: Reader, say) -> str:
+async def edited_code(editor: EditorScreen, reader: Reader, say: Say) -> str:
     command = editor_command() if reader.interactive else None
     if command is not None:
         return await asyncio.to_thread(in_editor, command, editor.code)
@@ -81,7 +83,7 @@ async def edit_and_run(
     replier: TerminalReplier,
     reader: Reader,
     first: Action,
-    say,
+    say: Say,
 ) -> SnippetResultScreen | SnippetRefused | None:
     """Open the editor `first` asks for, run what comes back, and on a terminal offer the
     editor again (with exactly that text) when it was refused. The last result, or None
@@ -90,7 +92,11 @@ async def edit_and_run(
     await conversation.handle(parse.envelope(player, first), replier)
     while replier.editor is not None:
         editor, replier.editor = replier.editor, None
-        code = await edited_code(editor, reader, say)
+        try:
+            code = await edited_code(editor, reader, say)
+        except ValueError as error:  # the editor would not start, or failed: nothing runs
+            say(f"⚠️ {error}")
+            break
         action = RunSnippet(code, editor.session_id, editor.index)
         await conversation.handle(parse.envelope(player, action), replier)
         refused = replier.snippet

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import time
 from pathlib import Path
 
-from .support import TRACEBACK, query, run_cli, shipped_data, write_pack
+from .support import TRACEBACK, cli_env, query, run_cli, shipped_data, write_pack
+from .tty import Pane, need_tmux
 
 
 def code_problem_pack(tmp: Path) -> tuple[Path, dict]:
@@ -77,3 +79,32 @@ def test_run_snippet_says_why_it_cannot_run(tmp_path: Path) -> None:
     assert "Your run did not happen: no runner is configured here" in off.stdout
     big = run_cli(tmp_path, "run-snippet", "-", "--runner", "off", stdin="x = 1\n" * 700)
     assert big.returncode == 2 and "4,200 characters" in big.stdout
+
+
+def test_e_on_a_terminal_opens_the_editor_and_runs_what_it_saved(tmp_path: Path) -> None:
+    """A real 80x24 terminal (tmux); the "editor" is sed, appending a line to the file."""
+    need_tmux()
+    pack, problem = code_problem_pack(tmp_path)
+    db = tmp_path / "q.db"
+    env = cli_env(tmp_path, EDITOR="sed -i '$a print(42)'")
+    pane = Pane(tmp_path, "play", "--mode", "practice", "--packs", str(pack), "--user", "ann",
+                "--db", str(db), "--runner", "off", env=env)  # fmt: skip
+    try:
+        pane.wait_for("q quit")
+        pane.type(problem["answer"])
+        deadline = time.monotonic() + 20
+        while "e edit & run" not in pane.last_line():  # past any "more" pages of the reveal
+            assert time.monotonic() < deadline, pane.screen()
+            if pane.last_line().startswith("── more"):
+                pane.type("")
+            time.sleep(0.3)
+        pane.type("e")
+        pane.wait_for("Your run did not happen", where="history")
+        pane.wait_for("e edit & run")
+        pane.type("")
+        assert pane.exit_code() == 0
+        assert TRACEBACK not in pane.history()
+    finally:
+        pane.close()
+    expected = problem["code"].rstrip("\n") + "\nprint(42)\n"
+    assert query(db, "SELECT code_sha256 FROM snippet_runs") == [(sha(expected),)]
