@@ -34,8 +34,8 @@ from storage.refs import MessageRef
 
 from . import ids, parse
 from .admins import AdminCheck, admins_from_env
-from .deliver import SlackPlatform, SlackReplier
-from .render import plain
+from .deliver import SlackPlatform, SlackReplier, SlackViewReplier
+from .render import RUNNING_SNIPPET, editor_view, plain, sections
 from .transport import ResponseUrls, web_client
 
 log = logging.getLogger(__name__)
@@ -155,8 +155,14 @@ class SlackBot:
             reason = plain(accepted.refused, self.now())
             await ack(response_action="errors", errors={ids.CODE_BLOCK: reason})
             return
-        await ack()  # closes the modal; the result comes as a private message
-        await accepted.finish(self._replier(envelope.actor, envelope.reply))
+        # The modal stays, with the learner's text, saying it runs; the result replaces that.
+        editor = parse.editor_of(body, envelope, self.conversation.snippets.limits.max_chars)
+        channel = envelope.actor.channel
+        running = editor_view(editor, channel, sections(RUNNING_SNIPPET), submit="Run again")
+        await ack(response_action="update", view=running)
+        view_id = str((body.get("view") or {}).get("id") or "")
+        fallback = self._replier(envelope.actor, envelope.reply)
+        await accepted.finish(SlackViewReplier(self.client, view_id, editor, fallback))
 
     async def _handle(
         self, ack: Any, body: dict[str, Any], parser: Callable[[dict[str, Any]], Envelope | None]

@@ -16,11 +16,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversation.actions import Actor
 from bot.conversation.ports import DeliveryFailed
-from bot.conversation.screens import EditorScreen, RunScreen, Screen
+from bot.conversation.screens import EditorScreen, RunScreen, Screen, SnippetResultScreen
 from storage.refs import MessageRef
 
 from .admins import AdminCheck
-from .render import Message, editor_view, render
+from .render import Message, editor_view, render, result_blocks
 from .transport import ResponseUrls
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,41 @@ class SlackReplier:
             )
         except SlackApiError as error:
             log.warning("chat.postEphemeral failed too: %s", error.response.get("error"))
+
+
+class SlackViewReplier:
+    """Answers a submitted Edit & run modal in the modal itself (views.update): the result
+    above the input that still holds the learner's text, so Run again is one click. Slack
+    posts nothing in a channel for it, so it works where the app is not a member. Anything
+    else, or a modal closed meanwhile, goes to `fallback` (a private message)."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        view_id: str,
+        editor: EditorScreen,
+        fallback: SlackReplier,
+    ) -> None:
+        self.client = client
+        self.view_id = view_id
+        self.editor = editor
+        self.fallback = fallback
+
+    async def show(self, screen: Screen, *, replace: bool = False) -> None:
+        if isinstance(screen, SnippetResultScreen) and self.view_id:
+            channel = self.fallback.actor.channel
+            view = editor_view(self.editor, channel, result_blocks(screen), submit="Run again")
+            try:
+                await self.client.views_update(view_id=self.view_id, view=view)
+                return
+            except SlackApiError as error:
+                log.info(
+                    "views.update failed (%s); answering privately", error.response.get("error")
+                )
+        await self.fallback.show(screen, replace=replace)
+
+    async def open_editor(self, editor: EditorScreen) -> None:
+        raise DeliveryFailed("a submitted modal opens no other modal")
 
 
 class SlackPlatform:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from bot.conversation import actions as a
+from bot.conversation.screens import EditorScreen
 from bot.engine.modes import MODES
 from bot.engine.schedule import FORMATS, ScheduleError
 from storage.refs import MessageRef
@@ -334,3 +335,11 @@ def submission(body: dict[str, Any]) -> a.Envelope:
     )
     action = a.RunSnippet(code if isinstance(code, str) else "", session_id, index)
     return a.Envelope(actor, action, None, MessageRef(actor.channel, "", {}))
+
+
+def editor_of(body: dict[str, Any], envelope: a.Envelope, max_chars: int) -> EditorScreen:
+    """The editor a submission came from, holding what was submitted (to show it again)."""
+    action = envelope.action
+    assert isinstance(action, a.RunSnippet)
+    title = ((body.get("view") or {}).get("title") or {}).get("text") or "Run a snippet"
+    return EditorScreen(str(title), action.code, max_chars, action.session_id, action.index)

@@ -652,11 +652,17 @@ def plain(text: sc.Rich, now: float) -> str:
     return "".join(out)
 
 
-def editor_view(editor: sc.EditorScreen, channel: str) -> dict[str, Any]:
-    """The Edit & run modal for views.open; the submission comes back as view_submission."""
+def editor_view(
+    editor: sc.EditorScreen,
+    channel: str,
+    above: Sequence[Block] = (),
+    submit: str = "Run",
+) -> dict[str, Any]:
+    """The Edit & run modal for views.open, and again with a result `above` its input (which
+    keeps the learner's text); each Run comes back as a view_submission."""
     title = editor.title if len(editor.title) <= TITLE_MAX else editor.title[: TITLE_MAX - 1] + "…"
     room = min(editor.max_chars, INPUT_MAX)
-    meta = {"c": channel}
+    meta: dict[str, Any] = {"c": channel}
     if editor.session_id is not None and editor.index is not None:
         meta.update(s=editor.session_id, i=editor.index)
     element: dict[str, Any] = {
@@ -666,25 +672,28 @@ def editor_view(editor: sc.EditorScreen, channel: str) -> dict[str, Any]:
         "max_length": room,
         "initial_value": editor.code[:room],
     }
+    code_input = {
+        "type": "input",
+        "block_id": ids.CODE_BLOCK,
+        "label": {"type": "plain_text", "text": "Python code (runs with PyTorch)"},
+        "element": element,
+    }
     return {
         "type": "modal",
         "callback_id": ids.SNIPPET_VIEW,
         "private_metadata": json.dumps(meta),
         "title": {"type": "plain_text", "text": title},
-        "submit": {"type": "plain_text", "text": "Run"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": ids.CODE_BLOCK,
-                "label": {"type": "plain_text", "text": "Python code (runs with PyTorch)"},
-                "element": element,
-            }
-        ],
+        "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [*above, *([divider()] if above else []), code_input],
     }
 
 
-def snippet_result(screen: sc.SnippetResultScreen) -> Message:
+RUNNING_SNIPPET = "⏳ _Running it in PyTorch…_"
+
+
+def result_blocks(screen: sc.SnippetResultScreen) -> list[Block]:
+    """The run beside the original output, escaped, each block within Slack's limits."""
     outcome = screen.outcome
     blocks: list[Block] = sections(f"▶️ *{esc(screen.title)}*")
     if screen.original is not None:
@@ -696,18 +705,28 @@ def snippet_result(screen: sc.SnippetResultScreen) -> Message:
             blocks += sections(f"_Original output unavailable ({esc(original.reason)})_")
     if not outcome.available:
         blocks += sections(f"*Your run did not happen:* {esc(outcome.reason)}.")
-        summary_text = f"Your run did not happen: {outcome.reason}"
-    else:
-        verdict = esc(outcome.verdict)
-        blocks += sections(f"*Your run:* {verdict} · PyTorch {esc(outcome.torch_version)}")
-        blocks += sections("*stdout*")
-        blocks += code_sections(sc.trimmed(outcome.stdout, STDOUT_ROOM) or "(nothing)")
-        if outcome.stderr.strip():
-            blocks += sections("*stderr*")
-            blocks += code_sections(sc.trimmed(outcome.stderr, STDERR_ROOM, keep_end=True))
-        if outcome.truncated:
-            blocks.append(context("The runner cut the output at its 64 KB cap."))
-        summary_text = f"Your run: {outcome.verdict}"
+        return blocks
+    verdict = esc(outcome.verdict)
+    blocks += sections(f"*Your run:* {verdict} · PyTorch {esc(outcome.torch_version)}")
+    blocks += sections("*stdout*")
+    blocks += code_sections(sc.trimmed(outcome.stdout, STDOUT_ROOM) or "(nothing)")
+    if outcome.stderr.strip():
+        blocks += sections("*stderr*")
+        blocks += code_sections(sc.trimmed(outcome.stderr, STDERR_ROOM, keep_end=True))
+    if outcome.truncated:
+        blocks.append(context("The runner cut the output at its 64 KB cap."))
+    return blocks
+
+
+def snippet_result(screen: sc.SnippetResultScreen) -> Message:
+    """The result as a private message: when the modal it came from is gone."""
+    outcome = screen.outcome
+    summary_text = (
+        f"Your run: {outcome.verdict}"
+        if outcome.available
+        else f"Your run did not happen: {outcome.reason}"
+    )
+    blocks = result_blocks(screen)
     blocks.append(context("Only you can see this · your code is not kept, only its hash"))
     blocks.append(actions([button("✏️ Edit again", ids.REOPEN, "draft")]))
     return Message(esc(summary_text), blocks, unfurl=False)

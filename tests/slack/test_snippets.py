@@ -78,8 +78,14 @@ async def opened_view(slack: Harness, count: int = 1) -> dict[str, Any]:
     return json.loads(view) if isinstance(view, str) else view
 
 
+def code_input(view: dict[str, Any]) -> dict[str, Any]:
+    [block] = [b for b in view["blocks"] if b.get("block_id") == "code"]
+    assert block["type"] == "input" and block is view["blocks"][-1]
+    return block["element"]
+
+
 def view_code(view: dict[str, Any]) -> str:
-    return view["blocks"][0]["element"]["initial_value"]
+    return code_input(view)["initial_value"]
 
 
 async def submit(slack: Harness, view: dict[str, Any], code: str, **who: Any) -> dict[str, Any]:
@@ -90,9 +96,23 @@ async def submit(slack: Harness, view: dict[str, Any], code: str, **who: Any) ->
     return json.loads(response.body) if response.body else {}
 
 
+def accepted(answer: dict[str, Any], code: str) -> bool:
+    """The submission's answer: the modal kept, with the text, saying it runs."""
+    view = answer["view"]
+    return (
+        answer["response_action"] == "update"
+        and view_code(view).startswith(code[:3000])
+        and "Running it in PyTorch" in all_text(view)
+    )
+
+
 async def result(slack: Harness, count: int = 1) -> dict[str, Any]:
-    await slack.fake.wait(lambda: len(slack.fake.of("chat.postEphemeral")) >= count)
-    return slack.fake.of("chat.postEphemeral")[count - 1].args
+    """The `count`-th result: the modal updated in place (views.update)."""
+    await slack.fake.wait(lambda: len(slack.fake.of("views.update")) >= count)
+    call = slack.fake.of("views.update")[count - 1].args
+    assert call["view_id"] == "V1"
+    view = call["view"]
+    return json.loads(view) if isinstance(view, str) else view
 
 
 async def code_reveal(slack: Harness) -> tuple[dict[str, Any], str]:
@@ -114,7 +134,7 @@ async def test_edit_and_run_opens_a_modal_prefilled_with_the_snippet(slack: Harn
     await press_edit(slack, reveal)
     view = await opened_view(slack)
     assert view["callback_id"] == "lrquiz_snippet" and view["type"] == "modal"
-    element = view["blocks"][0]["element"]
+    element = code_input(view)
     assert element["multiline"] is True and element["initial_value"] == code
     assert len(view["title"]["text"]) <= 24
     assert json.loads(view["private_metadata"])["c"] == "C1"
@@ -140,7 +160,7 @@ async def test_limits_and_the_admin_switch_are_said_in_the_modal(
 ) -> None:
     view = await open_run(slack)
     for _ in range(10):  # no runner here: each run says so, and is logged
-        assert await submit(slack, view, "print(1)") == {}
+        assert accepted(await submit(slack, view, "print(1)"), "print(1)")
     await result(slack, 10)
     # Runs the runner never answered do not count; ten real ones in the log do.
     assert query(db_path, "SELECT count(*) FROM snippet_runs WHERE status = 'unavailable'") == [
@@ -152,7 +172,7 @@ async def test_limits_and_the_admin_switch_are_said_in_the_modal(
     assert "used your 10 runs per 10 minutes" in answer["errors"]["code"]
     assert "next run is allowed in 10 min" in answer["errors"]["code"]
     clock.advance(601)
-    assert await submit(slack, view, "print(3)") == {}
+    assert accepted(await submit(slack, view, "print(3)"), "print(3)")
 
     off = await slack.admin("snippets off")
     assert "off in this workspace" in all_text(off)
@@ -166,9 +186,12 @@ async def test_without_a_runner_the_result_says_so_privately(slack: Harness) -> 
     reveal, code = await code_reveal(slack)
     await press_edit(slack, reveal)
     view = await opened_view(slack)
-    assert await submit(slack, view, code) == {}
+    assert accepted(await submit(slack, view, code), code)
     message = await result(slack)
-    assert message["user"] == "U1" and message["channel"] == "C1"
+    assert view_code(message) == code  # the text stays in the modal, ready to run again
+    assert message["submit"]["text"] == "Run again"
+    assert json.loads(message["private_metadata"])["c"] == "C1"
+    assert slack.fake.of("chat.postEphemeral") == []
     assert "no runner is configured" in all_text(message)
     assert "Original output unavailable" in all_text(message)
 
@@ -195,9 +218,8 @@ async def test_output_with_mentions_and_markup_renders_inert(
         "print('````' * 2)\n"
         "import torch\nprint(torch.ones(1))\n"
     )
-    assert await submit(slack, view, hostile) == {}
+    assert accepted(await submit(slack, view, hostile), hostile)
     message = await result(slack)
-    assert message["unfurl_links"] in (False, "0") and message["unfurl_media"] in (False, "0")
     text = all_text(message)
     assert "*Your run:* ✅ ran fine" in text and " ms · PyTorch 2.13.0" in text
     assert OWN in text  # the original output beside it
@@ -228,7 +250,7 @@ async def test_the_runner_gets_a_per_user_fairness_key(
         slack = Harness(fake, await make_bot(db_path, fake, clock, [pack], runner), clock)
         try:
             view = await open_run(slack, user="U456")
-            await submit(slack, view, "print('hi')", user="U456")
+            assert accepted(await submit(slack, view, "print('hi')", user="U456"), "print")
             assert "hi" in all_text(await result(slack))
         finally:
             await slack.close()
@@ -250,3 +272,17 @@ async def test_a_closed_live_question_offers_edit_and_run(slack: Harness, pack: 
     assert response.status == 200
     view = await opened_view(slack)
     assert view_code(view) == problem.code and "s" not in json.loads(view["private_metadata"])
+
+
+async def test_a_modal_closed_meanwhile_gets_its_result_privately(slack: Harness) -> None:
+    """views.update refused (the learner closed the modal): a private message instead,
+    without link or media previews."""
+    slack.fake.errors["views.update"] = "not_found"
+    view = await open_run(slack)
+    assert accepted(await submit(slack, view, "print(1)"), "print(1)")
+    [posted] = await slack.fake.wait(lambda: slack.fake.of("chat.postEphemeral"))
+    message = posted.args
+    assert message["user"] == "U1" and message["channel"] == "C1"
+    assert message["unfurl_links"] in (False, "0") and message["unfurl_media"] in (False, "0")
+    assert "no runner is configured here" in all_text(message)
+    assert "lrquiz_reopen" in action_ids(message)  # Edit again: the modal with that text
