@@ -16,11 +16,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversation.actions import Actor
 from bot.conversation.ports import DeliveryFailed
-from bot.conversation.screens import EditorScreen, RunScreen, Screen, SnippetResultScreen
+from bot.conversation.screens import (
+    EditorScreen,
+    Notice,
+    RunScreen,
+    Screen,
+    SnippetResultScreen,
+)
 from storage.refs import MessageRef
 
 from .admins import AdminCheck
-from .render import Message, editor_view, render, result_blocks
+from .render import Message, editor_view, render, result_blocks, rich_text, sections
 from .transport import ResponseUrls
 
 log = logging.getLogger(__name__)
@@ -109,17 +115,26 @@ class SlackViewReplier:
         self.fallback = fallback
 
     async def show(self, screen: Screen, *, replace: bool = False) -> None:
-        if isinstance(screen, SnippetResultScreen) and self.view_id:
+        above = self._in_modal(screen)
+        if above is not None and self.view_id:
             channel = self.fallback.actor.channel
-            view = editor_view(self.editor, channel, result_blocks(screen), submit="Run again")
+            view = editor_view(self.editor, channel, above, submit="Run again")
             try:
                 await self.client.views_update(view_id=self.view_id, view=view)
                 return
             except SlackApiError as error:
-                log.info(
-                    "views.update failed (%s); answering privately", error.response.get("error")
-                )
+                reason = error.response.get("error")
+                log.info("views.update failed (%s); answering privately", reason)
         await self.fallback.show(screen, replace=replace)
+
+    @staticmethod
+    def _in_modal(screen: Screen) -> list[dict[str, Any]] | None:
+        """What goes above the input: the result, or why there is none (a failure)."""
+        if isinstance(screen, SnippetResultScreen):
+            return result_blocks(screen)
+        if isinstance(screen, Notice):
+            return sections(rich_text(screen.text))
+        return None
 
     async def open_editor(self, editor: EditorScreen) -> None:
         raise DeliveryFailed("a submitted modal opens no other modal")
