@@ -93,11 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_web(commands)
     from bot.learning_cli import register_ratings
+    from bot.terminal.snippet_cli import register as register_snippets
 
     register_ratings(commands)
     from bot.db_cli import register as register_db
 
     register_db(commands)
+    register_snippets(commands)
     run = commands.add_parser("run", help="run the Discord or Slack bot")
     platforms = run.add_subparsers(dest="platform", metavar="PLATFORM")
     platforms.required = True

@@ -341,6 +341,49 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX live_answers_user ON live_answers(user_id, answered_at);
         """,
     ),
+    Migration(
+        6,
+        "snippet runs (Edit & run): the run log, per-user drafts, the per-workspace switch",
+        """
+        -- One row per snippet a learner ran: who, when, the code's hash (never the code),
+        -- how it ended. A row with status 'running' is a claim: one run at a time per user.
+        CREATE TABLE snippet_runs (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            code_sha256 TEXT NOT NULL CHECK (length(code_sha256) = 64),
+            code_chars INTEGER NOT NULL CHECK (code_chars >= 0),
+            started_at REAL NOT NULL,
+            finished_at REAL,
+            status TEXT NOT NULL,
+            duration_ms REAL
+        );
+        CREATE INDEX snippet_runs_user ON snippet_runs(platform, workspace, user_id, started_at);
+        CREATE INDEX snippet_runs_workspace ON snippet_runs(platform, workspace, started_at);
+        -- The text a learner last submitted and had refused, so the editor reopens with it;
+        -- only ever shown to that same learner.
+        CREATE TABLE snippet_drafts (
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            code TEXT NOT NULL,
+            session_id TEXT,
+            idx INTEGER,
+            saved_at REAL NOT NULL,
+            PRIMARY KEY (platform, workspace, user_id)
+        );
+        CREATE TABLE snippet_settings (
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+            changed_by TEXT NOT NULL,
+            changed_at REAL NOT NULL,
+            PRIMARY KEY (platform, workspace)
+        );
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -363,6 +406,9 @@ OWNED_TABLES = (
     "review_cards",
     "variants",
     "daily_suggestions",
+    "snippet_runs",
+    "snippet_drafts",
+    "snippet_settings",
 )
 
 

@@ -143,6 +143,47 @@ class DailyLeaderboard:
     daily_id: str
 
 
+# --- Edit & run ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditSnippet:
+    """Edit & run on a reveal: open an editor holding that question's code."""
+
+    session_id: str
+    index: int
+
+
+@dataclass(frozen=True)
+class EditLiveSnippet:
+    """Edit & run on a closed live question: its code, run as the clicker's own snippet
+    (the original output is on the public post above)."""
+
+    live_id: str
+
+
+@dataclass(frozen=True)
+class OpenSnippetEditor:
+    """`/lrquiz run`: an editor for any snippet, outside a question."""
+
+
+@dataclass(frozen=True)
+class ReopenDraft:
+    """Open the editor again with the text this user last submitted (their draft)."""
+
+
+@dataclass(frozen=True)
+class RunSnippet:
+    """What an editor submitted; `session_id`/`index` say which question it came from."""
+
+    code: str
+    session_id: str | None = None
+    index: int | None = None
+
+
+SnippetAction = EditSnippet | EditLiveSnippet | OpenSnippetEditor | ReopenDraft | RunSnippet
+
+
 # --- admin -----------------------------------------------------------------------------
 
 
@@ -181,6 +222,13 @@ class ChangeSchedule:
 
 
 @dataclass(frozen=True)
+class SetSnippets:
+    """Edit & run on or off for the workspace; None shows whether it is on."""
+
+    on: bool | None
+
+
+@dataclass(frozen=True)
 class SetAnnounce:
     """Badge announcements on or off (in `channel`, else where earned); None shows them."""
 
@@ -189,7 +237,9 @@ class SetAnnounce:
 
 
 RunAction = Answer | Hint | Next | Quit | Expire
-AdminAction = PostLive | PostDaily | AddSchedule | ListSchedules | ChangeSchedule | SetAnnounce
+AdminAction = (
+    PostLive | PostDaily | AddSchedule | ListSchedules | ChangeSchedule | SetAnnounce | SetSnippets
+)
 Action = (
     StartRun
     | RunAction
@@ -205,6 +255,7 @@ Action = (
     | DailyLeaderboard
     | ShowSuggestion
     | StartSuggested
+    | SnippetAction
     | AdminAction
 )
 

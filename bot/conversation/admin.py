@@ -27,6 +27,7 @@ from .actions import (
     PostDaily,
     PostLive,
     SetAnnounce,
+    SetSnippets,
     ShowHelp,
 )
 from .cards import Cards
@@ -48,6 +49,7 @@ from .screens import (
     rich_to_data,
     schedule_text,
 )
+from .snippets import Snippets
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +68,11 @@ def cannot_post(channel: str, reason: str) -> Notice:
 
 
 class Admin:
-    def __init__(self, ctx: Context, live: Live, cards: Cards) -> None:
+    def __init__(self, ctx: Context, live: Live, cards: Cards, snippets: Snippets) -> None:
         self.ctx = ctx
         self.live = live
         self.cards = cards
+        self.snippets = snippets
         self.schedules = Schedules(ctx.service, ctx.name)
 
     async def accept(self, envelope: Envelope) -> dict[str, Any] | None:
@@ -158,6 +161,7 @@ class Admin:
             AddSchedule: self.schedule_add,
             ChangeSchedule: self.schedule_change,
             SetAnnounce: self.announce,
+            SetSnippets: self.snippets.switch,
         }
         try:
             return await handlers[type(action)](envelope.actor, action)
@@ -349,5 +353,6 @@ def envelope_from_payload(payload: dict[str, Any], key: str) -> Envelope | None:
 
 
 ADMIN_ACTIONS: dict[str, type] = {
-    cls.__name__: cls for cls in (PostLive, PostDaily, AddSchedule, ChangeSchedule, SetAnnounce)
+    cls.__name__: cls
+    for cls in (PostLive, PostDaily, AddSchedule, ChangeSchedule, SetAnnounce, SetSnippets)
 }

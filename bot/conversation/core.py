@@ -34,7 +34,8 @@ from .live import Live
 from .ports import Platform, Replier
 from .records import Records
 from .runs import Runs
-from .screens import Notice, rich
+from .screens import Notice, Rich, rich
+from .snippets import SnippetLimits, Snippets
 from .suggest import SuggestedRuns
 
 log = logging.getLogger(__name__)
@@ -50,9 +51,12 @@ Finish = Callable[[Replier], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Accepted:
-    """An action accepted (committed) and ready to be answered."""
+    """An action accepted (committed) and ready to be answered. `refused` says why a
+    submitted editor was refused, for platforms that keep the editor open with the reason
+    (Slack's `response_action: errors`) instead of calling `finish`."""
 
     finish: Finish
+    refused: Rich | None = None
 
 
 def explain(error: BaseException) -> Notice:
@@ -80,6 +84,7 @@ class Conversation:
         grace_s: float = DEFAULT_GRACE_S,
         max_sleep_s: float = 15.0,
         home_timezone: str | None = None,
+        snippet_limits: SnippetLimits | None = None,
     ) -> None:
         self.metrics = BotMetrics(platform.name)
         platform = CountedPlatform(platform, self.metrics)
@@ -91,7 +96,8 @@ class Conversation:
         self.records = Records(self.ctx)
         self.live = Live(self.ctx)
         self.cards = Cards(self.ctx, self.live, self.records)
-        self.admin = Admin(self.ctx, self.live, self.cards)
+        self.snippets = Snippets(self.ctx, snippet_limits)
+        self.admin = Admin(self.ctx, self.live, self.cards, self.snippets)
         self.watcher = DeadlineWatcher(
             service,
             self.runs.closed_by_deadline,
@@ -111,12 +117,27 @@ class Conversation:
     async def accept(self, envelope: a.Envelope) -> Accepted:
         """Apply or record the action; never raises (a failure is explained at finish)."""
         timer = self.metrics.received(envelope)
+        refused: Rich | None = None
         try:
-            finish = await self._accept(envelope)
+            if isinstance(envelope.action, a.RunSnippet):
+                finish, refused = await self._claim_snippet(envelope, envelope.action)
+            else:
+                finish = await self._accept(envelope)
         except Exception as error:
             finish = self._explaining(error)
         timer.accepted()
-        return Accepted(self._guard(envelope, finish, timer))
+        return Accepted(self._guard(envelope, finish, timer), refused)
+
+    async def _claim_snippet(
+        self, envelope: a.Envelope, action: a.RunSnippet
+    ) -> tuple[Finish, Rich | None]:
+        """Limits checked and the run claimed before it is acknowledged; run at finish."""
+        claimed = await self.snippets.claim(envelope, action)
+
+        async def run(r: Replier) -> None:
+            await self.snippets.finish_run(envelope, r, action, claimed)
+
+        return run, claimed.refused
 
     async def handle(self, envelope: a.Envelope, replier: Replier) -> None:
         """Accept and finish at once, for front ends with nothing to acknowledge."""
@@ -158,7 +179,8 @@ class Conversation:
             | a.AddSchedule
             | a.ListSchedules
             | a.ChangeSchedule
-            | a.SetAnnounce,
+            | a.SetAnnounce
+            | a.SetSnippets,
         ):
             earlier = await self.admin.accept(envelope)
             return lambda r: self.admin.finish(envelope, r, earlier)
@@ -178,6 +200,10 @@ class Conversation:
             return lambda r: self.admin.dashboard(envelope, r)
         if isinstance(action, a.DailyLeaderboard):
             return lambda r: self.cards.leaderboard(envelope, r, action)
+        if isinstance(
+            action, a.EditSnippet | a.EditLiveSnippet | a.OpenSnippetEditor | a.ReopenDraft
+        ):
+            return lambda r: self.snippets.open(envelope, r)
         if isinstance(action, a.BadInput):
             return lambda r: r.show(Notice(rich(action.message), "warning"))
         assert isinstance(action, a.ShowHelp), action

@@ -13,7 +13,7 @@ from typing import Protocol
 from storage.refs import MessageRef
 
 from .actions import Actor
-from .screens import Rich, Screen
+from .screens import EditorScreen, Rich, Screen
 
 
 class DeliveryFailed(Exception):
@@ -30,6 +30,12 @@ class Replier(Protocol):
     async def show(self, screen: Screen, *, replace: bool = False) -> None:
         """Show `screen` to the actor only; `replace` edits the message they clicked on
         (or this reply, when it was already shown)."""
+        ...
+
+    async def open_editor(self, editor: EditorScreen) -> None:
+        """Open an editor for the actor, prefilled with `editor.code` (a modal on Discord
+        and Slack, $EDITOR in a terminal), as the answer to this event. Raises
+        DeliveryFailed when this event cannot open one (e.g. Slack's trigger expired)."""
         ...
 
 

@@ -232,6 +232,81 @@ class SchedulesScreen:
     items: tuple[tuple[StoredSchedule, float | None], ...]  # and each one's next posting
 
 
+# --- Edit & run ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditorScreen:
+    """An editor to open (a modal, $EDITOR) prefilled with `code`; what the learner submits
+    comes back as a `RunSnippet` carrying `session_id` and `index`. Not a message: ports
+    open it with `Replier.open_editor`."""
+
+    title: str
+    code: str
+    max_chars: int
+    session_id: str | None = None
+    index: int | None = None
+
+
+SNIPPET_STATUS = {
+    "ok": "✅ ran fine",
+    "error": "❌ raised an error",
+    "timeout": "⏱️ timed out",
+    "memory": "🧱 ran out of memory",
+    "output_limit": "📜 printed too much",
+}
+
+
+@dataclass(frozen=True)
+class SnippetOutcome:
+    """How one snippet run ended, or why there was no run (`available` False)."""
+
+    available: bool
+    status: str = ""
+    stdout: str = ""
+    stderr: str = ""
+    duration_ms: float | None = None
+    truncated: bool = False  # the runner itself capped the output
+    torch_version: str = ""
+    reason: str = ""
+
+    @property
+    def verdict(self) -> str:
+        """e.g. "❌ raised an error in 38 ms", the same words on every platform."""
+        label = SNIPPET_STATUS.get(self.status, self.status)
+        took = f" in {self.duration_ms:,.0f} ms" if self.duration_ms is not None else ""
+        return label + took
+
+
+def trimmed(output: str, room: int, keep_end: bool = False) -> str:
+    """At most `room` characters of output, saying how much was cut (each platform has its
+    own room); a traceback keeps its end, where the error is."""
+    output = output.rstrip("\n")
+    if len(output) <= room:
+        return output
+    note = f"… ({len(output) - room:,} more characters not shown)"
+    return note + "\n" + output[-room:] if keep_end else output[:room] + "\n" + note
+
+
+@dataclass(frozen=True)
+class SnippetRefused:
+    """A submission refused before it ran (too long, a limit, switched off). `reopen`
+    offers the editor again with exactly the learner's text (kept as their draft)."""
+
+    reason: Rich
+    reopen: bool = True
+
+
+@dataclass(frozen=True)
+class SnippetResultScreen:
+    """The learner's run beside the question's original output (None outside a question)."""
+
+    title: str
+    outcome: SnippetOutcome
+    original: RealOutput | None = None
+    from_question: bool = False
+
+
 # --- public posts ----------------------------------------------------------------------
 
 
@@ -287,4 +362,6 @@ Screen = (
     | DailyCardScreen
     | DailyClosedScreen
     | BadgeAnnouncement
+    | SnippetRefused
+    | SnippetResultScreen
 )

@@ -117,6 +117,11 @@ class LrquizBot(discord.Client):
             if data.get("type") == discord.InteractionType.component.value:
                 interaction = discord.Interaction(data=data, state=self._connection)
                 self._spawn(self.deliver(interaction, parse.button(interaction)))
+            elif data.get("type") == discord.InteractionType.modal_submit.value:
+                if not isinstance(data["data"], dict):  # KeyError without it: skipped below
+                    raise TypeError("a modal submission's data is not an object")
+                interaction = discord.Interaction(data=data, state=self._connection)
+                self._spawn(self.deliver(interaction, parse.modal_submit(interaction)))
             else:  # slash commands and their autocomplete: the command tree
                 self._parse_interaction(data)
         except Exception as error:

@@ -21,12 +21,12 @@ import discord
 from bot.conversation.actions import Actor
 from bot.conversation.ports import DeliveryFailed
 from bot.conversation.screens import Channel as ChannelRef
-from bot.conversation.screens import Notice, Refusal, Rich, Screen, rich
+from bot.conversation.screens import EditorScreen, Notice, Refusal, Rich, Screen, rich
 from bot.engine.clock import Clock
 from storage.refs import MessageRef
 
 from .parse import PLATFORM
-from .render import Message, render
+from .render import Message, editor_modal, render
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,16 @@ class InteractionReplier:
                 log.warning("answering %s failed (%s); sending a new message", self, error)
                 await self._fallback(message)
 
+    async def open_editor(self, editor: EditorScreen) -> None:
+        """A modal can only be the first answer to an interaction (a click or a command)."""
+        async with self._lock:
+            if self.interaction.response.is_done():
+                raise DeliveryFailed("this interaction was already answered")
+            try:
+                await self.interaction.response.send_modal(editor_modal(editor))
+            except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as error:
+                raise DeliveryFailed(f"Discord refused the editor ({error})") from error
+
     async def _show(self, message: Message, replace: bool, private: bool) -> None:
         interaction, response = self.interaction, self.interaction.response
         if not response.is_done():
@@ -153,6 +163,9 @@ class TokenReplier:
             await self.platform.edit(self.ref, screen)
         except DeliveryFailed as failed:
             log.info("could not answer an interrupted command: %s", failed.reason)
+
+    async def open_editor(self, editor: EditorScreen) -> None:
+        raise DeliveryFailed("an editor opens only in answer to a click")
 
 
 class DiscordPlatform:

@@ -23,9 +23,35 @@ PREFIXES: dict[type, str] = {
     a.StartDaily: "ds",
     a.DailyLeaderboard: "db",
     a.StartSuggested: "ss",
+    a.EditSnippet: "re",
+    a.EditLiveSnippet: "le",
+    a.ReopenDraft: "rd",
 }
 _ACTIONS = {prefix: action for action, prefix in PREFIXES.items()}
 _PART = re.compile(r"[0-9A-Za-z_-]{1,40}")
+
+
+# The Edit & run modal: `lrq:rs` for a free snippet, `lrq:rs:<run>:<index>` for a question's.
+SNIPPET_MODAL = "lrq:rs"
+CODE_INPUT = "code"
+
+
+def modal_id(session_id: str | None, index: int | None) -> str:
+    if session_id is None or index is None:
+        return SNIPPET_MODAL
+    return f"{SNIPPET_MODAL}:{session_id}:{index}"
+
+
+def read_modal(custom_id: str, code: str) -> a.RunSnippet | None:
+    """The submission a modal stands for, or None for a modal this bot never made."""
+    if custom_id == SNIPPET_MODAL:
+        return a.RunSnippet(code)
+    parts = custom_id.split(":")
+    if len(parts) != 4 or ":".join(parts[:2]) != SNIPPET_MODAL:
+        return None
+    if not _PART.fullmatch(parts[2]) or not parts[3].isdigit():
+        return None
+    return a.RunSnippet(code, parts[2], int(parts[3]))
 
 
 def custom_id(action: a.Action) -> str:

@@ -66,6 +66,30 @@ def button(interaction: discord.Interaction) -> a.Action | None:
     return ids.read(custom_id) if isinstance(custom_id, str) else None
 
 
+def modal_submit(interaction: discord.Interaction) -> a.Action | None:
+    """A submitted Edit & run modal as a RunSnippet, or None for a modal we never made."""
+    data: Any = interaction.data or {}
+    custom_id = data.get("custom_id")
+    code = _input_value(data.get("components") or [], ids.CODE_INPUT)
+    if not isinstance(custom_id, str) or code is None:
+        return None
+    return ids.read_modal(custom_id, code)
+
+
+def _input_value(components: list[Any], custom_id: str) -> str | None:
+    """A text input's value, in an action row (type 1) or a label (type 18)."""
+    for component in components:
+        if not isinstance(component, dict):
+            continue
+        if component.get("custom_id") == custom_id and isinstance(component.get("value"), str):
+            return component["value"]
+        inner = [*(component.get("components") or []), component.get("component")]
+        found = _input_value([c for c in inner if c], custom_id)
+        if found is not None:
+            return found
+    return None
+
+
 async def _deliver(interaction: discord.Interaction, action: a.Action) -> None:
     await interaction.client.deliver(interaction, action)  # type: ignore[attr-defined]
 
@@ -148,6 +172,10 @@ def player_group() -> app_commands.Group:
     async def dashboard(interaction: discord.Interaction) -> None:
         await _deliver(interaction, a.ShowDashboard())
 
+    @group.command(name="run", description="Run your own PyTorch snippet in the sandbox")
+    async def run(interaction: discord.Interaction) -> None:
+        await _deliver(interaction, a.OpenSnippetEditor())
+
     @group.command(name="help", description="How to play")
     async def help_(interaction: discord.Interaction) -> None:
         await _deliver(interaction, a.ShowHelp())
@@ -225,6 +253,15 @@ def admin_group() -> app_commands.Group:
             await _deliver(interaction, a.BadInput(f"⚠️ state {state!r} is not on or off"))
         else:
             await _deliver(interaction, a.SetAnnounce(state == "on", _id(channel)))
+
+    @group.command(name="snippets", description="Edit & run (members running code) on or off")
+    @app_commands.describe(state="on or off (leave out to see the current state)")
+    @app_commands.choices(state=ON_OFF)
+    async def snippets(interaction: discord.Interaction, state: str | None = None) -> None:
+        if state not in (None, "on", "off"):
+            await _deliver(interaction, a.BadInput(f"⚠️ state {state!r} is not on or off"))
+        else:
+            await _deliver(interaction, a.SetSnippets(None if state is None else state == "on"))
 
     group.add_command(schedule_group())
     return group

@@ -7,6 +7,7 @@ timestamps that every client shows in its reader's own time zone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,8 +144,14 @@ def fit(embeds: list[discord.Embed]) -> list[discord.Embed]:
     return embeds
 
 
+def defuse(code: str) -> str:
+    """No two backticks in a row (a zero-width space between), so nothing inside can close
+    the block, however many backticks it holds."""
+    return re.sub(r"`(?=`)", "`\u200b", code)
+
+
 def code_block(code: str, lang: str = "py") -> str:
-    body = clip(code.rstrip("\n"), CODE_MAX).replace("```", "`\u200b``")
+    body = defuse(clip(code.rstrip("\n"), CODE_MAX))
     return f"```{lang}\n{body}\n```"
 
 
@@ -175,20 +182,26 @@ def heading(problem: Problem) -> str:
 
 
 def run(screen: s.RunScreen) -> Message:
-    """The open question, or the reveal with Next ▶ (or the summary after the last one)."""
+    """The open question, or the reveal with Next ▶ (or the summary after the last one);
+    a reveal of code also has Edit & run."""
     note = text(screen.note) if screen.note else None
     embeds = [learn_intro(screen.intro)] if screen.intro is not None else []
     if screen.question is not None:
         embed, buttons = question(screen.question)
         return Message(note, [*embeds, embed], buttons)
+    edit = []
     if screen.reveal is not None:
         embeds.append(reveal(screen.reveal, screen.real, screen.output_pending))
+        if screen.reveal.problem.code:
+            action = a.EditSnippet(screen.session_id, screen.reveal.index)
+            edit.append(_button("Edit & run", action, discord.ButtonStyle.secondary, emoji="✏️"))
     if screen.summary is not None:
         embeds.append(summary(screen.summary))
-        return Message(note, embeds)
+        return Message(note, embeds, edit)
     sid = screen.session_id
     buttons = [
         _button("Next ▶", a.Next(sid), discord.ButtonStyle.success),
+        *edit,
         _button("Quit", a.Quit(sid), discord.ButtonStyle.secondary),
     ]
     return Message(note, embeds, buttons)
@@ -345,7 +358,10 @@ def live_closed(screen: s.LiveClosedScreen) -> Message:
         right = "Nobody answered."
     embed.add_field(name="🥇 First right", value=right)
     embed.set_footer(text="Closed · points count on the leaderboard")
-    return Message(embeds=[embed])
+    edit = a.EditLiveSnippet(screen.state.id)
+    style = discord.ButtonStyle.secondary
+    buttons = [_button("Edit & run", edit, style, emoji="✏️")] if problem.code else []
+    return Message(embeds=[embed], buttons=buttons)
 
 
 # --- boards and records ----------------------------------------------------------------
@@ -584,18 +600,100 @@ Timed multiple-choice PyTorch problems on **learning-rate differentials** \
 `/lrquiz leaderboard [period]` — day, week, month or all time
 `/lrquiz stats [member]` — accuracy by kind and difficulty, points, badges
 `/lrquiz badges` — what you have earned and what is left
+`/lrquiz run` — run your own PyTorch snippet in the sandbox
 
 Answer with the **A–D** buttons; **💡 Hint** halves the points of that question. \
 Every question closes with the answer and a step-by-step solution; predict-output \
-problems also show the real output of the code, run with PyTorch.
+problems also show the real output of the code, run with PyTorch; **✏️ Edit & run** \
+changes the code and runs it (10 runs per 10 minutes each).
 The **daily challenge** card (when your server schedules one) has a **Start** button: \
 the day's 5 problems, once per member; days in a row make a streak.
 Admins: `/lrquiz-admin post` posts a live question everyone can answer, \
-`/lrquiz-admin schedule add` posts daily cards or live questions on a schedule."""
+`/lrquiz-admin schedule add` posts daily cards or live questions on a schedule, \
+`/lrquiz-admin snippets off` stops members running code."""
 
 
 def help_embed() -> discord.Embed:
     return discord.Embed(title="❓ lrquiz", description=HELP_TEXT, colour=BLURPLE)
+
+
+# --- Edit & run ------------------------------------------------------------------------
+
+MODAL_TITLE_MAX = 45
+MODAL_INPUT_MAX = 4000  # Discord's cap on a text input's value
+STDOUT_ROOM = 1800
+STDERR_ROOM = 900
+ORIGINAL_ROOM = 700
+
+
+def editor_modal(editor: s.EditorScreen) -> discord.ui.Modal:
+    """The Edit & run modal. Stopped at once: its submission arrives through parse.py,
+    like a click, so no modal waits in memory for it."""
+    modal = discord.ui.Modal(
+        title=clip(editor.title, MODAL_TITLE_MAX),
+        custom_id=ids.modal_id(editor.session_id, editor.index),
+        timeout=None,
+    )
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Python code (runs with PyTorch in a sandbox)",
+            style=discord.TextStyle.paragraph,
+            custom_id=ids.CODE_INPUT,
+            default=editor.code[: min(editor.max_chars, MODAL_INPUT_MAX)],
+            max_length=min(editor.max_chars, MODAL_INPUT_MAX),
+            required=True,
+        )
+    )
+    modal.stop()
+    return modal
+
+
+def output_block(value: str, room: int, keep_end: bool = False) -> str:
+    """Output in a text block, trimmed to `room` and unable to close the block early."""
+    return f"```text\n{defuse(s.trimmed(value, room, keep_end) or '(nothing)')}\n```"
+
+
+def snippet_result(screen: s.SnippetResultScreen) -> Message:
+    outcome = screen.outcome
+    parts = []
+    if screen.original is not None:
+        original = screen.original
+        if original.available:
+            parts.append(
+                "**Original output** (the question's code)\n"
+                + output_block(original.text, ORIGINAL_ROOM)
+            )
+        else:
+            parts.append(f"**Original output unavailable** ({original.reason})")
+    if not outcome.available:
+        parts.append(f"**Your run did not happen:** {outcome.reason}.")
+        colour = GREY
+    else:
+        parts.append(f"**Your run:** {outcome.verdict} · PyTorch {outcome.torch_version}")
+        parts.append("**stdout**\n" + output_block(outcome.stdout, STDOUT_ROOM))
+        if outcome.stderr.strip():
+            parts.append("**stderr**\n" + output_block(outcome.stderr, STDERR_ROOM, True))
+        if outcome.truncated:
+            parts.append("_The runner cut the output at its 64 KB cap._")
+        colour = GREEN if outcome.status == "ok" else RED
+    embed = discord.Embed(
+        title=f"▶️ {clip(screen.title, 200)}",
+        description=clip("\n\n".join(parts), DESCRIPTION_MAX),
+        colour=colour,
+    )
+    embed.set_footer(text="Only you can see this · your code is not kept, only its hash")
+    again = _button("Edit again", a.ReopenDraft(), discord.ButtonStyle.secondary, emoji="✏️")
+    return Message(embeds=[embed], buttons=[again])
+
+
+def snippet_refused(screen: s.SnippetRefused) -> Message:
+    """Discord cannot show an error inside a modal: the reason, and a button that opens the
+    editor again with exactly the text that was submitted."""
+    if not screen.reopen:
+        return Message(text(screen.reason))
+    note = "\nYour text is kept: **Reopen editor** brings it back."
+    reopen = _button("Reopen editor", a.ReopenDraft(), discord.ButtonStyle.primary, emoji="✏️")
+    return Message(text(screen.reason) + note, buttons=[reopen])
 
 
 RENDERERS: dict[type, Callable[[Any], Message]] = {
@@ -611,4 +709,6 @@ RENDERERS: dict[type, Callable[[Any], Message]] = {
     s.DailyClosedScreen: daily_closed,
     s.BadgeAnnouncement: badge_announcement,
     s.SuggestionScreen: suggestion,
+    s.SnippetResultScreen: snippet_result,
+    s.SnippetRefused: snippet_refused,
 }

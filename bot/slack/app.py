@@ -34,9 +34,10 @@ from bot.scheduler import DEFAULT_GRACE_S, grace_from_env
 from bot.service import GameService
 from storage.refs import MessageRef
 
-from . import parse
+from . import ids, parse
 from .admins import AdminCheck, admins_from_env
-from .deliver import SlackPlatform, SlackReplier
+from .deliver import SlackPlatform, SlackReplier, SlackViewReplier
+from .render import RUNNING_SNIPPET, editor_view, plain, sections
 from .transport import ResponseUrls, web_client
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ class SlackBot:
         )
         self.app.command(COMMAND)(self._on_command)
         self.app.action(parse.ACTION_RE)(self._on_click)
+        self.app.view(ids.SNIPPET_VIEW)(self._on_submit)
 
     async def check_tokens(self, socket_mode: bool) -> None:
         """Fail at start, in one line, when Slack refuses a token (not retry forever)."""
@@ -141,6 +143,29 @@ class SlackBot:
 
     async def _on_click(self, ack: Any, body: dict[str, Any]) -> None:
         await self._handle(ack, body, parse.click)
+
+    async def _on_submit(self, ack: Any, body: dict[str, Any]) -> None:
+        """An Edit & run modal submitted. A refusal is the answer to the submission itself
+        (`response_action: errors`), so the modal stays open with the learner's text."""
+        try:
+            envelope = parse.submission(body)
+        except parse.MalformedRequest as error:
+            log.warning("ignored a malformed view submission: %s", error)
+            await ack()
+            return
+        accepted = await self.conversation.accept(envelope)
+        if accepted.refused is not None:
+            reason = plain(accepted.refused, self.now())
+            await ack(response_action="errors", errors={ids.CODE_BLOCK: reason})
+            return
+        # The modal stays, with the learner's text, saying it runs; the result replaces that.
+        editor = parse.editor_of(body, envelope, self.conversation.snippets.limits.max_chars)
+        channel = envelope.actor.channel
+        running = editor_view(editor, channel, sections(RUNNING_SNIPPET), submit="Run again")
+        await ack(response_action="update", view=running)
+        view_id = str((body.get("view") or {}).get("id") or "")
+        fallback = self._replier(envelope.actor, envelope.reply)
+        await accepted.finish(SlackViewReplier(self.client, view_id, editor, fallback))
 
     async def _handle(
         self, ack: Any, body: dict[str, Any], parser: Callable[[dict[str, Any]], Envelope | None]
@@ -265,6 +290,8 @@ def malformed(body: str, content_type: str) -> str | None:
         fields = parse.form_body(body)
         if fields.get("type") == "block_actions":
             parse.click(fields)
+        elif fields.get("type") == "view_submission":
+            parse.submission(fields)
         elif "command" in fields:
             parse.command(fields)
         elif not fields.get("type"):

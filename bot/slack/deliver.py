@@ -16,11 +16,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversation.actions import Actor
 from bot.conversation.ports import DeliveryFailed
-from bot.conversation.screens import RunScreen, Screen
+from bot.conversation.screens import (
+    EditorScreen,
+    Notice,
+    RunScreen,
+    Screen,
+    SnippetResultScreen,
+)
 from storage.refs import MessageRef
 
 from .admins import AdminCheck
-from .render import Message, render
+from .render import Message, editor_view, render, result_blocks, rich_text, sections
 from .transport import ResponseUrls
 
 log = logging.getLogger(__name__)
@@ -52,6 +58,8 @@ class SlackReplier:
         self.now = now
         self.actor = actor
         self.url = str((reply.data if reply else {}).get("response_url") or "")
+        # A command's or click's trigger_id: it opens a modal within 3 seconds, once.
+        self.trigger_id = str((reply.data if reply else {}).get("trigger_id") or "")
         # False when the click came from a public message, which must stay as it is.
         self.may_replace = bool((reply.data if reply else {}).get("replace", True))
 
@@ -65,6 +73,16 @@ class SlackReplier:
             return
         await self._ephemeral(message)
 
+    async def open_editor(self, editor: EditorScreen) -> None:
+        if not self.trigger_id:
+            raise DeliveryFailed("no trigger_id to open a modal with")
+        try:
+            await self.client.views_open(
+                trigger_id=self.trigger_id, view=editor_view(editor, self.actor.channel)
+            )
+        except SlackApiError as error:
+            raise _failed(error) from None
+
     async def _ephemeral(self, message: Message) -> None:
         """The fallback: a new private message, so the player is always told."""
         if not self.actor.channel:
@@ -76,6 +94,50 @@ class SlackReplier:
             )
         except SlackApiError as error:
             log.warning("chat.postEphemeral failed too: %s", error.response.get("error"))
+
+
+class SlackViewReplier:
+    """Answers a submitted Edit & run modal in the modal itself (views.update): the result
+    above the input that still holds the learner's text, so Run again is one click. Slack
+    posts nothing in a channel for it, so it works where the app is not a member. Anything
+    else, or a modal closed meanwhile, goes to `fallback` (a private message)."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        view_id: str,
+        editor: EditorScreen,
+        fallback: SlackReplier,
+    ) -> None:
+        self.client = client
+        self.view_id = view_id
+        self.editor = editor
+        self.fallback = fallback
+
+    async def show(self, screen: Screen, *, replace: bool = False) -> None:
+        above = self._in_modal(screen)
+        if above is not None and self.view_id:
+            channel = self.fallback.actor.channel
+            view = editor_view(self.editor, channel, above, submit="Run again")
+            try:
+                await self.client.views_update(view_id=self.view_id, view=view)
+                return
+            except SlackApiError as error:
+                reason = error.response.get("error")
+                log.info("views.update failed (%s); answering privately", reason)
+        await self.fallback.show(screen, replace=replace)
+
+    @staticmethod
+    def _in_modal(screen: Screen) -> list[dict[str, Any]] | None:
+        """What goes above the input: the result, or why there is none (a failure)."""
+        if isinstance(screen, SnippetResultScreen):
+            return result_blocks(screen)
+        if isinstance(screen, Notice):
+            return sections(rich_text(screen.text))
+        return None
+
+    async def open_editor(self, editor: EditorScreen) -> None:
+        raise DeliveryFailed("a submitted modal opens no other modal")
 
 
 class SlackPlatform:

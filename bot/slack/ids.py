@@ -17,9 +17,17 @@ LIVE_HINT = "lrquiz_livehint"  # value "<live id>"
 DAILY_START = "lrquiz_daily_start"  # value "<daily id>"
 DAILY_BOARD = "lrquiz_daily_board"  # value "<daily id>"
 SUGGEST_START = "lrquiz_suggest_start"  # value "<local date the list was for>"
+EDIT = "lrquiz_edit"  # Edit & run on a reveal; value "<session id>:<question index>"
+LIVE_EDIT = "lrquiz_live_edit"  # Edit & run on a closed live question; value "<live id>"
+REOPEN = "lrquiz_reopen"  # the editor again with the clicker's own draft; value "draft"
+# The Edit & run modal: its callback id, and the block and action ids of its one input.
+# private_metadata carries the question (session id and index) and the channel, as JSON.
+SNIPPET_VIEW = "lrquiz_snippet"
+CODE_BLOCK = "code"
+CODE_INPUT = "code"
 
 # Buttons that only appear on public daily cards, whose message must never be replaced.
-CARD_BUTTONS = (DAILY_START, DAILY_BOARD)
+CARD_BUTTONS = (DAILY_START, DAILY_BOARD, LIVE_EDIT)
 
 ANSWER_RE = re.compile(r"^lrquiz_answer_([A-D])$")
 LIVE_ANSWER_RE = re.compile(r"^lrquiz_live_([A-D])$")

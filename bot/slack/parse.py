@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from bot.conversation import actions as a
+from bot.conversation.screens import EditorScreen
 from bot.engine.modes import MODES
 from bot.engine.schedule import FORMATS, ScheduleError
 from storage.refs import MessageRef
@@ -87,7 +88,10 @@ def command(body: dict[str, Any], pack_ids: Collection[str] = ()) -> a.Envelope:
         str(body.get("channel_id") or ""),
     )
     words = str(body.get("text") or "").split()
-    reply = MessageRef(actor.channel, "", {"response_url": str(body.get("response_url") or "")})
+    data = {"response_url": str(body.get("response_url") or "")}
+    if body.get("trigger_id"):  # opens a modal (views.open) for 3 seconds
+        data["trigger_id"] = str(body["trigger_id"])
+    reply = MessageRef(actor.channel, "", data)
     key = f"cmd:{body['trigger_id']}" if body.get("trigger_id") else None
     return a.Envelope(actor, command_action(words, actor.channel, pack_ids), key, reply)
 
@@ -112,6 +116,8 @@ def command_action(words: list[str], here: str, pack_ids: Collection[str] = ()) 
         return a.ShowBadges()
     if sub in ("dashboard", "web"):
         return a.ShowDashboard()
+    if sub == "run":
+        return a.OpenSnippetEditor()
     if sub == "admin":
         try:
             return admin_action(args, here, pack_ids)
@@ -150,6 +156,12 @@ def admin_action(args: list[str], here: str, pack_ids: Collection[str]) -> a.Act
         return a.PostLive(None, rest[0] if len(rest) == 2 else None)
     if sub == "schedule":
         return schedule_action(rest, here, pack_ids)
+    if sub == "snippets":
+        if not rest:
+            return a.SetSnippets(None)
+        if rest[0].lower() not in ("on", "off") or len(rest) > 1:
+            return a.BadInput("Use `/lrquiz admin snippets on` or `snippets off`.")
+        return a.SetSnippets(rest[0].lower() == "on")
     if sub == "announce":
         if not rest:
             return a.SetAnnounce(None)
@@ -256,6 +268,8 @@ def click(body: dict[str, Any]) -> a.Envelope | None:
     data: dict[str, Any] = {"response_url": url}
     if container.get("is_ephemeral") is False or action_id in ids.CARD_BUTTONS:
         data["replace"] = False  # a public message (a card): never replace it
+    if body.get("trigger_id"):
+        data["trigger_id"] = str(body["trigger_id"])
     trigger = body.get("trigger_id") or action.get("action_ts")
     key = f"act:{user['id']}:{action_id}:{trigger}" if trigger else None
     return a.Envelope(actor, parsed, key, MessageRef(actor.channel, "", data))
@@ -269,6 +283,11 @@ def click_action(action_id: str, value: str) -> a.Action | None:
     if action_id == ids.HINT:
         session_id, index = ids.parse_question_value(value)
         return a.Hint(session_id, index)
+    if action_id == ids.EDIT:
+        session_id, index = ids.parse_question_value(value)
+        return a.EditSnippet(session_id, index) if session_id and index is not None else None
+    if action_id == ids.REOPEN:
+        return a.ReopenDraft()
     live = ids.LIVE_ANSWER_RE.match(action_id)
     simple: dict[str, Any] = {
         ids.NEXT: a.Next,
@@ -277,9 +296,53 @@ def click_action(action_id: str, value: str) -> a.Action | None:
         ids.DAILY_START: a.StartDaily,
         ids.DAILY_BOARD: a.DailyLeaderboard,
         ids.SUGGEST_START: a.StartSuggested,
+        ids.LIVE_EDIT: a.EditLiveSnippet,
     }
     if live is not None:
         return a.LiveAnswer(value, live.group(1))
     if action_id in simple and value:
         return simple[action_id](value)
     return None
+
+
+# --- the Edit & run modal -------------------------------------------------------------
+
+
+def submission(body: dict[str, Any]) -> a.Envelope:
+    """A submitted Edit & run modal (view_submission) as a RunSnippet envelope."""
+    user = body.get("user")
+    if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+        raise MalformedRequest("user.id is missing")
+    view = body.get("view")
+    if not isinstance(view, dict):
+        raise MalformedRequest("view is missing")
+    values = (view.get("state") or {}).get("values") or {}
+    field = (values.get(ids.CODE_BLOCK) or {}).get(ids.CODE_INPUT) or {}
+    code = field.get("value")
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        raise MalformedRequest("view.private_metadata is not JSON") from None
+    if not isinstance(meta, dict):
+        raise MalformedRequest("view.private_metadata is not a JSON object")
+    session_id, index = meta.get("s"), meta.get("i")
+    if not isinstance(session_id, str) or not isinstance(index, int):
+        session_id, index = None, None
+    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
+    actor = a.Actor(
+        PLATFORM,
+        str(team),
+        user["id"],
+        user.get("username") or user.get("name") or user["id"],
+        str(meta.get("c") or ""),
+    )
+    action = a.RunSnippet(code if isinstance(code, str) else "", session_id, index)
+    return a.Envelope(actor, action, None, MessageRef(actor.channel, "", {}))
+
+
+def editor_of(body: dict[str, Any], envelope: a.Envelope, max_chars: int) -> EditorScreen:
+    """The editor a submission came from, holding what was submitted (to show it again)."""
+    action = envelope.action
+    assert isinstance(action, a.RunSnippet)
+    title = ((body.get("view") or {}).get("title") or {}).get("text") or "Run a snippet"
+    return EditorScreen(str(title), action.code, max_chars, action.session_id, action.index)

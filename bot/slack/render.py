@@ -8,6 +8,8 @@ date tokens) stay unescaped. Slack caps a section at 3000 characters, so long te
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,9 +44,14 @@ class Message:
 
     text: str
     blocks: list[Block] = field(default_factory=list)
+    # False for messages holding what a learner's code printed: no link previews.
+    unfurl: bool = True
 
     def payload(self, **extra: Any) -> dict[str, Any]:
-        return {"text": self.text[:FALLBACK_LIMIT], "blocks": self.blocks, **extra}
+        body = {"text": self.text[:FALLBACK_LIMIT], "blocks": self.blocks, **extra}
+        if not self.unfurl:
+            body.update(unfurl_links=False, unfurl_media=False)
+        return body
 
 
 # --- text helpers ---------------------------------------------------------------------
@@ -53,6 +60,12 @@ class Message:
 def esc(text: str) -> str:
     """Slack's three control characters, as its docs ask; everything else is literal."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def defuse(text: str) -> str:
+    """No two backticks in a row (a zero-width space between): however many backticks the
+    code holds, none can end the block early."""
+    return re.sub(r"`(?=`)", "`\u200b", text)
 
 
 def date_token(ts: float, fmt: str = "{time_secs}") -> str:
@@ -102,8 +115,7 @@ def sections(text: str) -> list[Block]:
 def code_sections(code: str) -> list[Block]:
     """A code block, split into several blocks of its own when it is too long for one."""
     room = SECTION_LIMIT - 16
-    # A ``` inside the code would end the block early; a zero-width space defuses it.
-    escaped = esc(code.rstrip("\n")).replace("```", "`\u200b``") or " "
+    escaped = defuse(esc(code.rstrip("\n"))) or " "
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": "```\n" + piece + "\n```"}}
         for piece in _split(escaped, room)
@@ -280,8 +292,14 @@ def reveal(
     blocks += sections(f"*Answer: {problem.answer}.* {esc(problem.answer_text)}")
     blocks += real_output(real, pending)
     blocks += sections(_solution(problem))
+    buttons = []
     if not view.finished:
-        blocks.append(actions([button("Next ▶", ids.NEXT, view.session_id, style="primary")]))
+        buttons.append(button("Next ▶", ids.NEXT, view.session_id, style="primary"))
+    if problem.code:
+        value = ids.question_value(view.session_id, view.index)
+        buttons.append(button("✏️ Edit & run", ids.EDIT, value))
+    if buttons:
+        blocks.append(actions(buttons))
     return Message(f"{outcome} Answer: {problem.answer}", blocks)
 
 
@@ -365,6 +383,8 @@ def live_closed(screen: sc.LiveClosedScreen) -> Message:
     blocks += sections("\n".join(lines))
     blocks += real_output(screen.real, screen.output_pending)
     blocks += sections(_solution(problem))
+    if problem.code:
+        blocks.append(actions([button("✏️ Edit & run", ids.LIVE_EDIT, state.id)]))
     return Message(f"Live question closed. Answer: {problem.answer}", blocks)
 
 
@@ -472,6 +492,8 @@ HELP = """*lrquiz* — timed PyTorch quizzes on learning-rate differentials
 • `/lrquiz suggest` — today's 3 problems picked for you (due reviews, then your weakest topic)
 • `/lrquiz badges` — badges you have earned and still can
 • `/lrquiz dashboard` — a private link to your progress on the web dashboard
+• `/lrquiz run` — run your own PyTorch snippet in the sandbox (✏️ *Edit & run* on a \
+reveal opens the question's code)
 • `/lrquiz help` — this message"""
 
 ADMIN_HELP = """*Admin*
@@ -483,7 +505,8 @@ ADMIN_HELP = """*Admin*
 `weekdays`, `weekends`, `mon,wed,fri`, `mon-fri`
 • `/lrquiz admin schedule list` · `schedule pause ID` · `resume ID` · `remove ID`
 • `/lrquiz admin announce on|off [#channel]` — announce badges in a channel \
-(default: where they were earned)"""
+(default: where they were earned)
+• `/lrquiz admin snippets on|off` — let members run code (Edit & run, `/lrquiz run`) or not"""
 
 
 def help_message(screen: sc.HelpScreen) -> Message:
@@ -636,6 +659,120 @@ def schedule_list(screen: sc.SchedulesScreen) -> Message:
     return Message("Schedules", sections("\n".join(lines)))
 
 
+# --- Edit & run ---------------------------------------------------------------------------
+
+INPUT_MAX = 3000  # Slack's cap on a plain_text_input
+TITLE_MAX = 24  # a modal title
+STDOUT_ROOM = 2400
+STDERR_ROOM = 1200
+ORIGINAL_ROOM = 1200
+
+
+def plain(text: sc.Rich, now: float) -> str:
+    """Rich text as plain text (a modal's error has no mrkdwn): moments written in UTC."""
+    out = []
+    for part in text.parts:
+        if isinstance(part, sc.When):
+            if part.style == "relative":
+                left = max(0, round((part.at - now) / 60))
+                out.append(f"in {left} min" if left else "in under a minute")
+            else:
+                out.append(time.strftime("%H:%M UTC", time.gmtime(part.at)))
+        elif isinstance(part, sc.Person):
+            out.append(part.name)
+        elif isinstance(part, str | sc.Bold | sc.Code):
+            out.append(part if isinstance(part, str) else part.text)
+    return "".join(out)
+
+
+def editor_view(
+    editor: sc.EditorScreen,
+    channel: str,
+    above: Sequence[Block] = (),
+    submit: str = "Run",
+) -> dict[str, Any]:
+    """The Edit & run modal for views.open, and again with a result `above` its input (which
+    keeps the learner's text); each Run comes back as a view_submission."""
+    title = editor.title if len(editor.title) <= TITLE_MAX else editor.title[: TITLE_MAX - 1] + "…"
+    room = min(editor.max_chars, INPUT_MAX)
+    meta: dict[str, Any] = {"c": channel}
+    if editor.session_id is not None and editor.index is not None:
+        meta.update(s=editor.session_id, i=editor.index)
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": ids.CODE_INPUT,
+        "multiline": True,
+        "max_length": room,
+        "initial_value": editor.code[:room],
+    }
+    code_input = {
+        "type": "input",
+        "block_id": ids.CODE_BLOCK,
+        "label": {"type": "plain_text", "text": "Python code (runs with PyTorch)"},
+        "element": element,
+    }
+    return {
+        "type": "modal",
+        "callback_id": ids.SNIPPET_VIEW,
+        "private_metadata": json.dumps(meta),
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [*above, *([divider()] if above else []), code_input],
+    }
+
+
+RUNNING_SNIPPET = "⏳ _Running it in PyTorch…_"
+
+
+def result_blocks(screen: sc.SnippetResultScreen) -> list[Block]:
+    """The run beside the original output, escaped, each block within Slack's limits."""
+    outcome = screen.outcome
+    blocks: list[Block] = sections(f"▶️ *{esc(screen.title)}*")
+    if screen.original is not None:
+        original = screen.original
+        if original.available:
+            blocks += sections("*Original output* (the question's code)")
+            blocks += code_sections(sc.trimmed(original.text, ORIGINAL_ROOM))
+        else:
+            blocks += sections(f"_Original output unavailable ({esc(original.reason)})_")
+    if not outcome.available:
+        blocks += sections(f"*Your run did not happen:* {esc(outcome.reason)}.")
+        return blocks
+    verdict = esc(outcome.verdict)
+    blocks += sections(f"*Your run:* {verdict} · PyTorch {esc(outcome.torch_version)}")
+    blocks += sections("*stdout*")
+    blocks += code_sections(sc.trimmed(outcome.stdout, STDOUT_ROOM) or "(nothing)")
+    if outcome.stderr.strip():
+        blocks += sections("*stderr*")
+        blocks += code_sections(sc.trimmed(outcome.stderr, STDERR_ROOM, keep_end=True))
+    if outcome.truncated:
+        blocks.append(context("The runner cut the output at its 64 KB cap."))
+    return blocks
+
+
+def snippet_result(screen: sc.SnippetResultScreen) -> Message:
+    """The result as a private message: when the modal it came from is gone."""
+    outcome = screen.outcome
+    summary_text = (
+        f"Your run: {outcome.verdict}"
+        if outcome.available
+        else f"Your run did not happen: {outcome.reason}"
+    )
+    blocks = result_blocks(screen)
+    blocks.append(context("Only you can see this · your code is not kept, only its hash"))
+    blocks.append(actions([button("✏️ Edit again", ids.REOPEN, "draft")]))
+    return Message(esc(summary_text), blocks, unfurl=False)
+
+
+def snippet_refused(screen: sc.SnippetRefused, now: float) -> Message:
+    text = rich_text(screen.reason)
+    blocks = sections(text)
+    if screen.reopen:
+        blocks.append(actions([button("✏️ Reopen editor", ids.REOPEN, "draft")]))
+    return Message(plain(screen.reason, now), blocks, unfurl=False)
+
+
 def render(screen: sc.Screen, now: float | None = None) -> Message:
     """Any neutral screen as a Slack message."""
     now = time.time() if now is None else now
@@ -648,6 +785,8 @@ def render(screen: sc.Screen, now: float | None = None) -> Message:
         return run(screen, now)
     if isinstance(screen, sc.LiveQuestionScreen):
         return live_question(screen, now)
+    if isinstance(screen, sc.SnippetRefused):
+        return snippet_refused(screen, now)
     drawers: dict[type, Any] = {
         sc.LeaderboardScreen: leaderboard,
         sc.StatsScreen: stats,
@@ -659,5 +798,6 @@ def render(screen: sc.Screen, now: float | None = None) -> Message:
         sc.DailyClosedScreen: daily_closed,
         sc.BadgeAnnouncement: badge_announcement,
         sc.SuggestionScreen: suggestion,
+        sc.SnippetResultScreen: snippet_result,
     }
     return drawers[type(screen)](screen)

@@ -1,4 +1,5 @@
-"""`lrquiz play`, `stats`, `badges` and `leaderboard`: the terminal adapter wired up.
+"""`lrquiz play`, `stats`, `badges`, `leaderboard` and `run-snippet`: the terminal adapter
+wired up.
 
 The parser (parse.py), renderer (render.py) and deliverer (deliver.py) meet the
 conversation here, as the Discord and Slack adapters meet it in their clients.
@@ -11,7 +12,7 @@ import sys
 from dataclasses import dataclass
 
 from bot.bootstrap import open_runner, open_service
-from bot.conversation.actions import Action, Expire, StartDaily, StartRun
+from bot.conversation.actions import Action, Expire, RunSnippet, StartDaily, StartRun
 from bot.conversation.core import Conversation
 from bot.conversation.screens import LeaderboardScreen, Screen
 from bot.engine.modes import rules_for
@@ -23,6 +24,7 @@ from . import parse, render
 from .deliver import TerminalPlatform, TerminalReplier, console_for, emit
 from .input import LineReader, Reader, TtyReader
 from .play import TerminalGame, Unfinished, unfinished_runs
+from .snippets import exit_status, read_source
 
 OFFER = "You have an unfinished {mode} run (question {n} of {total}). Resume it? [Y/n] "
 
@@ -157,3 +159,19 @@ async def records(
         else:
             emit(console, render.screen(screen, service.clock.now()))
     return 0
+
+
+async def run_snippet(source: str, user: str, db: str | None, runner: str | None) -> int:
+    """`lrquiz run-snippet FILE|-`: one snippet through the same sandbox, limits and run
+    log as Edit & run in chat; the exit status says how it ended (snippets.exit_status)."""
+    code = read_source(source)  # a bad file is named before any database is opened
+    service = await open_service(db)
+    try:
+        replier = TerminalReplier(console_for(sys.stdout.isatty()), LineReader(), service.clock.now)
+        async with open_runner(runner) as client:
+            conversation = Conversation(service, TerminalPlatform(), client)
+            envelope = parse.envelope(parse.actor(user), RunSnippet(code))
+            await conversation.handle(envelope, replier)
+    finally:
+        await service.db.close()
+    return exit_status(replier.snippet)

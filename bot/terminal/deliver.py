@@ -17,7 +17,15 @@ from rich.text import Text
 
 from bot.conversation.actions import Actor
 from bot.conversation.ports import DeliveryFailed
-from bot.conversation.screens import Rich, RunScreen, Screen, rich
+from bot.conversation.screens import (
+    EditorScreen,
+    Rich,
+    RunScreen,
+    Screen,
+    SnippetRefused,
+    SnippetResultScreen,
+    rich,
+)
 from bot.engine.views import QuestionView
 from storage.refs import MessageRef
 
@@ -87,6 +95,9 @@ class TerminalReplier:
         self.reader = reader
         self.now = now
         self.run: RunScreen | None = None
+        # Edit & run: the editor the conversation asked to open, and how the last run went.
+        self.editor: EditorScreen | None = None
+        self.snippet: SnippetResultScreen | SnippetRefused | None = None
         self._on_screen: QuestionView | None = None  # the question as last drawn
         self._drawn = 0
 
@@ -94,7 +105,13 @@ class TerminalReplier:
     def live(self) -> bool:
         return self.reader.interactive
 
+    async def open_editor(self, editor: EditorScreen) -> None:
+        """The game loop opens it ($EDITOR, or lines from a pipe) and submits the code."""
+        self.editor = editor
+
     async def show(self, screen: Screen, *, replace: bool = False) -> None:
+        if isinstance(screen, SnippetResultScreen | SnippetRefused):
+            self.snippet = screen
         if not isinstance(screen, RunScreen):
             emit(self.console, render.screen(screen, self.now()))
             return

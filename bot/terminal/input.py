@@ -43,6 +43,7 @@ class LineReader:
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stdin
         self._queue: asyncio.Queue[str | None] | None = None
+        self._next: list[str | None] = []  # a line looked at by take_if and kept
 
     def _start(self) -> asyncio.Queue[str | None]:
         loop = asyncio.get_running_loop()
@@ -65,6 +66,8 @@ class LineReader:
     async def read(
         self, message: str = "", deadline: float | None = None, toolbar: Toolbar | None = None
     ) -> str | None:
+        if self._next:
+            return self._next.pop(0) if self._next[0] is not None else None
         if self._queue is None:
             self._queue = self._start()
         timeout = None if deadline is None else max(0.0, deadline - time.time())
@@ -72,6 +75,22 @@ class LineReader:
         if line is None:
             self._queue.put_nowait(None)  # stay at end of input for later calls
         return line
+
+    async def take_if(self, wanted: Callable[[str], bool], wait_s: float) -> str | None:
+        """The next line if it is already there (or arrives within `wait_s`) and is
+        `wanted`; otherwise None, and the line stays for the next `read`. A script that
+        pipes everything at once can so add optional lines (an `e` under a reveal) without
+        one that feeds a line at a time having to."""
+        if not self._next:
+            try:
+                self._next.append(await self.read(deadline=time.time() + wait_s))
+            except TimeoutError:
+                return None
+        line = self._next[0]
+        if line is not None and wanted(line):
+            self._next.pop(0)
+            return line
+        return None
 
 
 class TtyReader:

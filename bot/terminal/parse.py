@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.conversation.actions import Action, Actor, Answer, BadInput, Envelope, Hint, Next, Quit
+from bot.conversation.actions import (
+    Action,
+    Actor,
+    Answer,
+    BadInput,
+    EditSnippet,
+    Envelope,
+    Hint,
+    Next,
+    Quit,
+)
 from bot.engine.views import QuestionView
 
 from .render import HELP
@@ -49,12 +59,22 @@ def question_line(line: str, view: QuestionView) -> Action | Ignore:
     return BadInput(HELP)
 
 
-def reveal_line(line: str, session_id: str) -> Action:
-    """A line typed under a reveal: Enter (or n) for the next question, q to stop."""
+EDIT_WORDS = ("e", "edit")
+
+
+def reveal_line(line: str, session_id: str, index: int | None = None) -> Action:
+    """A line typed under a reveal: Enter (or n) for the next question, q to stop, e to
+    edit and run the question's code (`index` given when it has code)."""
     command = line.strip().lower()
     if command in QUIT_WORDS:
         return Quit(session_id)
+    if command in EDIT_WORDS and index is not None:
+        return EditSnippet(session_id, index)
     return Next(session_id)
+
+
+def is_edit(line: str) -> bool:
+    return line.strip().lower() in EDIT_WORDS
 
 
 def is_yes(line: str | None) -> bool:

@@ -15,17 +15,23 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from bot.conversation.actions import Action, Actor, Expire, Next, Quit
+from bot.conversation.actions import Action, Actor, EditSnippet, Expire, Next, Quit
 from bot.conversation.core import Conversation
 from bot.conversation.screens import RunScreen, Screen
 from bot.engine.views import QuestionView
 
 from . import parse, render
 from .deliver import TerminalReplier, emit
-from .input import Reader
+from .input import LineReader, Reader
+from .snippets import edit_and_run
 
 ANSWER = "› "
 NEXT = "Enter ▶ next question · q quit › "
+NEXT_OR_EDIT = "Enter ▶ next question · e edit & run · q quit › "
+DONE_OR_EDIT = "e edit & run the code · Enter to finish › "
+# On a pipe an `e` under a reveal is taken only if it is already there (or comes this
+# soon): a script feeding one line per question never waits for it.
+PIPED_EDIT_WAIT_S = 0.05
 GIVE_UP = "Give up today's daily challenge? You cannot play it again today. [y/N] "
 URGENT_S = 10
 
@@ -110,12 +116,51 @@ class TerminalGame:
         while not self._stopped:
             screen = self.replier.run
             if screen is None or screen.summary is not None:
+                if screen is not None:
+                    await self.offer_last_edit(screen)
                 return screen
             if screen.question is not None:
                 await self.on_question(screen.question)
             else:
                 await self.on_reveal(screen.session_id)
         return self.replier.run
+
+    @staticmethod
+    def editable(screen: RunScreen | None) -> EditSnippet | None:
+        """Edit & run for a reveal of a question with code."""
+        reveal = screen.reveal if screen is not None else None
+        if reveal is None or not reveal.problem.code:
+            return None
+        return EditSnippet(reveal.session_id, reveal.index)
+
+    async def edit(self, action: EditSnippet) -> None:
+        """Edit & run; the run stays at its reveal, so Next (or e again) follows."""
+        await edit_and_run(self.conversation, self.player, self.replier, self.reader, action,
+                           self.say)  # fmt: skip
+
+    async def piped_edit(self, action: EditSnippet | None) -> bool:
+        """On a pipe: an `e` line waiting under a reveal edits and runs (code from stdin)."""
+        if action is None or not isinstance(self.reader, LineReader):
+            return False
+        if await self.reader.take_if(parse.is_edit, PIPED_EDIT_WAIT_S) is None:
+            return False
+        await self.edit(action)
+        return True
+
+    async def offer_last_edit(self, screen: RunScreen) -> None:
+        """After the last reveal: Edit & run once more before the game ends."""
+        action = self.editable(screen)
+        if action is None or self._stopped:
+            return
+        if not self.reader.interactive:
+            while await self.piped_edit(action):
+                pass
+            return
+        while True:
+            line = await self.reader.read(DONE_OR_EDIT)
+            if line is None or not parse.is_edit(line):
+                return
+            await self.edit(action)
 
     async def on_question(self, view: QuestionView) -> None:
         try:
@@ -133,15 +178,20 @@ class TerminalGame:
         await self.send(action)
 
     async def on_reveal(self, session_id: str) -> None:
+        edit = self.editable(self.replier.run)
         if not self.reader.interactive:
-            await self.send(Next(session_id))
+            if not await self.piped_edit(edit):
+                await self.send(Next(session_id))
             return
-        line = await self.reader.read(NEXT)
+        line = await self.reader.read(NEXT if edit is None else NEXT_OR_EDIT)
         if line is None:
             await self.on_end_of_input(session_id)
             return
-        action = parse.reveal_line(line, session_id)
+        action = parse.reveal_line(line, session_id, edit.index if edit else None)
         if isinstance(action, Quit) and not await self.may_quit(None):
+            return
+        if isinstance(action, EditSnippet):
+            await self.edit(action)
             return
         await self.send(action)
 

@@ -9,6 +9,7 @@ selector (🖨️, 🎛️), and one such cell would push its row a column off.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 
@@ -34,9 +35,12 @@ from bot.conversation.screens import (
     Rich,
     RunScreen,
     Screen,
+    SnippetRefused,
+    SnippetResultScreen,
     StatsScreen,
     SuggestionScreen,
     When,
+    trimmed,
 )
 from bot.engine.modes import rules_for
 from bot.engine.scoring import points_for
@@ -415,6 +419,45 @@ def help_screen(screen: HelpScreen) -> RenderableType:
     return Group(*parts)
 
 
+# --- Edit & run ------------------------------------------------------------------------
+
+STDOUT_ROOM = 8000
+STDERR_ROOM = 4000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def printable(output: str) -> str:
+    """What a snippet printed, with control characters (ANSI escapes, bells, carriage
+    returns) written out, so output can neither restyle nor rewrite the player's screen."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", output)
+
+
+def snippet_result(shown: SnippetResultScreen) -> Group:
+    outcome = shown.outcome
+    parts: list[RenderableType] = [Rule(style="dim"), Text(f"▶ {shown.title}", style="bold")]
+    original = shown.original
+    if original is not None:
+        parts.append(Text("Original output (the question's code):", style="bold"))
+        parts.append(
+            CodeBlock(printable(original.text), output=True)
+            if original.available
+            else Text(f"    ({original.reason})")
+        )
+    if not outcome.available:
+        parts.append(Text(f"Your run did not happen: {outcome.reason}.", style="yellow"))
+        return Group(*parts)
+    line = f"Your run: {outcome.verdict} · PyTorch {outcome.torch_version}"
+    parts.append(Text(line, style="bold"))
+    parts.append(Text("stdout:"))
+    parts.append(CodeBlock(printable(trimmed(outcome.stdout, STDOUT_ROOM)) or "(nothing)", True))
+    if outcome.stderr.strip():
+        parts.append(Text("stderr:"))
+        parts.append(CodeBlock(printable(trimmed(outcome.stderr, STDERR_ROOM, True)), True))
+    if outcome.truncated:
+        parts.append(Text("(the runner cut the output at its 64 KB cap)", style="dim"))
+    return Group(*parts)
+
+
 def screen(shown: Screen, now: float) -> RenderableType:
     """Any screen the conversation sends a terminal player."""
     if isinstance(shown, RunScreen):
@@ -433,4 +476,8 @@ def screen(shown: Screen, now: float) -> RenderableType:
         return suggestion(shown)
     if isinstance(shown, Refusal):
         return Text("That is not available in the terminal.", style="yellow")
+    if isinstance(shown, SnippetResultScreen):
+        return snippet_result(shown)
+    if isinstance(shown, SnippetRefused):
+        return text_of(shown.reason, "yellow")
     return Text(type(shown).__name__)  # public posts never reach a terminal

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.conversation.actions import Action, Actor, Envelope
 from bot.conversation.ports import DeliveryFailed
-from bot.conversation.screens import Notice, Rich, Screen
+from bot.conversation.screens import EditorScreen, Notice, Rich, Screen
 from storage.refs import MessageRef
 
 PLATFORM = "chat"
@@ -23,9 +23,13 @@ class Shown:
 @dataclass
 class RecordingReplier:
     shown: list[Shown] = field(default_factory=list)
+    editors: list[EditorScreen] = field(default_factory=list)
 
     async def show(self, screen: Screen, *, replace: bool = False) -> None:
         self.shown.append(Shown(screen, replace))
+
+    async def open_editor(self, editor: EditorScreen) -> None:
+        self.editors.append(editor)
 
     @property
     def last(self) -> Screen:

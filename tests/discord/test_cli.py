@@ -78,6 +78,7 @@ async def test_sync_to_one_server_registers_both_groups(tmp_path: Path, api: Fak
         "stats",
         "badges",
         "dashboard",
+        "run",
         "help",
     }
     assert commands["lrquiz"].get("default_member_permissions") is None
@@ -85,7 +86,7 @@ async def test_sync_to_one_server_registers_both_groups(tmp_path: Path, api: Fak
     assert int(admin["default_member_permissions"]) == 1 << 5  # Manage Server
     assert admin["contexts"] == [0]  # servers only, never DMs
     options = {o["name"]: o for o in admin["options"]}
-    assert list(options) == ["post", "post-daily", "announce", "schedule"]
+    assert list(options) == ["post", "post-daily", "announce", "snippets", "schedule"]
     schedule = options["schedule"]
     assert schedule["type"] == 2  # a subcommand group
     assert [o["name"] for o in schedule["options"]] == ["add", "list", "remove", "pause", "resume"]

@@ -46,9 +46,8 @@ async def test_right_answer_reveals_the_solution_then_next_opens_the_next_questi
         assert "Quick check:" in text
     if problem.solution.common_mistakes:
         assert "Common mistakes" in text
-    assert [message.button(label)["custom_id"] for label in ("Next ▶", "Quit")] == (
-        message.custom_ids()
-    )
+    labels = ("Next ▶", "Edit & run", "Quit") if problem.code else ("Next ▶", "Quit")
+    assert [message.button(label)["custom_id"] for label in labels] == message.custom_ids()
 
     h.clock.advance(300)  # reading the solution takes no time off the next question
     await h.click(ANN, message, "Next ▶")

@@ -160,6 +160,12 @@ def action_ids(message: dict[str, Any]) -> list[str]:
     return [b["action_id"] for b in buttons(message)]
 
 
+def reveal_ids(message: dict[str, Any]) -> list[str]:
+    """A reveal's buttons but Edit & run, which shows on every reveal of a question with
+    code (tests/slack/test_snippets.py)."""
+    return [i for i in action_ids(message) if i != "lrquiz_edit"]
+
+
 def cards(fake: FakeSlack) -> list[dict[str, Any]]:
     """Every daily challenge card posted with chat.postMessage, oldest first."""
     return [

@@ -84,7 +84,7 @@ async def test_question_and_reveal_escape_everything(tricky: Harness) -> None:
     assert "1 &lt; 2 &amp; 3 &gt; 2" in text
     assert "*A.* &lt;class 'torch.Tensor'&gt; then a &amp; b True True" in text
     assert "```\nimport torch\n" in text
-    assert "# a `\u200b`` fence" in text  # defused, the block stays one block
+    assert "# a `\u200b`\u200b` fence" in text  # defused, the block stays one block
 
     hinted = await tricky.press(question, "lrquiz_hint")
     assert "&lt;class 'torch.Tensor'&gt;." in all_text(hinted)

@@ -117,7 +117,7 @@ async def test_live_question_lifecycle(slack: Harness, pack: Pack) -> None:
     assert f"{tally}  (3 answers, 2 right)" in closed
     assert "🥇 First right answer: <@U3>" in closed
     assert "*Solution*" in closed
-    assert action_ids(update) == []  # nothing left to click
+    assert action_ids(update) == ["lrquiz_live_edit"]  # only Edit & run left to click
     assert await slack.bot.watcher.sweep() == 0  # closed once
 
     late = await slack.click(f"lrquiz_live_{right}", live_id, user="U5", name="eve")

@@ -8,7 +8,7 @@ from bot.engine.clock import FakeClock
 from problems.model import Pack
 
 from .fake_slack import FakeSlack
-from .support import Harness, action_ids, all_text, make_bot
+from .support import Harness, all_text, make_bot, reveal_ids
 
 
 async def test_old_buttons_work_after_a_restart(
@@ -25,7 +25,7 @@ async def test_old_buttons_work_after_a_restart(
     try:
         await second.bot.start()
         reveal = await second.press(question, f"lrquiz_answer_{letter}")
-        assert "✅ Correct!" in all_text(reveal) and action_ids(reveal) == ["lrquiz_next"]
+        assert "✅ Correct!" in all_text(reveal) and reveal_ids(reveal) == ["lrquiz_next"]
         right = pack.problem("challenge-predict-group-lrs").answer
         locked = await second.click(f"lrquiz_live_{right}", live_id, user="U2")
         assert f"🔒 You locked in *{right}*" in all_text(locked)

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from .support import Harness, action_ids, all_text, button
+from .support import Harness, action_ids, all_text, button, reveal_ids
 
 
 async def test_right_answer_reveals_then_next_starts_a_fresh_clock(slack: Harness) -> None:
@@ -18,7 +18,7 @@ async def test_right_answer_reveals_then_next_starts_a_fresh_clock(slack: Harnes
     assert "✅ Correct! +" in text and "points" in text
     assert f"*Answer: {letter}.*" in text
     assert "*Solution*" in text and "*Final answer:*" in text and "*Quick check:*" in text
-    assert action_ids(reveal) == ["lrquiz_next"]
+    assert reveal_ids(reveal) == ["lrquiz_next"]
     session = await slack.session_of(question)
     assert button(reveal, "lrquiz_next")["value"] == session.id
 
@@ -46,7 +46,7 @@ async def test_wrong_then_wrong_again_closes_with_the_key(slack: Harness) -> Non
     assert "❌ Not this time." in text
     assert f"You answered {wrong[0]}, {wrong[1]}" in text
     assert f"*Answer: {right}.*" in text
-    assert action_ids(closed) == ["lrquiz_next"]
+    assert reveal_ids(closed) == ["lrquiz_next"]
 
 
 async def test_hint_is_shown_and_halves_points(slack: Harness) -> None:
@@ -82,7 +82,7 @@ async def test_click_after_the_deadline_reveals_time_up(slack: Harness) -> None:
     text = all_text(reply)
     assert "Time's up: this question closed at its deadline." in text
     assert "⏰ Time's up!" in text
-    assert action_ids(reply) == ["lrquiz_next"]
+    assert reveal_ids(reply) == ["lrquiz_next"]
     session = await slack.session_of(question)
     assert session.questions[0].outcome == "expired" and session.points == 0
 
@@ -115,7 +115,7 @@ async def test_quit_shows_the_summary(slack: Harness) -> None:
     reply = await slack.press(question, "lrquiz_quit")
     text = all_text(reply)
     assert "Challenge ended early" in text and "Score: *0/5* correct" in text
-    assert action_ids(reply) == []
+    assert reveal_ids(reply) == []
 
 
 async def test_perfect_challenge_earns_the_badge(slack: Harness) -> None:
@@ -165,7 +165,7 @@ async def test_time_out_with_nobody_clicking_replaces_via_stored_response_url(
     assert await slack.bot.watcher.sweep() == 1
     body = await slack.fake.response(latest, count=2)
     assert body["replace_original"] is True
-    assert "⏰ Time's up!" in all_text(body) and action_ids(body) == ["lrquiz_next"]
+    assert "⏰ Time's up!" in all_text(body) and reveal_ids(body) == ["lrquiz_next"]
     assert len(slack.fake.posted_to(first)) == 1  # the older url is not used again
 
 
