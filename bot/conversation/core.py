@@ -226,6 +226,8 @@ class Conversation:
         async def guarded(replier: Replier) -> None:
             try:
                 await finish(replier)
+            except BrokenPipeError:
+                raise  # the terminal's reader went away (`| head`): the CLI ends quietly
             except Exception as error:
                 if timer is not None:
                     timer.finished(error)

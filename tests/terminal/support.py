@@ -30,6 +30,8 @@ REPO = Path(__file__).resolve().parents[2]
 RULE = "─" * 80  # a rule across the width rich gives a pipe
 HELP = "Type A, B, C or D to answer, h for a hint, q to quit."
 TRACEBACK = "Traceback (most recent call last)"
+# CPython interrupted while importing `site`, before the first line of lrquiz runs.
+BEFORE_PYTHON_STARTED = "Failed to import the site module"
 RUN_TIMEOUT_S = 60
 
 

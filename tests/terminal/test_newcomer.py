@@ -18,6 +18,8 @@ from problems.loader import default_pack
 from problems.model import LEVELS
 
 from .support import (
+    BEFORE_PYTHON_STARTED,
+    RUN_TIMEOUT_S,
     TRACEBACK,
     LiveCli,
     assert_clean,
@@ -298,7 +300,7 @@ def test_ctrl_c_in_the_first_quarter_second_prints_no_traceback(tmp_path: Path, 
     floor = min(0.2, python_start_s() * 1.5)
     rng = random.Random(17)
     codes = []
-    for _ in range(12):
+    while len(codes) < 12:
         proc = subprocess.Popen(
             command("play", "--db", str(db), "--runner", "off"),
             stdin=subprocess.PIPE,
@@ -311,6 +313,11 @@ def test_ctrl_c_in_the_first_quarter_second_prints_no_traceback(tmp_path: Path, 
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
         both = (out + err).decode()
+        if BEFORE_PYTHON_STARTED in both:
+            # A loaded machine made CPython's own start (importing `site`, before any line of
+            # lrquiz runs) outlast the delay: wait longer next time; the sample is not ours.
+            floor = min(floor * 1.5, 1.0)
+            continue
         assert TRACEBACK not in both, both
         assert "Event loop is closed" not in both
         codes.append(proc.returncode)
@@ -376,3 +383,24 @@ def test_q_in_a_daily_asks_before_giving_up_the_day(tmp_path: Path, db: Path):
     assert "Challenge ended early" in given_up.stdout
     again = run_cli(tmp_path, *base, stdin="a\n")
     assert "You already played today's challenge" in again.stdout
+
+
+def test_a_reader_that_stops_early_ends_play_quietly(tmp_path: Path, db: Path):
+    """`lrquiz play ... | head -2`: the reader leaves; no traceback, no error line."""
+    proc = subprocess.Popen(
+        command("play", "--mode", "practice", "--db", str(db), "--runner", "off"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cli_env(tmp_path),
+        cwd=tmp_path,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b"a\n\nb\n\nc\n\n")
+    proc.stdin.close()
+    proc.stdout.readline()
+    proc.stdout.close()  # what `head -1` does after its line
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    proc.wait(timeout=RUN_TIMEOUT_S)
+    assert TRACEBACK not in err, err
+    assert "failed" not in err, err
