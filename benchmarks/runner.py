@@ -184,6 +184,7 @@ class Accounting:
     zygote: float = 0.0
     cells: float = 0.0
     cell_faults: int = 0
+    zygote_faults: int = 0
 
     def __sub__(self, other: Accounting) -> Accounting:
         return Accounting(
@@ -191,6 +192,7 @@ class Accounting:
             self.zygote - other.zygote,
             self.cells - other.cells,
             self.cell_faults - other.cell_faults,
+            self.zygote_faults - other.zygote_faults,
         )
 
     @property
@@ -215,6 +217,7 @@ def runner_accounting(server: int, zygote: int) -> Accounting:
         zygote=(zyg[10] + zyg[11]) / tick,
         cells=(zyg[12] + zyg[13]) / tick,
         cell_faults=zyg[7],
+        zygote_faults=zyg[6],
     )
 
 
@@ -321,8 +324,9 @@ async def main(args: argparse.Namespace) -> int:
     )
     print(
         f"  split per job: front end {spent.server / args.cpu * 1000:.1f} ms, zygote "
-        f"{spent.zygote / args.cpu * 1000:.1f} ms, cell {spent.cells / args.cpu * 1000:.1f} ms "
-        f"with {spent.cell_faults / args.cpu:.0f} page faults; load average "
+        f"{spent.zygote / args.cpu * 1000:.1f} ms with {spent.zygote_faults / args.cpu:.0f} page "
+        f"faults, cell {spent.cells / args.cpu * 1000:.1f} ms with "
+        f"{spent.cell_faults / args.cpu:.0f}; load average "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print(f"PSS  front end {front_pss / 1024:6.1f} MB   runner total {total_pss / 1024:6.1f} MB")
