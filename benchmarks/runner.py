@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -175,21 +176,49 @@ def snekbox_prefix() -> tuple[list[str] | None, str]:
     return [unshare, *flags], ""
 
 
-def cpu_seconds(pid: int, children: bool) -> float:
-    """CPU time of ``pid`` (and of its reaped children, which is how cells are counted)."""
+@dataclass(frozen=True)
+class Accounting:
+    """CPU seconds and minor page faults of the front end, the zygote and its reaped cells."""
+
+    server: float = 0.0
+    zygote: float = 0.0
+    cells: float = 0.0
+    cell_faults: int = 0
+    zygote_faults: int = 0
+
+    def __sub__(self, other: Accounting) -> Accounting:
+        return Accounting(
+            self.server - other.server,
+            self.zygote - other.zygote,
+            self.cells - other.cells,
+            self.cell_faults - other.cell_faults,
+            self.zygote_faults - other.zygote_faults,
+        )
+
+    @property
+    def total(self) -> float:
+        return self.server + self.zygote + self.cells
+
+
+def _stat(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    ticks = int(fields[11]) + int(fields[12])
-    if children:
-        ticks += int(fields[13]) + int(fields[14])
-    return ticks / os.sysconf("SC_CLK_TCK")
+            return [int(x) for x in fh.read().rsplit(")", 1)[1].split()[1:15]]
+    except (OSError, ValueError):
+        return [0] * 14
 
 
-def runner_cpu(server: int, zygote: int) -> float:
-    return cpu_seconds(server, False) + cpu_seconds(zygote, True)
+def runner_accounting(server: int, zygote: int) -> Accounting:
+    """From /proc: cells are the zygote's children, counted once it has reaped them."""
+    tick = os.sysconf("SC_CLK_TCK")
+    front, zyg = _stat(server), _stat(zygote)
+    return Accounting(
+        server=(front[10] + front[11]) / tick,
+        zygote=(zyg[10] + zyg[11]) / tick,
+        cells=(zyg[12] + zyg[13]) / tick,
+        cell_faults=zyg[7],
+        zygote_faults=zyg[6],
+    )
 
 
 def pss_kb(pid: int) -> int:
@@ -233,11 +262,12 @@ async def main(args: argparse.Namespace) -> int:
             warm = await timed_runs(client, codes, expect_cached=False)
             cached = await timed_runs(client, codes, expect_cached=True)
         zygote = health["zygote"]["pid"]
-        before = runner_cpu(proc.pid, zygote)
+        before = runner_accounting(proc.pid, zygote)
         async with RunnerClient(url) as client:
             cpu_codes = [snippet(base - 100 - i) for i in range(args.cpu)]
             await timed_runs(client, cpu_codes, expect_cached=False)
-        cpu_per_job = (runner_cpu(proc.pid, zygote) - before) / args.cpu * 1000
+        spent = runner_accounting(proc.pid, zygote) - before
+        cpu_per_job = spent.total / args.cpu * 1000
         rates = {}
         offset = args.requests
         for clients in (1, 2, 4, 8):
@@ -291,6 +321,13 @@ async def main(args: argparse.Namespace) -> int:
         f"CPU per job: runner {cpu_per_job:.1f} ms (front end + zygote + cell), of which the "
         f"snippet itself {snippet_ms:.1f} ms (warm interpreter, same run); "
         f"overhead {cpu_per_job - snippet_ms:.1f} ms"
+    )
+    print(
+        f"  split per job: front end {spent.server / args.cpu * 1000:.1f} ms, zygote "
+        f"{spent.zygote / args.cpu * 1000:.1f} ms with {spent.zygote_faults / args.cpu:.0f} page "
+        f"faults, cell {spent.cells / args.cpu * 1000:.1f} ms with "
+        f"{spent.cell_faults / args.cpu:.0f}; load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print(f"PSS  front end {front_pss / 1024:6.1f} MB   runner total {total_pss / 1024:6.1f} MB")
     print(f"isolation active ({len(active)}): {', '.join(active)}")

@@ -35,7 +35,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
-from runner import libc
+from runner import heap, libc
 from runner.cgroups import SlotCgroups
 from runner.limits import Limits
 
@@ -532,6 +532,7 @@ def main(argv: list[str]) -> int:
         extra["seccomp_reason"] = f"pyseccomp/libseccomp unavailable: {exc}"
     gc.collect()
     gc.freeze()
+    heap.fill_holes()
     zygote = Zygote(config, extra)
     zygote.wait_ready()
     from runner.sandbox import PARENT_LAYERS
