@@ -194,6 +194,8 @@ class Zygote:
             spec.fallback_tmp = tempfile.mkdtemp(prefix="lrquiz-job-")
         pid = self._fork()
         if pid == 0:
+            # The fork itself may have just found out that PID namespaces are refused.
+            spec.pidns_reason = self.pidns_reason
             self._child(
                 spec, [self.devnull, out_w, err_w, job_r, status_w, setup_w, self.lifeline_r]
             )
