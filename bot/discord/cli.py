@@ -17,6 +17,8 @@ from typing import Any
 
 from bot import ops_config
 
+from . import shards as shard_config
+
 TOKEN_ENV = "DISCORD_TOKEN"
 LOG_LEVEL_ENV = "LRQUIZ_LOG_LEVEL"
 # Base URL of Discord's REST API, for a proxy or an offline test double.
@@ -44,6 +46,7 @@ def register(commands: Any, run_platforms: Any) -> None:
         "else a local runner is started)",
     )
     ops_config.add_arguments(run)
+    shard_config.add_arguments(run)
     run.set_defaults(func=_run)
 
     discord_cmd = commands.add_parser("discord", help="Discord bot maintenance")
@@ -110,6 +113,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         args.schedule_grace_s = grace_from_env()
         ops_config.wanted(args)  # a bad LRQUIZ_METRICS_PORT, before connecting
+        args.shards = shard_config.wanted(args)
     except ValueError as error:
         return _fail(str(error))
     level = os.environ.get(LOG_LEVEL_ENV, "INFO").strip().upper() or "INFO"
@@ -135,7 +139,12 @@ async def _run_async(args: argparse.Namespace, token: str) -> int:
     service = await open_service(args.db)
     try:
         async with open_runner(args.runner) as runner:
-            bot = LrquizBot(service, runner, schedule_grace_s=args.schedule_grace_s)
+            bot = LrquizBot(
+                service,
+                runner,
+                schedule_grace_s=args.schedule_grace_s,
+                **args.shards.client_options(),
+            )
             _stop_on_signals(bot)
             metrics = bot.conversation.metrics
             try:

@@ -59,7 +59,10 @@ class LrquizTree(app_commands.CommandTree):
                 await interaction.response.send_message(text, ephemeral=True)
 
 
-class LrquizBot(discord.Client):
+class LrquizBot(discord.AutoShardedClient):
+    """The bot; sharded so a big community can split its servers over processes
+    (bot/discord/shards.py). With one shard it behaves as a plain client."""
+
     def __init__(
         self,
         service: GameService,
@@ -108,7 +111,15 @@ class LrquizBot(discord.Client):
         connected = self.is_ready() and not self.is_closed()
         latency = self.latency
         ms = round(latency * 1000, 1) if connected and latency == latency else None  # NaN
-        return {"gateway": {"connected": connected, "latency_ms": ms}}
+        shards = sorted(self.shards) if connected else list(self.shard_ids or [])
+        return {
+            "gateway": {
+                "connected": connected,
+                "latency_ms": ms,
+                "shards": shards,
+                "shard_count": self.shard_count,
+            }
+        }
 
     def _on_interaction_create(self, data: Any) -> None:
         """The gateway's INTERACTION_CREATE, guarded: a payload of a shape discord.py cannot

@@ -140,6 +140,9 @@ class FakeDiscord:
         self.gateway_url = ""
         # Bots connected to the fake gateway, and each one's last sequence number.
         self.sockets: list[web.WebSocketResponse] = []
+        # Each connected socket's (shard id, shard count), from its IDENTIFY.
+        self.shard_of: dict[web.WebSocketResponse, tuple[int, int]] = {}
+        self.recommended_shards = 1  # what GET /gateway/bot recommends
         self._seq = itertools.count(1)
         self.ready = asyncio.Event()
 
@@ -200,9 +203,13 @@ class FakeDiscord:
         return [c for c in self.calls if c.method == "PATCH" and c.path.endswith(f"/{message_id}")]
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a gateway event (e.g. INTERACTION_CREATE) to every connected bot."""
-        for socket in self.sockets:
-            await socket.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
+        """Send a gateway event (e.g. INTERACTION_CREATE) to every connected bot, or, for a
+        server's event, to the shard Discord routes that server to."""
+        guild = data.get("guild_id")
+        for socket in list(self.sockets):
+            shard, count = self.shard_of.get(socket, (0, 1))
+            if guild is None or (int(guild) >> 22) % count == shard:
+                await socket.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
 
     # --- the gateway: just enough for a bot to connect, stay connected and get events ----
 
@@ -214,8 +221,11 @@ class FakeDiscord:
         async for frame in socket:
             if frame.type is not WSMsgType.TEXT:
                 continue
-            op = json.loads(frame.data).get("op")
+            message = json.loads(frame.data)
+            op = message.get("op")
             if op == 2:  # IDENTIFY
+                shard = message["d"].get("shard") or [0, 1]
+                self.shard_of[socket] = (shard[0], shard[1])
                 ready = {
                     "v": 10,
                     "user": BOT_USER,
@@ -223,12 +233,14 @@ class FakeDiscord:
                     "session_id": "fake-session",
                     "resume_gateway_url": self.gateway_url,
                     "application": {"id": str(APP_ID), "flags": 0},
+                    "shard": shard,
                 }
                 await socket.send_json({"op": 0, "t": "READY", "s": next(self._seq), "d": ready})
                 self.ready.set()
             elif op == 1:  # HEARTBEAT
                 await socket.send_json({"op": 11})
         self.sockets.remove(socket)
+        self.shard_of.pop(socket, None)
         return socket
 
     # --- the API --------------------------------------------------------------------------
@@ -252,7 +264,13 @@ class FakeDiscord:
             return _json(BOT_USER)
         if method == "GET" and path == "/gateway/bot":
             limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
-            return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+            return _json(
+                {
+                    "url": self.gateway_url,
+                    "shards": self.recommended_shards,
+                    "session_start_limit": limit,
+                }
+            )
         if method == "GET" and path == "/oauth2/applications/@me":
             return _json(_application())
         if m := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path):
