@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass, replace
 
 from bot.engine import game
-from bot.engine.daily import DailySummary, daily_seed, select_daily, streak, summarize
+from bot.engine.daily import DailySummary, daily_seed, select_daily, summarize
 from bot.engine.errors import GameError
 from bot.engine.schedule import end_of_local_day, local_date, parse_timezone
 from bot.engine.state import SessionState
@@ -22,7 +22,6 @@ from storage.dailies import (
     Daily,
     add_entry,
     close_daily,
-    completed_days,
     dailies_past_end,
     daily_for_date,
     entry_session,
@@ -33,6 +32,7 @@ from storage.dailies import (
     open_dailies_in_channel,
     used_in_cycle,
 )
+from storage.streaks import current_streak
 
 
 class UnknownDaily(GameError):
@@ -194,10 +194,9 @@ class DailyChallenges:
     async def streak(self, player_id: int, platform: str, workspace: str, timezone: str) -> int:
         """Consecutive completed days up to today (or yesterday, if today isn't done yet)."""
         today = local_date(self.service.clock.now(), timezone)
-        days = await self.service.db.run(
-            lambda conn: completed_days(conn, player_id, platform, workspace)
+        return await self.service.db.run(
+            lambda conn: current_streak(conn, player_id, platform, workspace, today)
         )
-        return streak(days, today)
 
     def _close(self, conn: sqlite3.Connection, daily: Daily, now: float) -> ClosedDaily:
         close_daily(conn, daily.id, now)

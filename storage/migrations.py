@@ -297,6 +297,24 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX scores_user_problem ON scores(user_id, pack_id, problem_id, scored_at);
         """,
     ),
+    Migration(
+        4,
+        "daily streaks as running state, and indexes so every per-request query is a search",
+        """
+        -- Per player and workspace: the latest completed daily and how many consecutive
+        -- days end there (storage/streaks.py), so a streak is read in one probe.
+        CREATE TABLE daily_streaks (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            last_day TEXT NOT NULL,
+            length INTEGER NOT NULL CHECK (length >= 1),
+            PRIMARY KEY (user_id, platform, workspace)
+        );
+        -- A player's dailies (streaks, the dashboard calendar) without scanning every entry.
+        CREATE INDEX daily_entries_user ON daily_entries(user_id);
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
