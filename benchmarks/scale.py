@@ -12,16 +12,17 @@ transaction and the file is cached under `--cache` (default: the temp dir) for l
 Then the real GameService on that file times each action, p50 over `--reps`:
 start (a challenge run), answer, next deadline (the deadline watcher's query, with the
 runs the benchmark opened still running), leaderboard (all time, top 10 + the caller's
-rank), stats, streak. In the same run, the two queries this benchmark was written to fix
-are timed as they were (next deadline scanning every question; a streak counted from
-every completed day), as the baseline. Printed: p50 per size, and the ratio of the
-largest size to the smallest per action (goal <= 3x each).
+rank), stats, streak. In the same run, the queries this benchmark was written to fix are
+timed as they were (next deadline scanning every question; a rank counting every player
+ahead, alone; a streak counted from every completed day), as the baseline. Printed: p50
+per size, and the ratio of the largest size to the smallest per action (goal <= 3x each).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import sqlite3
 import statistics
 import sys
@@ -42,7 +43,7 @@ from bot.service import GameService
 from storage.dailies import completed_days
 from storage.database import Database
 from storage.leaderboard import rebuild_totals
-from storage.migrations import LATEST_VERSION
+from storage.migrations import MIGRATIONS
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC).timestamp()
 PER_PLAYER = 200
@@ -53,6 +54,13 @@ OLD_NEXT_DEADLINE = (
     "JOIN sessions s ON s.id = q.session_id JOIN users u ON u.id = s.user_id "
     "WHERE q.outcome IS NULL AND (:platform IS NULL OR u.platform = :platform)"
 )
+# How a player's rank counted the players ahead before leaderboard_points: one by one.
+OLD_COUNT_AHEAD = """
+SELECT COUNT(*) FROM leaderboard_totals t
+WHERE t.platform = 'discord' AND t.workspace = 'g1' AND t.period = 'all' AND t.period_start = ''
+  AND t.points > (SELECT points FROM leaderboard_totals WHERE platform = 'discord'
+                  AND workspace = 'g1' AND period = 'all' AND period_start = '' AND user_id = ?)
+"""
 
 SERIES = """
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < :count - 1)
@@ -161,7 +169,8 @@ def add_streak_history(conn: sqlite3.Connection, pack_id: str, problem_id: str) 
 
 
 async def prepared(cache: Path, scores: int, service_packs: list) -> Path:
-    path = cache / f"scale-{scores}-v{LATEST_VERSION}.db"
+    schema = hashlib.sha1("".join(m.sql for m in MIGRATIONS).encode()).hexdigest()[:10]
+    path = cache / f"scale-{scores}-{schema}.db"
     if path.exists():
         return path
     partial = path.with_suffix(".partial")
@@ -214,6 +223,10 @@ async def measure(path: Path, reps: int) -> dict[str, float]:
         )
         figures["leaderboard"] = await p50(
             lambda i: service.leaderboard("discord", "g1", "all", me=players[i]), reps
+        )
+        figures["  before: count ahead"] = await p50(
+            lambda i: db.run(lambda c: c.execute(OLD_COUNT_AHEAD, (players[i],)).fetchone()),
+            reps,
         )
         figures["stats"] = await p50(lambda i: service.stats(players[i]), reps)
         figures["streak"] = await p50(

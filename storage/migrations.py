@@ -299,7 +299,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         4,
-        "daily streaks as running state, and indexes so every per-request query is a search",
+        "daily streaks as running state, players per points value, a player's dailies index",
         """
         -- Per player and workspace: the latest completed daily and how many consecutive
         -- days end there (storage/streaks.py), so a streak is read in one probe.
@@ -313,6 +313,22 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         -- A player's dailies (streaks, the dashboard calendar) without scanning every entry.
         CREATE INDEX daily_entries_user ON daily_entries(user_id);
+        -- How many players of a board hold each points value, kept with the totals at every
+        -- fold, so a player's rank sums the values above theirs (storage/leaderboard.py)
+        -- instead of counting every player ahead.
+        CREATE TABLE leaderboard_points (
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            period TEXT NOT NULL,
+            period_start TEXT NOT NULL,
+            points INTEGER NOT NULL,
+            players INTEGER NOT NULL,
+            PRIMARY KEY (platform, workspace, period, period_start, points)
+        );
+        INSERT INTO leaderboard_points(platform, workspace, period, period_start, points,
+                                       players)
+        SELECT platform, workspace, period, period_start, points, COUNT(*)
+        FROM leaderboard_totals GROUP BY platform, workspace, period, period_start, points;
         """,
     ),
 )
