@@ -3,15 +3,16 @@
     python benchmarks/answers.py [--users 1000] [--runs-per-user 3]
 
 N concurrent players each answer every run's first question twice (wrong, then right)
-through `GameService.answer`, on a file database. While they do, the connection's trace
-records every statement SQLite runs, with its values and its BEGIN IMMEDIATE ... COMMIT
-group (the service's group commit). The baseline replays exactly that statement stream on
-a copy of the database as it was before the first answer, one aiosqlite thread hop per
-transaction: the same SQL and the same commits, without the engine, the run cache and the
-asyncio tasks. The ratio of the two rates is what the service adds (target >= 0.5), with
-zero lost and zero duplicated attempts (checked below). For comparison it also prints the
-old baseline, single-row INSERTs each with its own commit, which flattered the service:
-it commits once per row while the service commits once per batch.
+through `GameService.answer`, on a file database. While they do, the connection records
+every statement the service runs, with its parameters and its BEGIN IMMEDIATE ... COMMIT
+group (the service's group commit). The baseline replays exactly those statements, with
+the same parameters (so the same prepared-statement cache hits), on a copy of the
+database as it was before the first answer, one aiosqlite thread hop per transaction: the
+same SQL and the same commits, without the engine, the run cache and the asyncio tasks.
+The ratio of the two rates is what the service adds (target >= 0.5), with zero lost and
+zero duplicated attempts (checked below). For comparison it also prints the old baseline,
+single-row INSERTs each with its own commit, which flattered the service: it commits once
+per row while the service commits once per batch.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bot.service import GameService
 from problems.loader import default_pack
 from storage.database import Database
 from storage.users import PlayerRef
+from tests.recording import Statement, record, restore
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -41,7 +43,7 @@ def percentile(samples: list[float], q: float) -> float:
 
 async def bench_service(
     path: Path, snapshot: Path, users: int, runs_per_user: int
-) -> tuple[dict[str, float], list[list[str]]]:
+) -> tuple[dict[str, float], list[list[Statement]]]:
     """The service's figures, and the transactions it ran while answering (as SQL)."""
     db = await Database.open(path)
     pack = default_pack()
@@ -69,12 +71,12 @@ async def bench_service(
     for entry in sessions:
         by_player.setdefault(entry[0], []).append(entry)
     await db.run(lambda conn: _backup(conn, snapshot))
-    traced: list[str] = []
-    await db.run(lambda conn: conn.set_trace_callback(traced.append))
+    traced: list[Statement] = []
+    real = record(db, traced)
     started = time.perf_counter()
     await asyncio.gather(*(player_task(mine) for mine in by_player.values()))
     elapsed = time.perf_counter() - started
-    await db.run(lambda conn: conn.set_trace_callback(None))
+    restore(db, real)
     await db.close()
 
     expected = len(sessions) * 2
@@ -87,7 +89,7 @@ async def bench_service(
     conn.close()
     return {
         "answers": expected,
-        "transactions": sum(1 for sql in traced if sql.startswith("BEGIN")),
+        "transactions": sum(1 for _, sql, _ in traced if sql.startswith("BEGIN")),
         "rate": expected / elapsed,
         "p50_ms": percentile(latencies, 0.50) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
@@ -103,31 +105,25 @@ def _backup(conn: sqlite3.Connection, snapshot: Path) -> None:
     target.close()
 
 
-def transactions(traced: list[str]) -> list[list[str]]:
-    """The traced statements grouped from each BEGIN to its COMMIT or ROLLBACK.
-
-    A statement that fires a trigger is reported again for each trigger program it runs
-    (with its own text, or "-- TRIGGER ..."); those repeats are left out, since the
-    replayed statement fires the same triggers by itself.
-    """
-    groups: list[list[str]] = []
-    current: list[str] | None = None
-    previous = ""
-    for sql in traced:
-        repeat, previous = sql == previous, sql
-        if sql.startswith("--") or repeat:
-            continue
+def transactions(traced: list[Statement]) -> list[list[Statement]]:
+    """The recorded statements grouped from each BEGIN to its COMMIT or ROLLBACK."""
+    groups: list[list[Statement]] = []
+    current: list[Statement] | None = None
+    for statement in traced:
+        sql = statement[1]
         if sql.startswith("BEGIN"):
-            current = [sql]
+            current = [statement]
         elif current is not None:
-            current.append(sql)
+            current.append(statement)
             if sql in ("COMMIT", "ROLLBACK"):
                 groups.append(current)
                 current = None
     return groups
 
 
-async def bench_replay(snapshot: Path, groups: list[list[str]], answers: int) -> dict[str, float]:
+async def bench_replay(
+    snapshot: Path, groups: list[list[Statement]], answers: int
+) -> dict[str, float]:
     """The same transactions, one thread hop each, on the database as it was before."""
     conn = await aiosqlite.connect(snapshot, isolation_level=None)
     await conn.execute("PRAGMA journal_mode = WAL")
@@ -135,11 +131,11 @@ async def bench_replay(snapshot: Path, groups: list[list[str]], answers: int) ->
     await conn.execute("PRAGMA foreign_keys = ON")
     failed = 0
 
-    def replay(group: list[str]) -> None:
+    def replay(group: list[Statement]) -> None:
         nonlocal failed
-        for sql in group:
+        for method, sql, params in group:
             try:
-                conn._conn.execute(sql)
+                getattr(conn._conn, method)(sql, params)
             except sqlite3.Error:  # it failed for the service too, which then rolled back
                 failed += 1
 

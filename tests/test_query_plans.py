@@ -33,6 +33,7 @@ from storage.refs import MessageRef
 from storage.settings import WorkspaceSettings
 from storage.users import PlayerRef
 from tests.factories import KIND_CYCLE, make_problem
+from tests.recording import Statement, record
 
 # Tables whose size does not grow with play, each with why a full scan of it is fine.
 SMALL_TABLES = {
@@ -55,27 +56,6 @@ NOT_PER_REQUEST = {
     ),
 }
 LEVELS = ("intermediate", "advanced", "expert")
-
-
-class RecordingConnection:
-    """The real sqlite3 connection, noting each statement and its parameters on the way."""
-
-    def __init__(self, conn: sqlite3.Connection, seen: list[tuple[str, Any]]) -> None:
-        self._conn = conn
-        self._seen = seen
-
-    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
-        self._seen.append((sql, params))
-        return self._conn.execute(sql, params)
-
-    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
-        rows = list(rows)
-        if rows:
-            self._seen.append((sql, rows[0]))
-        return self._conn.executemany(sql, rows)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._conn, name)
 
 
 def utc(*args: int) -> float:
@@ -205,14 +185,14 @@ async def community_session(service: GameService, clock: FakeClock) -> None:
 
 
 @pytest.fixture
-def recorded(tmp_path: Path) -> Iterator[tuple[Path, list[tuple[str, Any]]]]:
-    seen: list[tuple[str, Any]] = []
+def recorded(tmp_path: Path) -> Iterator[tuple[Path, list[Statement]]]:
+    seen: list[Statement] = []
     path = tmp_path / "quiz.db"
 
     async def main() -> None:
         clock = FakeClock(utc(2026, 6, 1, 8, 0))
         db = await Database.open(path)
-        db._conn._connection = RecordingConnection(db._conn._conn, seen)  # type: ignore[assignment]
+        record(db, seen)
         try:
             await community_session(GameService(db, [pack()], clock), clock)
         finally:
@@ -274,10 +254,14 @@ PLANNED = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
 
 
 def test_every_per_request_query_searches_an_index(
-    recorded: tuple[Path, list[tuple[str, Any]]],
+    recorded: tuple[Path, list[Statement]],
 ) -> None:
     path, seen = recorded
-    statements = {sql: params for sql, params in seen if PLANNED.match(sql)}
+    statements = {
+        sql: params[0] if method == "executemany" else params
+        for method, sql, params in seen
+        if PLANNED.match(sql) and (method == "execute" or params)
+    }
     conn = sqlite3.connect(path)
     try:
         tables = {
