@@ -62,6 +62,11 @@ WHERE t.platform = 'discord' AND t.workspace = 'g1' AND t.period = 'all' AND t.p
                   AND workspace = 'g1' AND period = 'all' AND period_start = '' AND user_id = ?)
 """
 
+# Whether answer i was right and its points: scrambled, so players' totals differ as in
+# a real community (and ties are as rare as there).
+RIGHT = "((i * 2654435761) % 1000003) % 3 != 0"
+POINTS = f"CASE WHEN {RIGHT} THEN 5 * (1 + ((i * 40503) % 65537) % 4) ELSE 0 END"
+
 SERIES = """
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < :count - 1)
 """
@@ -107,13 +112,13 @@ def generate(path: Path, scores: int, pack_id: str, problem_ids: list[str]) -> N
         SERIES + "INSERT INTO questions(session_id, idx, problem_id, opened_at, deadline, "
         "max_attempts, outcome, points, closed_at) SELECT printf('h%09d', i / 5), i % 5, "
         "json_extract(:ids, '$[' || ((i / 5 + i % 5) % :k) || ']'), :t0 + i * :step, "
-        ":t0 + i * :step + 60, 2, CASE WHEN i % 3 THEN 'correct' ELSE 'wrong' END, "
-        "CASE WHEN i % 3 THEN 10 ELSE 0 END, :t0 + i * :step + 20 FROM n",
+        f":t0 + i * :step + 60, 2, CASE WHEN {RIGHT} THEN 'correct' ELSE 'wrong' END, "
+        f"{POINTS}, :t0 + i * :step + 20 FROM n",
         {**params, "count": runs * 5},
     )
     conn.execute(
         SERIES + "INSERT INTO attempts(session_id, idx, attempt_no, choice, correct, "
-        "answered_at) SELECT printf('h%09d', i / 5), i % 5, 1, 'A', i % 3 != 0, "
+        f"answered_at) SELECT printf('h%09d', i / 5), i % 5, 1, 'A', {RIGHT}, "
         ":t0 + i * :step + 20 FROM n",
         {**params, "count": runs * 5},
     )
@@ -121,7 +126,7 @@ def generate(path: Path, scores: int, pack_id: str, problem_ids: list[str]) -> N
         SERIES + "INSERT INTO scores(id, user_id, mode, ranked, pack_id, problem_id, points, "
         "correct, scored_at, session_id, idx) SELECT i + 1, 1 + (i / 5) % :users, "
         "'challenge', 1, :pack, json_extract(:ids, '$[' || ((i / 5 + i % 5) % :k) || ']'), "
-        "CASE WHEN i % 3 THEN 10 ELSE 0 END, i % 3 != 0, :t0 + i * :step + 20, "
+        f"{POINTS}, {RIGHT}, :t0 + i * :step + 20, "
         "printf('h%09d', i / 5), i % 5 FROM n",
         {**params, "count": runs * 5},
     )

@@ -299,7 +299,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         4,
-        "daily streaks as running state, players per points value, a player's dailies index",
+        "streaks as running state, players per points value, covering per-player indexes",
         """
         -- Per player and workspace: the latest completed daily and how many consecutive
         -- days end there (storage/streaks.py), so a streak is read in one probe.
@@ -313,6 +313,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         -- A player's dailies (streaks, the dashboard calendar) without scanning every entry.
         CREATE INDEX daily_entries_user ON daily_entries(user_id);
+        -- The same index, wider: it now covers a player's stats (points and right answers per
+        -- problem) and the weekly repeat check, which read each score row from the table
+        -- before, one page per row once the table outgrows the cache.
+        DROP INDEX scores_user_problem;
+        CREATE INDEX scores_user_problem
+            ON scores(user_id, pack_id, problem_id, scored_at, points, correct, session_id);
         -- How many players of a board hold each points value, kept with the totals at every
         -- fold, so a player's rank sums the values above theirs (storage/leaderboard.py)
         -- instead of counting every player ahead.
