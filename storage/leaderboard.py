@@ -4,7 +4,7 @@ Only ranked modes (challenge, test, live) count, so untimed practice can't tilt 
 ties. Reads come from `leaderboard_totals`; `refresh_totals` folds in the score rows added
 since the last fold (scores are append-only, so a watermark on their id is enough). The
 database runs it once per write transaction, just before COMMIT, so reading a board never
-writes. The same fold keeps `leaderboard_points` (players per points value) equal to a
+writes. The same fold keeps `leaderboard_points` (players per points and correct) equal to a
 count over the totals, for ranks.
 """
 
@@ -46,21 +46,20 @@ SELECT t.user_id, u.display_name, t.points, t.correct, t.answered
 FROM leaderboard_totals t JOIN users u ON u.id = t.user_id
 WHERE {_SCOPE} AND t.user_id = :user
 """
-# Counted in two index range scans: strictly more points, then ties that break ahead.
-# Players with more points are summed from `leaderboard_points` (how many players hold
-# each points value), so the count walks the distinct values above the caller, not every
-# player ahead: counting those grew with the community (8 ms at 25 k players).
+# Counted from `leaderboard_points` (how many players hold each points and correct pair),
+# so a rank walks the distinct pairs above the caller instead of every player ahead
+# (counting those grew with the community: 8 ms at 25 k players); only players tied on
+# both are counted one by one, on the `leaderboard_rank` index.
 _MORE_POINTS = (
     "SELECT COALESCE(SUM(t.players), 0) FROM leaderboard_points t "
     f"WHERE {_SCOPE} AND t.points > :points"
 )
 _TIES_AHEAD = f"""
-SELECT COUNT(*) FROM leaderboard_totals t
-WHERE {_SCOPE} AND t.points = :points AND (
-    t.correct > :correct
-    OR (t.correct = :correct AND (t.answered < :answered
-        OR (t.answered = :answered AND t.user_id < :user)))
-)
+SELECT (SELECT COALESCE(SUM(t.players), 0) FROM leaderboard_points t
+        WHERE {_SCOPE} AND t.points = :points AND t.correct > :correct)
+     + (SELECT COUNT(*) FROM leaderboard_totals t
+        WHERE {_SCOPE} AND t.points = :points AND t.correct = :correct
+          AND (t.answered < :answered OR (t.answered = :answered AND t.user_id < :user)))
 """
 
 # The totals rows that score rows with id in (:after, :upto] add to, with their sums.
@@ -89,16 +88,19 @@ ON CONFLICT (platform, workspace, period, period_start, user_id) DO UPDATE SET
     correct = correct + excluded.correct,
     answered = answered + excluded.answered
 """
-# Moves the players those totals rows hold, at their current points, by :sign (-1 before
+# Moves the players those totals rows hold, at their current points and correct answers,
+# by :sign (-1 before
 # the fold, +1 after), keeping `leaderboard_points` equal to a count over the totals.
 _MOVE_POINTS = f"""
-INSERT INTO leaderboard_points(platform, workspace, period, period_start, points, players)
-SELECT t.platform, t.workspace, t.period, t.period_start, t.points, :sign * COUNT(*)
+INSERT INTO leaderboard_points(platform, workspace, period, period_start, points, correct,
+                               players)
+SELECT t.platform, t.workspace, t.period, t.period_start, t.points, t.correct,
+       :sign * COUNT(*)
 FROM ({_DELTA}) AS d JOIN leaderboard_totals t
   ON t.platform = d.platform AND t.workspace = d.workspace AND t.period = d.period
  AND t.period_start = d.start AND t.user_id = d.user_id
-GROUP BY t.platform, t.workspace, t.period, t.period_start, t.points
-ON CONFLICT (platform, workspace, period, period_start, points) DO UPDATE SET
+GROUP BY t.platform, t.workspace, t.period, t.period_start, t.points, t.correct
+ON CONFLICT (platform, workspace, period, period_start, points, correct) DO UPDATE SET
     players = leaderboard_points.players + excluded.players
 """
 _WATERMARK = "leaderboard_folded_score_id"

@@ -299,7 +299,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         4,
-        "streaks as running state, players per points value, covering per-player indexes",
+        "streaks as running state, players per points, covering per-player indexes",
         """
         -- Per player and workspace: the latest completed daily and how many consecutive
         -- days end there (storage/streaks.py), so a streak is read in one probe.
@@ -319,22 +319,24 @@ MIGRATIONS: tuple[Migration, ...] = (
         DROP INDEX scores_user_problem;
         CREATE INDEX scores_user_problem
             ON scores(user_id, pack_id, problem_id, scored_at, points, correct, session_id);
-        -- How many players of a board hold each points value, kept with the totals at every
-        -- fold, so a player's rank sums the values above theirs (storage/leaderboard.py)
-        -- instead of counting every player ahead.
+        -- How many players of a board hold each (points, correct) pair, kept with the totals
+        -- at every fold, so a player's rank sums the pairs above theirs
+        -- (storage/leaderboard.py) instead of counting every player ahead.
         CREATE TABLE leaderboard_points (
             platform TEXT NOT NULL,
             workspace TEXT NOT NULL,
             period TEXT NOT NULL,
             period_start TEXT NOT NULL,
             points INTEGER NOT NULL,
+            correct INTEGER NOT NULL,
             players INTEGER NOT NULL,
-            PRIMARY KEY (platform, workspace, period, period_start, points)
+            PRIMARY KEY (platform, workspace, period, period_start, points, correct)
         );
         INSERT INTO leaderboard_points(platform, workspace, period, period_start, points,
-                                       players)
-        SELECT platform, workspace, period, period_start, points, COUNT(*)
-        FROM leaderboard_totals GROUP BY platform, workspace, period, period_start, points;
+                                       correct, players)
+        SELECT platform, workspace, period, period_start, points, correct, COUNT(*)
+        FROM leaderboard_totals
+        GROUP BY platform, workspace, period, period_start, points, correct;
         """,
     ),
 )

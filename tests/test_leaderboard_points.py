@@ -1,4 +1,4 @@
-"""Players per points value: always a count over the totals, so ranks stay exact."""
+"""Players per (points, correct): always a count over the totals, so ranks stay exact."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from tests.factories import make_pack
 from tests.storage.support import T0, play_run, ref
 
 COUNTED = """
-SELECT platform, workspace, period, period_start, points, COUNT(*) FROM leaderboard_totals
-GROUP BY platform, workspace, period, period_start, points ORDER BY 1, 2, 3, 4, 5
+SELECT platform, workspace, period, period_start, points, correct, COUNT(*)
+FROM leaderboard_totals GROUP BY platform, workspace, period, period_start, points, correct
+ORDER BY 1, 2, 3, 4, 5, 6
 """
 KEPT = """
-SELECT platform, workspace, period, period_start, points, players FROM leaderboard_points
-WHERE players != 0 ORDER BY 1, 2, 3, 4, 5
+SELECT platform, workspace, period, period_start, points, correct, players
+FROM leaderboard_points WHERE players != 0 ORDER BY 1, 2, 3, 4, 5, 6
 """
 
 
