@@ -89,8 +89,8 @@ ON CONFLICT (platform, workspace, period, period_start, user_id) DO UPDATE SET
     answered = answered + excluded.answered
 """
 # Moves the players those totals rows hold, at their current points and correct answers,
-# by :sign (-1 before
-# the fold, +1 after), keeping `leaderboard_points` equal to a count over the totals.
+# by :sign (-1 before the fold, +1 after), keeping `leaderboard_points` equal to a count
+# over the totals.
 _MOVE_POINTS = f"""
 INSERT INTO leaderboard_points(platform, workspace, period, period_start, points, correct,
                                players)
