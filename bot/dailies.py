@@ -20,7 +20,6 @@ from bot.engine.daily import (
     DailySummary,
     daily_seed,
     select_daily,
-    streak,
     summarize,
     with_variant,
 )
@@ -33,7 +32,6 @@ from storage.dailies import (
     Daily,
     add_entry,
     close_daily,
-    completed_days,
     dailies_past_end,
     daily_for_date,
     entry_session,
@@ -44,6 +42,7 @@ from storage.dailies import (
     open_dailies_in_channel,
     used_in_cycle,
 )
+from storage.streaks import current_streak
 from storage.variants import StoredVariant
 
 
@@ -229,10 +228,9 @@ class DailyChallenges:
     async def streak(self, player_id: int, platform: str, workspace: str, timezone: str) -> int:
         """Consecutive completed days up to today (or yesterday, if today isn't done yet)."""
         today = local_date(self.service.clock.now(), timezone)
-        days = await self.service.db.run(
-            lambda conn: completed_days(conn, player_id, platform, workspace)
+        return await self.service.db.run(
+            lambda conn: current_streak(conn, player_id, platform, workspace, today)
         )
-        return streak(days, today)
 
     def _close(self, conn: sqlite3.Connection, daily: Daily, now: float) -> ClosedDaily:
         close_daily(conn, daily.id, now)

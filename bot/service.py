@@ -20,7 +20,6 @@ from bot.engine import game, live
 from bot.engine.badges import every_badge, streak_badges
 from bot.engine.bank import Bank
 from bot.engine.clock import Clock, SystemClock
-from bot.engine.daily import streak
 from bot.engine.errors import GameError, QuestionClosed, UnknownSession
 from bot.engine.game import AnswerResult
 from bot.engine.modes import rules_for
@@ -32,7 +31,7 @@ from bot.engine.stats import StatsView, build_stats
 from bot.variant_bank import VariantBank
 from problems.model import Badge, Pack
 from storage.actions import find_action, forget_old_actions, record_done, record_pending
-from storage.dailies import completed_days, daily_of_session
+from storage.dailies import daily_of_session
 from storage.database import Database
 from storage.leaderboard import LeaderboardRow, leaderboard
 from storage.learning import (
@@ -59,6 +58,7 @@ from storage.sessions import (
 )
 from storage.settings import WorkspaceSettings, get_settings, put_settings
 from storage.stats import display_name, problem_tallies
+from storage.streaks import record_completed_day
 from storage.users import PlayerRef, ensure_user, find_user, get_user
 
 T = TypeVar("T")
@@ -667,8 +667,9 @@ class GameService:
         if daily is None or not all(q.outcome not in (None, "skipped") for q in after.questions):
             return after
         today = date.fromisoformat(daily.local_date)
-        days = completed_days(conn, after.player_id, daily.platform, daily.workspace)
-        reached = streak(days | {today}, today)
+        reached = record_completed_day(
+            conn, after.player_id, daily.platform, daily.workspace, today
+        )
         return game.add_badges(after, streak_badges(reached, self.pack(after.pack_id)))
 
     def load_run(self, conn: sqlite3.Connection, session_id: str) -> SessionState:

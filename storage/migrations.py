@@ -384,6 +384,48 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        7,
+        "streaks as running state, players per points, covering per-player indexes",
+        """
+        -- Per player and workspace: the latest completed daily and how many consecutive
+        -- days end there (storage/streaks.py), so a streak is read in one probe.
+        CREATE TABLE daily_streaks (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            last_day TEXT NOT NULL,
+            length INTEGER NOT NULL CHECK (length >= 1),
+            PRIMARY KEY (user_id, platform, workspace)
+        );
+        -- A player's dailies (streaks, the dashboard calendar) without scanning every entry.
+        CREATE INDEX daily_entries_user ON daily_entries(user_id);
+        -- The same index, wider: it now covers a player's stats (points and right answers per
+        -- problem) and the weekly repeat check, which read each score row from the table
+        -- before, one page per row once the table outgrows the cache.
+        DROP INDEX scores_user_problem;
+        CREATE INDEX scores_user_problem
+            ON scores(user_id, pack_id, problem_id, scored_at, points, correct, session_id);
+        -- How many players of a board hold each (points, correct) pair, kept with the totals
+        -- at every fold, so a player's rank sums the pairs above theirs
+        -- (storage/leaderboard.py) instead of counting every player ahead.
+        CREATE TABLE leaderboard_points (
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            period TEXT NOT NULL,
+            period_start TEXT NOT NULL,
+            points INTEGER NOT NULL,
+            correct INTEGER NOT NULL,
+            players INTEGER NOT NULL,
+            PRIMARY KEY (platform, workspace, period, period_start, points, correct)
+        );
+        INSERT INTO leaderboard_points(platform, workspace, period, period_start, points,
+                                       correct, players)
+        SELECT platform, workspace, period, period_start, points, correct, COUNT(*)
+        FROM leaderboard_totals
+        GROUP BY platform, workspace, period, period_start, points, correct;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

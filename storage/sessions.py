@@ -242,10 +242,18 @@ def sessions_past_deadline(
 
 
 def next_run_deadline(conn: sqlite3.Connection, platform: str | None = None) -> float | None:
+    """The earliest deadline of an open timed question.
+
+    `deadline IS NOT NULL` lets SQLite walk the partial index `questions_open_deadline`
+    (open timed questions only, in deadline order) and stop at the first of `platform`'s;
+    without it the query scanned every question ever asked (392 ms at 5 M scores).
+    """
     row = conn.execute(
-        "SELECT MIN(q.deadline) FROM questions q "
+        "SELECT q.deadline FROM questions q "
         "JOIN sessions s ON s.id = q.session_id JOIN users u ON u.id = s.user_id "
-        "WHERE q.outcome IS NULL AND (:platform IS NULL OR u.platform = :platform)",
+        "WHERE q.outcome IS NULL AND q.deadline IS NOT NULL "
+        "AND (:platform IS NULL OR u.platform = :platform) "
+        "ORDER BY q.deadline LIMIT 1",
         {"platform": platform},
     ).fetchone()
     return row[0] if row else None
