@@ -176,7 +176,10 @@ async def test_the_dashboards_unfolded_board_and_activity_match_sqlite(
                 service.clock.advance(1)
                 await service.answer(run.id, player, letter)
         await db.close()
+        # Totals as a database that has not folded yet: the totals and the players per
+        # points that are kept with them (storage/leaderboard.py), both empty.
         query(where, "DELETE FROM leaderboard_totals")
+        query(where, "DELETE FROM leaderboard_points")
         query(where, "UPDATE lrquiz_meta SET value = '0' WHERE key != 'schema_version'")
         db = await open_database(where, read_only=True)
         try:
