@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """`--metrics-port N` / `--metrics-host`, defaulting to $LRQUIZ_METRICS_PORT/_HOST."""
     parser.add_argument(
         "--metrics-port",
-        type=_port,
+        type=port_number,
         default=None,
         metavar="N",
         help=f"serve /health and /metrics on this port (default: ${PORT_ENV}, else none; "
@@ -32,7 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _port(text: str) -> int:
+def port_number(text: str) -> int:
+    """argparse type for a TCP port (0: pick a free one)."""
     try:
         value = int(text)
     except ValueError:
@@ -50,7 +51,7 @@ def wanted(args: argparse.Namespace) -> tuple[str, int] | None:
         if not text:
             return None
         try:
-            port = _port(text)
+            port = port_number(text)
         except argparse.ArgumentTypeError as error:
             raise ValueError(f"{PORT_ENV}: {error}") from None
     host = args.metrics_host or os.environ.get(HOST_ENV, "").strip() or DEFAULT_HOST

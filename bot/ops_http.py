@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot.metrics import BotMetrics
 from bot.ops_config import wanted
+from runner.http_timing import timing_middleware
 from storage.migrations import current_version
 
 HEALTH_TIMEOUT_S = 2.0
@@ -68,24 +69,7 @@ def routes(db: Any, metrics: BotMetrics, status: Status | None = None) -> list[w
 def timing(metrics: BotMetrics, paths: tuple[str, ...]) -> Any:
     """A middleware counting requests by path (`other` outside `paths`) and status code,
     and timing each from arrival to response."""
-
-    @web.middleware
-    async def timed(request: web.Request, handler: Any) -> web.StreamResponse:
-        started = time.perf_counter()
-        path = request.path if request.path in paths else "other"
-        code = 500
-        try:
-            response = await handler(request)
-            code = response.status
-            return response
-        except web.HTTPException as error:
-            code = error.status
-            raise
-        finally:
-            metrics.http_requests.labels(path, str(code)).inc()
-            metrics.http_seconds.labels(path).observe(time.perf_counter() - started)
-
-    return timed
+    return timing_middleware(metrics.http_requests, metrics.http_seconds, paths)
 
 
 # --- the opt-in server of its own -------------------------------------------------------

@@ -7,7 +7,6 @@ scraped, so nothing can drift from what /v1/health reports.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
+from runner.http_timing import timing_middleware
 from runner.service import RunService
 
 PATH = "/metrics"
@@ -99,27 +99,12 @@ class RunnerMetrics:
             ["status", "cached"],
             registry=registry,
         )
+        self.middleware = timing_middleware(self.http, self.seconds, ROUTES)
 
     def job(self, result: dict[str, Any]) -> None:
         """One /v1/run answered with a result."""
         cached = "true" if result.get("cached") else "false"
         self.jobs.labels(str(result.get("status")), cached).inc()
-
-    @web.middleware
-    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        started = time.perf_counter()
-        route = request.path if request.path in ROUTES else "other"
-        code = 500
-        try:
-            response = await handler(request)
-            code = response.status
-            return response
-        except web.HTTPException as exc:
-            code = exc.status
-            raise
-        finally:
-            self.http.labels(route, str(code)).inc()
-            self.seconds.labels(route).observe(time.perf_counter() - started)
 
     async def handler(self, request: web.Request) -> web.Response:
         """GET /metrics; the caller checks the token first."""

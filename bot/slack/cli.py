@@ -30,7 +30,10 @@ def register(commands: Any, run_platforms: Any) -> None:
     )
     slack.add_argument("--http", action="store_true", help="serve HTTP instead of Socket Mode")
     slack.add_argument(
-        "--port", type=_port, default=None, help=f"HTTP port (default: $PORT or {DEFAULT_PORT})"
+        "--port",
+        type=ops_config.port_number,
+        default=None,
+        help=f"HTTP port (default: $PORT or {DEFAULT_PORT})",
     )
     slack.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
     slack.add_argument(
@@ -49,14 +52,6 @@ def register(commands: Any, run_platforms: Any) -> None:
     slack.set_defaults(func=_run)
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 0-65535: {text}")
-    return value
 
 
 def _run(args: argparse.Namespace) -> int:
