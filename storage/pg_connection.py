@@ -106,6 +106,16 @@ class PgConnection:
             self.changes += len(batch)
         return cursor
 
+    def explain(self, sql: str, params: Params = ()) -> dict[str, Any]:
+        """PostgreSQL's plan for one sqlite-dialect statement, without running it (the
+        query-plan test reads these)."""
+        translated = translate(sql)
+        cursor = self.raw.cursor()
+        self._run(
+            cursor.execute, f"EXPLAIN (FORMAT JSON) {translated.sql}", _ordered(translated, params)
+        )
+        return cursor.fetchone()[0][0]["Plan"]
+
     def close(self) -> None:
         self.raw.close()
 

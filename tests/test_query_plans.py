@@ -1,11 +1,12 @@
-"""Every query a player's action runs is an index search, read from SQLite's own plans.
+"""Every query a player's action runs is an index search, read from the engines' own plans.
 
 A scripted community session (runs started, answered, hinted, expired by the deadline
 watcher; leaderboards, stats, streaks, a daily challenge, a live question, redelivered
 platform actions, a schedule firing, dashboard pages) drives the real service on a real
 SQLite file while the connection records every statement with its parameters. Each one
 is then run through `EXPLAIN QUERY PLAN` with the same parameters; a full `SCAN` of a table
-that grows with use fails the test, so a new unindexed query fails it too.
+that grows with use fails the test, so a new unindexed query fails it too. The same
+statements, in PostgreSQL's dialect, are planned by PostgreSQL on the same schema.
 """
 
 from __future__ import annotations
@@ -256,15 +257,22 @@ def _loops_over(conn: sqlite3.Connection, sql: str, params: Any, table: str) -> 
 PLANNED = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
 
 
+def planned(seen: list[Statement]) -> dict[str, Any]:
+    """Each distinct per-request statement the session ran, with one set of its values."""
+    return {
+        sql: params[0] if method == "executemany" else params
+        for method, sql, params in seen
+        if PLANNED.match(sql)
+        and (method == "execute" or params)
+        and not any(sql.lstrip().startswith(prefix) for prefix in NOT_PER_REQUEST)
+    }
+
+
 def test_every_per_request_query_searches_an_index(
     recorded: tuple[Path, list[Statement]],
 ) -> None:
     path, seen = recorded
-    statements = {
-        sql: params[0] if method == "executemany" else params
-        for method, sql, params in seen
-        if PLANNED.match(sql) and (method == "execute" or params)
-    }
+    statements = planned(seen)
     conn = sqlite3.connect(path)
     try:
         tables = {
@@ -273,8 +281,6 @@ def test_every_per_request_query_searches_an_index(
         }
         problems = []
         for sql, params in statements.items():
-            if any(sql.lstrip().startswith(prefix) for prefix in NOT_PER_REQUEST):
-                continue
             for scan in full_scans(conn, sql, params, tables):
                 problems.append(f"{scan}:\n    {' '.join(sql.split())}")
     finally:
@@ -322,3 +328,89 @@ async def test_the_check_reports_full_scans_and_passes_searches(tmp_path: Path) 
         )
     finally:
         conn.close()
+
+
+INDEX_NODES = ("Index Scan", "Index Only Scan", "Bitmap Index Scan")
+# A PostgreSQL index's table and leading column, from its definition.
+INDEX_DEF = re.compile(r" ON (?:\w+\.)?(\w+) USING \w+ \((\w+)")
+
+
+def pg_indexes(conn: Any) -> dict[str, tuple[str, str]]:
+    """Every index of the schema: (its table, its leading column)."""
+    found = {}
+    for name, definition in conn.raw.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+    ):
+        table, leading = INDEX_DEF.search(definition).groups()
+        found[name] = (table.lower(), leading.lower())
+    return found
+
+
+def pg_full_walks(
+    plan: dict[str, Any],
+    tables: set[str],
+    indexes: dict[str, tuple[str, str]],
+    under_limit: bool = False,
+) -> list[str]:
+    """The growing tables a PostgreSQL plan reads end to end: a Seq Scan, or an index
+    walked whole. A btree is only entered by its leading column, so an Index Cond that
+    does not name it (PostgreSQL filters such an index page by page) is a walk too, as is
+    no condition at all, unless a Limit right above stops it at once (MIN()/MAX())."""
+    found = []
+    node = plan.get("Node Type")
+    table = plan.get("Relation Name", "").lower()
+    if node == "Seq Scan" and table in tables and table not in SMALL_TABLES:
+        found.append(f"Seq Scan on {table}")
+    elif node in INDEX_NODES and plan.get("Index Name") not in BOUNDED_INDEXES:
+        index = plan.get("Index Name", "")
+        table, leading = indexes.get(index, (table, ""))
+        condition = plan.get("Index Cond", "")
+        entered = re.search(rf"\b{leading}\b", condition) if leading else condition
+        if table in tables and table not in SMALL_TABLES and not entered and not under_limit:
+            found.append(f"{node} walks all of {index} ({condition or 'no condition'})")
+    for child in plan.get("Plans", ()):
+        found.extend(pg_full_walks(child, tables, indexes, node == "Limit"))
+    return found
+
+
+def test_every_per_request_query_searches_an_index_on_postgresql(
+    recorded: tuple[Path, list[Statement]], pg_url: str
+) -> None:
+    """The same statements, in PostgreSQL's dialect, on the same schema migrated there.
+
+    With sequential scans priced out (`enable_seqscan = off`) the planner takes any index
+    that can answer, even on near-empty tables; a Seq Scan that remains means none can.
+    """
+    from storage.factory import open_database
+    from storage.pg_connection import PgConnection
+
+    async def migrate() -> None:
+        await (await open_database(pg_url)).close()
+
+    asyncio.run(migrate())
+    _, seen = recorded
+    conn = PgConnection.connect(pg_url)
+    try:
+        conn.execute("SET enable_seqscan = off")
+        tables = {
+            row[0].lower()
+            for row in conn.raw.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            )
+        }
+        assert "scores" in tables and "questions" in tables
+        # The check itself: an unindexed filter is reported, an index search is not.
+        unindexed = "SELECT SUM(points) FROM scores s WHERE s.points > ?"
+        indexes = pg_indexes(conn)
+        assert pg_full_walks(conn.explain(unindexed, (3,)), tables, indexes)
+        indexed = "SELECT SUM(points) FROM scores WHERE user_id = ?"
+        assert pg_full_walks(conn.explain(indexed, (3,)), tables, indexes) == []
+        statements = planned(seen)
+        assert len(statements) > 50, "the scripted session ran too few statements to judge"
+        problems = []
+        for sql, params in statements.items():
+            for scan in pg_full_walks(conn.explain(sql, params), tables, indexes):
+                problems.append(f"{scan}:\n    {' '.join(sql.split())}")
+    finally:
+        conn.close()
+    assert not problems, "sequential scans of growing tables:\n" + "\n".join(problems)
