@@ -278,6 +278,12 @@ class SnippetOutcome:
         return label + took
 
 
+# The words every platform uses around a snippet's result.
+NOT_RUN = "Your run did not happen"
+RUNNER_CAPPED = "The runner cut the output at its 64 KB cap."
+PRIVATE_RUN = "Only you can see this · your code is not kept, only its hash"
+
+
 def trimmed(output: str, room: int, keep_end: bool = False) -> str:
     """At most `room` characters of output, saying how much was cut (each platform has its
     own room); a traceback keeps its end, where the error is."""

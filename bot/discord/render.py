@@ -666,7 +666,7 @@ def snippet_result(screen: s.SnippetResultScreen) -> Message:
         else:
             parts.append(f"**Original output unavailable** ({original.reason})")
     if not outcome.available:
-        parts.append(f"**Your run did not happen:** {outcome.reason}.")
+        parts.append(f"**{s.NOT_RUN}:** {outcome.reason}.")
         colour = GREY
     else:
         parts.append(f"**Your run:** {outcome.verdict} · PyTorch {outcome.torch_version}")
@@ -674,14 +674,14 @@ def snippet_result(screen: s.SnippetResultScreen) -> Message:
         if outcome.stderr.strip():
             parts.append("**stderr**\n" + output_block(outcome.stderr, STDERR_ROOM, True))
         if outcome.truncated:
-            parts.append("_The runner cut the output at its 64 KB cap._")
+            parts.append(f"_{s.RUNNER_CAPPED}_")
         colour = GREEN if outcome.status == "ok" else RED
     embed = discord.Embed(
         title=f"▶️ {clip(screen.title, 200)}",
         description=clip("\n\n".join(parts), DESCRIPTION_MAX),
         colour=colour,
     )
-    embed.set_footer(text="Only you can see this · your code is not kept, only its hash")
+    embed.set_footer(text=s.PRIVATE_RUN)
     again = _button("Edit again", a.ReopenDraft(), discord.ButtonStyle.secondary, emoji="✏️")
     return Message(embeds=[embed], buttons=[again])
 

@@ -737,7 +737,7 @@ def result_blocks(screen: sc.SnippetResultScreen) -> list[Block]:
         else:
             blocks += sections(f"_Original output unavailable ({esc(original.reason)})_")
     if not outcome.available:
-        blocks += sections(f"*Your run did not happen:* {esc(outcome.reason)}.")
+        blocks += sections(f"*{sc.NOT_RUN}:* {esc(outcome.reason)}.")
         return blocks
     verdict = esc(outcome.verdict)
     blocks += sections(f"*Your run:* {verdict} · PyTorch {esc(outcome.torch_version)}")
@@ -747,7 +747,7 @@ def result_blocks(screen: sc.SnippetResultScreen) -> list[Block]:
         blocks += sections("*stderr*")
         blocks += code_sections(sc.trimmed(outcome.stderr, STDERR_ROOM, keep_end=True))
     if outcome.truncated:
-        blocks.append(context("The runner cut the output at its 64 KB cap."))
+        blocks.append(context(sc.RUNNER_CAPPED))
     return blocks
 
 
@@ -757,10 +757,10 @@ def snippet_result(screen: sc.SnippetResultScreen) -> Message:
     summary_text = (
         f"Your run: {outcome.verdict}"
         if outcome.available
-        else f"Your run did not happen: {outcome.reason}"
+        else f"{sc.NOT_RUN}: {outcome.reason}"
     )
     blocks = result_blocks(screen)
-    blocks.append(context("Only you can see this · your code is not kept, only its hash"))
+    blocks.append(context(sc.PRIVATE_RUN))
     blocks.append(actions([button("✏️ Edit again", ids.REOPEN, "draft")]))
     return Message(esc(summary_text), blocks, unfurl=False)
 

@@ -21,6 +21,8 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.conversation.screens import (
+    NOT_RUN,
+    RUNNER_CAPPED,
     BadgesScreen,
     Bold,
     Channel,
@@ -444,7 +446,7 @@ def snippet_result(shown: SnippetResultScreen) -> Group:
             else Text(f"    ({original.reason})")
         )
     if not outcome.available:
-        parts.append(Text(f"Your run did not happen: {outcome.reason}.", style="yellow"))
+        parts.append(Text(f"{NOT_RUN}: {outcome.reason}.", style="yellow"))
         return Group(*parts)
     line = f"Your run: {outcome.verdict} · PyTorch {outcome.torch_version}"
     parts.append(Text(line, style="bold"))
@@ -454,7 +456,7 @@ def snippet_result(shown: SnippetResultScreen) -> Group:
         parts.append(Text("stderr:"))
         parts.append(CodeBlock(printable(trimmed(outcome.stderr, STDERR_ROOM, True)), True))
     if outcome.truncated:
-        parts.append(Text("(the runner cut the output at its 64 KB cap)", style="dim"))
+        parts.append(Text(RUNNER_CAPPED, style="dim"))
     return Group(*parts)
 
 
