@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from .errors import StorageError, write_refused
+from .group_commit import GroupCommit
 from .leaderboard import refresh_totals
 from .migrations import DAMAGED, LATEST_VERSION, check_schema, migrate
 from .row_cache import RowCache
@@ -21,8 +22,6 @@ from .sessions import SessionCache
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
-# Units committed together at most; bounds the latency one batch adds to its last unit.
-MAX_BATCH = 256
 
 Unit = Callable[[sqlite3.Connection], Any]
 
@@ -45,8 +44,7 @@ class Database:
         # and emptied whenever a transaction rolls back.
         self.session_cache = SessionCache()
         self.row_cache = RowCache(self.session_cache)  # ratings and cards, same validity
-        self._pending: list[tuple[Unit, asyncio.Future[Any]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._group = GroupCommit(self._execute_batch, _refused)
 
     @classmethod
     async def open(cls, path: str | Path, read_only: bool = False) -> Database:
@@ -131,33 +129,13 @@ class Database:
 
     async def transact(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(conn)` atomically and committed; any exception rolls it back."""
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending.append((fn, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
-        return await future
+        return await self._group.submit(fn)
 
-    async def _flush(self) -> None:
-        while self._pending:
-            batch = [(fn, fut) for fn, fut in self._pending[:MAX_BATCH] if not fut.cancelled()]
-            del self._pending[:MAX_BATCH]
-            if not batch:
-                continue
-            units = [fn for fn, _ in batch]
-            try:
-                # Straight to the thread: the batch revalidates the cache once it holds the lock.
-                outcomes = await self._conn._execute(
-                    functools.partial(self._run_batch, self._conn._conn, units)
-                )
-            except Exception as exc:  # e.g. the write lock stayed busy past the timeout
-                outcomes = [(False, _refused(exc))] * len(batch)
-            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-                if future.done():
-                    continue
-                if ok:
-                    future.set_result(value)
-                else:
-                    future.set_exception(value)
+    async def _execute_batch(self, units: list[Unit]) -> list[tuple[bool, Any]]:
+        # Straight to the thread: the batch revalidates the cache once it holds the lock.
+        return await self._conn._execute(
+            functools.partial(self._run_batch, self._conn._conn, units)
+        )
 
     def _begin(self, conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
@@ -210,8 +188,7 @@ class Database:
         self.session_cache.clear()
 
     async def close(self) -> None:
-        if self._flusher is not None:
-            await asyncio.shield(self._flusher)
+        await self._group.drained()
         await self._conn.close()
 
 

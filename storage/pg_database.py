@@ -39,6 +39,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from .errors import StorageError, write_refused
+from .group_commit import GroupCommit
 from .leaderboard import refresh_totals
 from .migrations import LATEST_VERSION, check_schema, migrate
 from .pg_connection import PgConnection, RetryTransaction
@@ -48,7 +49,6 @@ from .sessions import SessionCache
 T = TypeVar("T")
 Unit = Callable[[Any], Any]
 
-MAX_BATCH = 256
 MAX_RETRIES = 30
 # Any constant works: it only has to be the same in every lrquiz process.
 MIGRATION_LOCK = 0x6C72_7175_697A  # "lrquiz"
@@ -68,8 +68,7 @@ class PgDatabase:
         self.session_cache = SessionCache()
         # Emptied with the session cache at the start of every transaction (no data_version).
         self.row_cache = RowCache(self.session_cache)
-        self._pending: list[tuple[Unit, asyncio.Future[Any]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._group = GroupCommit(self._execute_batch, _refused)
         self.retries = 0  # serialization retries so far (benchmarks report it)
 
     @classmethod
@@ -109,31 +108,11 @@ class PgDatabase:
 
     async def transact(self, fn: Callable[[Any], T]) -> T:
         """Run `fn(conn)` atomically and committed; any exception rolls it back."""
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending.append((fn, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
-        return await future
+        return await self._group.submit(fn)
 
-    async def _flush(self) -> None:
+    async def _execute_batch(self, units: list[Unit]) -> list[tuple[bool, Any]]:
         loop = asyncio.get_running_loop()
-        while self._pending:
-            batch = [(fn, fut) for fn, fut in self._pending[:MAX_BATCH] if not fut.cancelled()]
-            del self._pending[:MAX_BATCH]
-            if not batch:
-                continue
-            units = [fn for fn, _ in batch]
-            try:
-                outcomes = await loop.run_in_executor(self._thread, self._run_batch, units)
-            except Exception as exc:
-                outcomes = [(False, _refused(exc))] * len(batch)
-            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-                if future.done():
-                    continue
-                if ok:
-                    future.set_result(value)
-                else:
-                    future.set_exception(value)
+        return await loop.run_in_executor(self._thread, self._run_batch, units)
 
     def _run_batch(self, units: list[Unit]) -> list[tuple[bool, Any]]:
         try:
@@ -210,8 +189,7 @@ class PgDatabase:
             self._conn.raw.execute("ROLLBACK")
 
     async def close(self) -> None:
-        if self._flusher is not None:
-            await asyncio.shield(self._flusher)
+        await self._group.drained()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._thread, self._conn.close)
         self._thread.shutdown(wait=True)
