@@ -34,6 +34,7 @@ from storage.users import PlayerRef  # noqa: E402
 async def replica(url: str, name: str, users: int, start_at: float) -> dict[str, float]:
     """One process's share: its own players, all answering at once from `start_at`."""
     db = await open_database(url)
+    backend = await db.run(lambda conn: conn.execute("SELECT pg_backend_pid()").fetchone()[0])
     pack = default_pack()
     service = GameService(db, [pack])
     work = []
@@ -44,17 +45,34 @@ async def replica(url: str, name: str, users: int, start_at: float) -> dict[str,
         wrong = next(letter for letter in problem.choices if letter != problem.answer)
         work.append((player, state.id, wrong, problem.answer))
     await asyncio.sleep(max(0.0, start_at - time.time()))
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
+    server_began = _server_cpu(backend)
 
     async def play(player: int, session_id: str, wrong: str, right: str) -> None:
         for letter in (wrong, right):
             await service.answer(session_id, player, letter, question_index=0)
 
     await asyncio.gather(*(play(*entry) for entry in work))
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began
+    server = _server_cpu(backend) - server_began
     retries = getattr(db, "retries", 0)
     await db.close()
-    return {"answers": 2 * users, "seconds": elapsed, "retries": retries}
+    return {
+        "answers": 2 * users,
+        "seconds": elapsed,
+        "cpu": cpu,
+        "server_cpu": server,
+        "retries": retries,
+    }
+
+
+def _server_cpu(pid: int) -> float:
+    """CPU seconds of this replica's PostgreSQL backend (NaN unless the server is local)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def run_processes(url: str, count: int, users: int, tag: str) -> list[dict[str, float]]:
@@ -135,6 +153,15 @@ async def main() -> int:
         f"{sum(r['retries'] for r in together)} ({'/'.join(str(r['retries']) for r in together)})"
     )
     print(f"ratio: {many_rate / one_rate:.2f} (goal >= 1.6 for 2)")
+    for label, reports in (("1 process", alone), (f"{args.processes} processes", together)):
+        answers = sum(r["answers"] for r in reports)
+        replica_ms = 1000 * sum(r["cpu"] for r in reports) / answers
+        server_ms = 1000 * sum(r["server_cpu"] for r in reports) / answers
+        print(
+            f"CPU per answer, {label}: replica {replica_ms:.2f} ms + PostgreSQL backend "
+            f"{server_ms:.2f} ms"
+        )
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     lost, duplicated = expected - stored, stored - distinct
     print(
         f"lost attempts: {lost}, duplicated: {duplicated}, "

@@ -1,8 +1,8 @@
 """Read-only queries for the web dashboard, every one scoped to one platform and workspace.
 
 The dashboard opens the database read-only, so it can never fold new scores into
-`leaderboard_totals` as the bot does on its reads. `current_leaderboard` therefore adds the
-score rows past the fold watermark on the fly: the totals plus that (usually short) tail
+`leaderboard_totals` as the bot does on its writes. `current_leaderboard` therefore adds the
+score rows still queued for a fold on the fly: the totals plus that (usually short) queue
 give the same board the bot would show after folding.
 """
 
@@ -17,9 +17,10 @@ from .leaderboard import (
     _MORE_POINTS,
     _TIES_AHEAD,
     _TOP,
-    _WATERMARK,
+    QUEUED,
     LeaderboardRow,
     leaderboard,
+    queued_span,
 )
 
 
@@ -90,22 +91,22 @@ def daily_activity(conn: sqlite3.Connection, user_id: int) -> list[DayActivity]:
 
 # --- leaderboard -----------------------------------------------------------------------
 
-# The tail only: aggregated from the rowid range of `scores` first (NOT INDEXED keeps
-# SQLite off the user indexes, which would walk every score), then joined to the few users
-# it names (CROSS JOIN keeps that order, instead of a filter built over every user).
-_PENDING = """
+# The queue only: aggregated from the queued score rows first (a range of ids, see QUEUED),
+# then joined to the few users it names (CROSS JOIN keeps that order, instead of a filter
+# built over every user).
+_PENDING = f"""
 SELECT p.user_id, u.display_name, p.points, p.correct, p.answered
 FROM (
-    SELECT user_id, SUM(points) AS points, SUM(correct) AS correct, COUNT(*) AS answered
-    FROM scores NOT INDEXED
-    WHERE id > :after AND ranked = 1
+    SELECT s.user_id, SUM(s.points) AS points, SUM(s.correct) AS correct, COUNT(*) AS answered
+    FROM scores s
+    WHERE s.ranked = 1 AND {QUEUED}
       AND CASE :period
-              WHEN 'day' THEN date(scored_at, 'unixepoch')
-              WHEN 'week' THEN date(scored_at, 'unixepoch', 'weekday 0', '-6 days')
-              WHEN 'month' THEN date(scored_at, 'unixepoch', 'start of month')
+              WHEN 'day' THEN date(s.scored_at, 'unixepoch')
+              WHEN 'week' THEN date(s.scored_at, 'unixepoch', 'weekday 0', '-6 days')
+              WHEN 'month' THEN date(s.scored_at, 'unixepoch', 'start of month')
               ELSE ''
           END = :start
-    GROUP BY user_id
+    GROUP BY s.user_id
 ) AS p CROSS JOIN users u ON u.id = p.user_id
 WHERE u.platform = :platform AND u.workspace = :workspace
 """
@@ -140,12 +141,12 @@ def current_leaderboard(
     totals' top `limit + len(pending)` plus the pending learners; the caller's rank is the
     totals' count ahead, corrected for each pending learner's old and new standing.
     """
-    marker = conn.execute("SELECT value FROM lrquiz_meta WHERE key = ?", (_WATERMARK,)).fetchone()
     scope = {"platform": platform, "workspace": workspace, "period": period, "start": period_start}
+    span = queued_span(conn)
     pending = {
         user: (name, (points, correct, answered))
-        for user, name, points, correct, answered in conn.execute(
-            _PENDING, {**scope, "after": int(marker[0]) if marker else 0}
+        for user, name, points, correct, answered in (
+            conn.execute(_PENDING, {**scope, **span}) if span else ()
         )
     }
     if not pending:

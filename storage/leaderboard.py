@@ -1,11 +1,13 @@
 """Leaderboard queries: points and accuracy per player within one workspace and period.
 
 Only ranked modes (challenge, test, live) count, so untimed practice can't tilt accuracy or
-ties. Reads come from `leaderboard_totals`; `refresh_totals` folds in the score rows added
-since the last fold (scores are append-only, so a watermark on their id is enough). The
-database runs it once per write transaction, just before COMMIT, so reading a board never
-writes. The same fold keeps `leaderboard_points` (players per points and correct) equal to a
-count over the totals, for ranks.
+ties. Reads come from `leaderboard_totals`; `refresh_totals` folds in the score rows that
+wait in `unfolded_scores` (a trigger queues every new score) and empties that queue. SQLite
+runs it in every write transaction, just before COMMIT; PostgreSQL right after each commit,
+one folder at a time (storage/pg_database.py), so concurrent answers never meet on the
+totals. Either way it has run before an answer is shown, and reading a board never writes.
+The same fold keeps `leaderboard_points` (players per points and correct) equal to a count
+over the totals, for ranks.
 """
 
 from __future__ import annotations
@@ -62,8 +64,15 @@ SELECT (SELECT COALESCE(SUM(t.players), 0) FROM leaderboard_points t
           AND (t.answered < :answered OR (t.answered = :answered AND t.user_id < :user)))
 """
 
-# The totals rows that score rows with id in (:after, :upto] add to, with their sums.
-_DELTA = """
+# The queued score rows: a range of `scores` by id first (the queue's oldest to newest),
+# so no planner can start from the queue's unreliable statistics and walk every score.
+QUEUED = (
+    "s.id BETWEEN :low AND :high "
+    "AND s.id IN (SELECT score_id FROM unfolded_scores WHERE score_id BETWEEN :low AND :high)"
+)
+# The totals rows that the queued score rows add to, with their sums. Every statement of a
+# fold reads the queue alike: inside one transaction (one snapshot on PostgreSQL).
+_DELTA = f"""
 SELECT u.platform, u.workspace, p.period,
        CASE p.period
            WHEN 'day' THEN date(s.scored_at, 'unixepoch')
@@ -75,7 +84,7 @@ SELECT u.platform, u.workspace, p.period,
 FROM scores s JOIN users u ON u.id = s.user_id,
      (SELECT 'day' AS period UNION ALL SELECT 'week' UNION ALL SELECT 'month'
       UNION ALL SELECT 'all') AS p
-WHERE s.ranked = 1 AND s.id > :after AND s.id <= :upto
+WHERE s.ranked = 1 AND {QUEUED}
 GROUP BY u.platform, u.workspace, p.period, start, s.user_id
 """
 # Folds them into the running totals.
@@ -103,33 +112,34 @@ GROUP BY t.platform, t.workspace, t.period, t.period_start, t.points, t.correct
 ON CONFLICT (platform, workspace, period, period_start, points, correct) DO UPDATE SET
     players = leaderboard_points.players + excluded.players
 """
-_WATERMARK = "leaderboard_folded_score_id"
+
+
+def queued_span(conn: sqlite3.Connection) -> dict[str, int] | None:
+    """The ids of the oldest and newest queued score (`low`, `high`), None if none wait."""
+    low, high = conn.execute("SELECT MIN(score_id), MAX(score_id) FROM unfolded_scores").fetchone()
+    return None if low is None else {"low": low, "high": high}
 
 
 def refresh_totals(conn: sqlite3.Connection) -> int:
-    """Fold new score rows into the totals; call inside a write transaction. Returns rows."""
-    row = conn.execute("SELECT value FROM lrquiz_meta WHERE key = ?", (_WATERMARK,)).fetchone()
-    after = int(row[0]) if row else 0
-    upto = conn.execute("SELECT COALESCE(MAX(id), 0) FROM scores").fetchone()[0]
-    if upto <= after:
+    """Fold the queued score rows into the totals; call inside a write transaction.
+    Returns how many were queued."""
+    span = queued_span(conn)
+    if span is None:
         return 0
-    span = {"after": after, "upto": upto}
     conn.execute(_MOVE_POINTS, {**span, "sign": -1})
     conn.execute(_FOLD, span)
     conn.execute(_MOVE_POINTS, {**span, "sign": 1})
-    conn.execute(
-        "INSERT INTO lrquiz_meta(key, value) VALUES (?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (_WATERMARK, str(upto)),
-    )
-    return upto - after
+    return conn.execute(
+        "DELETE FROM unfolded_scores WHERE score_id BETWEEN :low AND :high", span
+    ).rowcount
 
 
 def rebuild_totals(conn: sqlite3.Connection) -> None:
     """Recompute every running total from scratch (repairs); inside a write transaction."""
     conn.execute("DELETE FROM leaderboard_totals")
     conn.execute("DELETE FROM leaderboard_points")
-    conn.execute("DELETE FROM lrquiz_meta WHERE key = ?", (_WATERMARK,))
+    conn.execute("DELETE FROM unfolded_scores")
+    conn.execute("INSERT INTO unfolded_scores(score_id) SELECT id FROM scores")
     refresh_totals(conn)
 
 

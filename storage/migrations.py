@@ -426,6 +426,28 @@ MIGRATIONS: tuple[Migration, ...] = (
         GROUP BY platform, workspace, period, period_start, points, correct;
         """,
     ),
+    Migration(
+        8,
+        "a queue of scores not yet folded into the leaderboard totals, instead of a watermark",
+        """
+        -- Every score row waits here until a fold adds it to the leaderboard totals
+        -- (storage/leaderboard.py). A queue instead of a watermark on score ids: on
+        -- PostgreSQL replicas commit out of id order, and every writer updating one
+        -- watermark row made any two concurrent answers conflict.
+        CREATE TABLE unfolded_scores (
+            score_id INTEGER PRIMARY KEY
+        );
+        CREATE TRIGGER scores_wait_for_fold AFTER INSERT ON scores
+        BEGIN
+            INSERT INTO unfolded_scores(score_id) VALUES (NEW.id);
+        END;
+        INSERT INTO unfolded_scores(score_id)
+        SELECT id FROM scores
+        WHERE id > COALESCE((SELECT CAST(value AS INTEGER) FROM lrquiz_meta
+                             WHERE key = 'leaderboard_folded_score_id'), 0);
+        DELETE FROM lrquiz_meta WHERE key = 'leaderboard_folded_score_id';
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -451,6 +473,7 @@ OWNED_TABLES = (
     "snippet_runs",
     "snippet_drafts",
     "snippet_settings",
+    "unfolded_scores",
 )
 
 

@@ -13,6 +13,8 @@ swallows the exception: the transaction is then dead and the database reruns it.
 
 from __future__ import annotations
 
+import functools
+import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -61,6 +63,7 @@ class PgConnection:
         self.must_retry = False
         self.failed = False  # a statement failed: the transaction is aborted
         self.changes = 0  # rows written so far, like sqlite3's total_changes
+        self.queued_scores = False  # this transaction added scores for the leaderboard fold
 
     @classmethod
     def connect(cls, url: str, read_only: bool = False) -> PgConnection:
@@ -95,6 +98,7 @@ class PgConnection:
         self._run(cursor.execute, translated.sql, _ordered(translated, params))
         if translated.writes:
             self.changes += max(cursor.rowcount, 0)
+            self.queued_scores = self.queued_scores or adds_scores(sql)
         return cursor
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> psycopg.Cursor[Any]:
@@ -104,6 +108,7 @@ class PgConnection:
         if batch:
             self._run(cursor.executemany, translated.sql, batch)
             self.changes += len(batch)
+            self.queued_scores = self.queued_scores or adds_scores(sql)
         return cursor
 
     def explain(self, sql: str, params: Params = ()) -> dict[str, Any]:
@@ -144,6 +149,15 @@ class PgConnection:
             # sqlite3 reports bad SQL (no such table, syntax) as OperationalError too.
             return sqlite3.OperationalError(f"postgresql: {text}")
         return sqlite3.DatabaseError(f"postgresql: {text}")
+
+
+@functools.lru_cache(maxsize=1024)
+def adds_scores(sql: str) -> bool:
+    """Does this statement insert score rows (which a trigger queues for the fold)?"""
+    return _SCORES_INSERT.match(sql) is not None
+
+
+_SCORES_INSERT = re.compile(r"\s*INSERT\s+(?:OR\s+\w+\s+)?INTO\s+scores\b", re.IGNORECASE)
 
 
 def _ordered(translated: Translated, params: Params) -> list[Any]:

@@ -8,10 +8,16 @@ and a unit blocked in the database could never stall the loop. This mirrors aios
 one connection, one thread, units run there whole.
 
 Guarantees, the same as on SQLite:
-- Every transaction is SERIALIZABLE. The attempt-limit trigger, `ON CONFLICT DO NOTHING`
-  claims and the leaderboard fold watermark all read what they decide on, so PostgreSQL
-  aborts one of two racing transactions (processes or machines) with a serialization
-  failure; the whole batch then reruns, up to MAX_RETRIES times with a random backoff.
+- Every transaction is SERIALIZABLE. The attempt-limit trigger and `ON CONFLICT DO NOTHING`
+  claims read what they decide on, so PostgreSQL aborts one of two racing transactions
+  (processes or machines) with a serialization failure; the whole batch then reruns, up to
+  MAX_RETRIES times with a random backoff.
+- The leaderboard fold runs right after each COMMIT, not inside the transaction: one
+  folder at a time across every process (an advisory lock, taken before its REPEATABLE
+  READ snapshot, so each folder sees everything the previous one did). Inside the
+  transaction the fold would make every two concurrent answers conflict on the shared
+  totals and players-per-points rows. The scores it folds wait in `unfolded_scores`, so a
+  fold that fails or a process that dies in between leaves them for the next fold.
   Units are re-runnable (the SQLite engine already reruns them alone), and a caller gets
   its result only after COMMIT succeeded: committed before shown.
 - Group commit, the same shape as on SQLite: units that queue up while the thread is busy
@@ -28,9 +34,11 @@ Guarantees, the same as on SQLite:
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -50,8 +58,11 @@ T = TypeVar("T")
 Unit = Callable[[Any], Any]
 
 MAX_RETRIES = 30
-# Any constant works: it only has to be the same in every lrquiz process.
+# Any constants work: they only have to be the same in every lrquiz process.
 MIGRATION_LOCK = 0x6C72_7175_697A  # "lrquiz"
+FOLD_LOCK = MIGRATION_LOCK + 1
+
+log = logging.getLogger(__name__)
 
 
 class _PartialWrite(Exception):
@@ -70,6 +81,7 @@ class PgDatabase:
         self.row_cache = RowCache(self.session_cache)
         self._group = GroupCommit(self._execute_batch, _refused)
         self.retries = 0  # serialization retries so far (benchmarks report it)
+        self.retry_reasons: Counter[str] = Counter()  # and what PostgreSQL said each time
 
     @classmethod
     async def open(cls, url: str, read_only: bool = False) -> PgDatabase:
@@ -87,6 +99,8 @@ class PgDatabase:
         prepare = _prepare_read_only if read_only else _prepare
         try:
             await loop.run_in_executor(thread, prepare, conn, where)
+            if not read_only:  # scores a process left queued when it died after a commit
+                await loop.run_in_executor(thread, db.fold)
         except StorageError:
             await db.close()
             raise
@@ -136,6 +150,7 @@ class PgDatabase:
                 if not (isinstance(exc, RetryTransaction) or self._conn.must_retry):
                     raise
                 self.retries += 1
+                self.retry_reasons[str(exc)] += 1
                 # Randomised, growing backoff so racing processes stop meeting head-on.
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
         raise StorageError(
@@ -147,7 +162,7 @@ class PgDatabase:
         conn = self._conn
         self.session_cache.clear()
         conn.execute("BEGIN")
-        conn.must_retry = conn.failed = False
+        conn.must_retry = conn.failed = conn.queued_scores = False
         return conn
 
     def _attempt(self, units: list[Unit]) -> list[tuple[bool, Any]]:
@@ -180,8 +195,33 @@ class PgDatabase:
         return result
 
     def _commit(self, conn: PgConnection) -> None:
-        refresh_totals(conn)
         conn.execute("COMMIT")
+        if conn.queued_scores:
+            self.fold()
+
+    def fold(self) -> None:
+        """Fold the queued scores into the leaderboard totals; on the database thread.
+        A failure is logged, not raised: what was committed stays committed, and the
+        queue keeps the scores for the next fold."""
+        try:
+            self._with_retries(self._fold_once)
+        except Exception:
+            log.exception("%s: folding the leaderboard totals failed", self.path)
+
+    def _fold_once(self) -> None:
+        """One folder at a time, across every process: the lock is taken before the
+        REPEATABLE READ snapshot, so this fold sees everything the previous one did."""
+        conn = self._conn
+        conn.must_retry = conn.failed = False
+        conn.raw.execute("SELECT pg_advisory_lock($1)", (FOLD_LOCK,))
+        try:
+            conn.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            refresh_totals(conn)
+            conn.raw.execute("COMMIT")
+        finally:
+            if conn.in_transaction:
+                conn.raw.execute("ROLLBACK")
+            conn.raw.execute("SELECT pg_advisory_unlock($1)", (FOLD_LOCK,))
 
     def _rollback(self) -> None:
         self.session_cache.clear()

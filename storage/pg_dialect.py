@@ -309,6 +309,7 @@ _TRIGGER = re.compile(
     r"(INSERT|UPDATE|DELETE)\s+ON\s+(\w+)\s+BEGIN\s+(.*)\bEND\s*;?\s*$",
     re.IGNORECASE | re.DOTALL,
 )
+_INSERT_STEP = re.compile(r"INSERT\s+INTO\s+\w+", re.IGNORECASE)
 _RAISE = re.compile(
     r"SELECT\s+RAISE\s*\(\s*ABORT\s*,\s*'((?:[^']|'')*)'\s*\)\s+WHERE\s+(.*)",
     re.IGNORECASE | re.DOTALL,
@@ -332,7 +333,7 @@ def translate_ddl(sql: str) -> tuple[str, ...]:
     if "TRIGGER" in words[:4]:
         raise DialectError(
             "only triggers of the form BEGIN SELECT RAISE(ABORT, ...) WHERE ...; "
-            "END have a PostgreSQL rule"
+            "(or INSERT INTO ...;) END have a PostgreSQL rule"
         )
     if words[-2:] == ["WITHOUT", "ROWID"] or words[-1:] == ["STRICT"]:
         raise DialectError("WITHOUT ROWID / STRICT tables have no PostgreSQL rule yet")
@@ -375,27 +376,31 @@ def _with_rowid(text: str, tokens: list[_Tok]) -> str:
 
 
 def _trigger(name: str, when: str, event: str, table: str, body: str) -> tuple[str, ...]:
-    checks: list[str] = []
+    steps: list[str] = []
     for statement in (s.strip() for s in _split_statements(body)):
         match = _RAISE.match(statement)
-        if not match:
-            raise DialectError(
-                f"trigger {name}: only SELECT RAISE(ABORT, ...) WHERE ... steps "
-                "have a PostgreSQL rule"
+        if match:
+            message, condition = match.groups()
+            translated = translate(condition)
+            steps.append(
+                f"    IF {translated.sql} THEN\n"
+                f"        RAISE EXCEPTION USING ERRCODE = '23000', MESSAGE = '{message}';\n"
+                "    END IF;\n"
             )
-        message, condition = match.groups()
-        translated = translate(condition)
+        elif _INSERT_STEP.match(statement):
+            translated = translate(statement)
+            steps.append(f"    {translated.sql};\n")
+        else:
+            raise DialectError(
+                f"trigger {name}: only SELECT RAISE(ABORT, ...) WHERE ... and "
+                "INSERT INTO ... steps have a PostgreSQL rule"
+            )
         if translated.sources:
             raise DialectError(f"trigger {name}: placeholders in a trigger")
-        checks.append(
-            f"    IF {translated.sql} THEN\n"
-            f"        RAISE EXCEPTION USING ERRCODE = '23000', MESSAGE = '{message}';\n"
-            "    END IF;\n"
-        )
-        result = "OLD" if event.upper() == "DELETE" else "NEW"
+    result = "OLD" if event.upper() == "DELETE" else "NEW"
     function = (
         f"CREATE OR REPLACE FUNCTION {name}_fn() RETURNS trigger LANGUAGE plpgsql AS $lrquiz$\n"
-        f"BEGIN\n{''.join(checks)}    RETURN {result};\nEND\n$lrquiz$"
+        f"BEGIN\n{''.join(steps)}    RETURN {result};\nEND\n$lrquiz$"
     )
     trigger = (
         f"CREATE TRIGGER {name} {when.upper()} {event.upper()} ON {table} "

@@ -66,28 +66,31 @@ async def seed_runs(service: GameService, who: Who, n: int, at: float, status: s
 
 
 async def code_reveal(conversation: Conversation) -> RunScreen:
-    """A practice run answered up to the reveal of its first question with code."""
-    start = await send(conversation, a.StartRun("practice"))
-    screen = start.last
-    assert isinstance(screen, RunScreen)
-    for _ in range(5):
-        assert screen.question is not None
-        problem = screen.question.problem
-        if problem.code:
-            # Its code is not for running while the question is open.
-            opened = await send(
-                conversation, a.EditSnippet(screen.session_id, screen.question.index)
+    """A practice run answered up to the reveal of its first question with code (half the
+    shipped pack has code, so a run of 5 without any, about 1 in 25, starts another)."""
+    for _ in range(20):
+        screen = (await send(conversation, a.StartRun("practice"))).last
+        assert isinstance(screen, RunScreen)
+        for _ in range(5):
+            assert screen.question is not None
+            problem = screen.question.problem
+            if problem.code:
+                # Its code is not for running while the question is open.
+                opened = await send(
+                    conversation, a.EditSnippet(screen.session_id, screen.question.index)
+                )
+                assert opened.editors == [] and "Answer the question first" in text(opened.last)
+            answered = await send(
+                conversation, a.Answer(screen.session_id, screen.question.index, problem.answer)
             )
-            assert opened.editors == [] and "Answer the question first" in text(opened.last)
-        answered = await send(
-            conversation, a.Answer(screen.session_id, screen.question.index, problem.answer)
-        )
-        screen = answered.last
-        assert isinstance(screen, RunScreen) and screen.reveal is not None
-        if screen.reveal.problem.code:
-            return screen
-        screen = (await send(conversation, a.Next(screen.session_id))).last
-    raise AssertionError("practice has a question with code")
+            screen = answered.last
+            assert isinstance(screen, RunScreen) and screen.reveal is not None
+            if screen.reveal.problem.code:
+                return screen
+            screen = (await send(conversation, a.Next(screen.session_id))).last
+            if not isinstance(screen, RunScreen) or screen.question is None:
+                break  # the run ended without code
+    raise AssertionError("20 practice runs without a question with code")
 
 
 async def test_a_reveal_opens_an_editor_with_its_code(conversation: Conversation) -> None:

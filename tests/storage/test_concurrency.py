@@ -204,6 +204,114 @@ async def test_several_processes_hammering_the_same_question(
     ) == [("wrong", 0)]
 
 
+# The leaderboard as a count over every ranked score, to compare the running totals with.
+_COUNTED = """
+SELECT s.user_id, SUM(s.points), SUM(s.correct), COUNT(*) FROM scores s
+WHERE s.ranked = 1 GROUP BY s.user_id ORDER BY s.user_id
+"""
+_KEPT = """
+SELECT user_id, points, correct, answered FROM leaderboard_totals
+WHERE period = 'all' ORDER BY user_id
+"""
+_PAIRS_KEPT = """
+SELECT points, correct, players FROM leaderboard_points
+WHERE period = 'all' AND players != 0 ORDER BY points, correct
+"""
+_PAIRS_COUNTED = """
+SELECT points, correct, COUNT(*) FROM leaderboard_totals
+WHERE period = 'all' GROUP BY points, correct ORDER BY points, correct
+"""
+
+MANY_PLAYERS = """
+import asyncio, sys
+from bot.engine.clock import FakeClock
+from bot.engine.errors import QuestionClosed
+from bot.service import GameService
+from storage.factory import open_database
+from tests.factories import make_pack
+from tests.storage.support import ref
+
+async def main(path, name, now):
+    db = await open_database(path)
+    service = GameService(db, [make_pack()], FakeClock(now))
+    players = [await service.player_id(ref(f"{name}{n}")) for n in range(15)]
+    runs = [await service.start(p, "challenge", seed=n) for n, p in enumerate(players)]
+    async def play(player, run):
+        for letter in "BA":  # the second only if the first was wrong
+            try:
+                await service.answer(run.id, player, letter)
+            except QuestionClosed:
+                return
+    await asyncio.gather(*(play(p, r) for p, r in zip(players, runs)))
+    await db.close()
+
+asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3])))
+"""
+
+
+async def test_answers_from_several_processes_reach_the_board_exactly_once(
+    db_path: Path, tmp_path: Path, services: Services
+) -> None:
+    """Two processes answering at once: every ranked score is in the running totals once
+    (PostgreSQL folds after each commit, one process at a time), ranks' players per points
+    agree with the totals, and nothing is left waiting for a fold."""
+    await services.close(await services.open(db_path))  # migrated before the race
+    script = tmp_path / "many.py"
+    script.write_text(MANY_PLAYERS)
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(script),
+            str(db_path),
+            name,
+            str(T0 + 5),
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for name in ("ann", "bob")
+    ]
+    for proc in procs:
+        _, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+        assert proc.returncode == 0, err.decode()
+    assert len(query(db_path, _COUNTED)) == 30
+    assert query(db_path, _KEPT) == query(db_path, _COUNTED)
+    assert query(db_path, _PAIRS_KEPT) == query(db_path, _PAIRS_COUNTED)
+    assert scalar(db_path, "SELECT COUNT(*) FROM unfolded_scores") == 0
+
+
+async def test_a_score_left_unfolded_by_a_dead_process_reaches_the_board(
+    db_path: Path, services: Services, clock: FakeClock
+) -> None:
+    """A score committed but never folded (its process died in between, or wrote it
+    outside lrquiz) waits in the queue, and the next lrquiz to open and write folds it."""
+    service, run = await _one_question(db_path, services, clock, "A")
+    await services.close(service)
+    player = scalar(db_path, "SELECT user_id FROM sessions WHERE id = ?", (run.id,))
+    live = "dead-process"
+    query(
+        db_path,
+        "INSERT INTO live_questions(id, platform, workspace, pack_id, problem_id, opened_at, "
+        "deadline, closed_at) VALUES (?, 'terminal', 'local', 'p', 'q', 0, 0, 0)",
+        (live,),
+    )
+    query(
+        db_path,
+        "INSERT INTO scores(user_id, mode, ranked, pack_id, problem_id, points, correct, "
+        "scored_at, live_id) VALUES (?, 'live', 1, 'p', 'q', 7, 1, ?, ?)",
+        (player, T0, live),
+    )
+    assert scalar(db_path, "SELECT COUNT(*) FROM unfolded_scores") == 1
+    service = await services.open(db_path)
+    await service.player_id(ref("someone-new"))  # any write
+    board = await service.leaderboard("terminal", "local")
+    assert query(db_path, _KEPT) == query(db_path, _COUNTED)
+    assert [row.points for row in board.rows if row.user_id == player] == [
+        scalar(db_path, "SELECT SUM(points) FROM scores WHERE user_id = ?", (player,))
+    ]
+    assert scalar(db_path, "SELECT COUNT(*) FROM unfolded_scores") == 0
+
+
 # --- the database itself refuses what the engine would never do -------------------------
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.engine.periods import PERIODS, period_key
 from storage.leaderboard import leaderboard, rebuild_totals, refresh_totals
-from storage.migrations import check_schema, migrate
+from storage.migrations import MIGRATIONS, _apply, check_schema, migrate
 
 
 def fresh(path: Path) -> sqlite3.Connection:
@@ -103,3 +103,21 @@ def test_own_rank_counts_everyone_ahead_with_the_tie_breaks(tmp_path: Path) -> N
     assert own is not None and own.rank == 25 and own.answered == 2
     _, first = leaderboard(conn, "t", "w", "all", "", limit=10, me=1)
     assert first is not None and first.rank == 1
+
+
+def test_scores_past_a_version_7_watermark_wait_in_the_queue(tmp_path: Path) -> None:
+    """Migration 8 swaps the fold watermark for a queue: scores an older lrquiz folded stay
+    folded (counted once), the ones after its watermark wait for the next fold."""
+    conn = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    for migration in MIGRATIONS:
+        if migration.version <= 7:
+            _apply(conn, migration)
+    seed_scores(conn, [1_767_225_600.0 + 3600 * n for n in range(40)])
+    conn.execute("INSERT INTO lrquiz_meta VALUES ('leaderboard_folded_score_id', '25')")
+    migrate(conn, 7)
+    queued = [r[0] for r in conn.execute("SELECT score_id FROM unfolded_scores ORDER BY 1")]
+    assert queued == list(range(26, 41))
+    watermark = "SELECT key FROM lrquiz_meta WHERE key LIKE 'leaderboard%'"
+    assert conn.execute(watermark).fetchall() == []
+    assert refresh_totals(conn) == 15
+    assert conn.execute("SELECT COUNT(*) FROM unfolded_scores").fetchone() == (0,)

@@ -180,7 +180,7 @@ async def test_the_dashboards_unfolded_board_and_activity_match_sqlite(
         # points that are kept with them (storage/leaderboard.py), both empty.
         query(where, "DELETE FROM leaderboard_totals")
         query(where, "DELETE FROM leaderboard_points")
-        query(where, "UPDATE lrquiz_meta SET value = '0' WHERE key != 'schema_version'")
+        query(where, "INSERT INTO unfolded_scores(score_id) SELECT id FROM scores")
         db = await open_database(where, read_only=True)
         try:
             board = await db.run(
