@@ -15,6 +15,7 @@ from typing import Any
 import discord
 
 from bot.conversation import actions as a
+from bot.conversation import layout as lo
 from bot.conversation import screens as s
 from bot.engine.modes import rules_for
 from bot.engine.stats import Accuracy
@@ -45,11 +46,17 @@ DESCRIPTION_MAX = 4096
 FIELD_MAX = 1024
 MESSAGE_EMBEDS_MAX = 6000
 CODE_MAX = 1500
+# How much of each kind of output a message shows: several share one 4096-character embed.
+OUTPUT_ROOMS: dict[lo.OutputRole, int] = {
+    "real": CODE_MAX,
+    "original": 700,
+    "stdout": 1800,
+    "stderr": 900,
+}
 
 DENIED = "🔒 Only members with the **Manage Server** permission can use `/lrquiz-admin`."
 NO_GUILD = "Admin commands work in a server, not in direct messages."
 REFUSALS = {"not-admin": DENIED, "direct-message": NO_GUILD}
-PENDING_OUTPUT = "**⏳ Running in PyTorch…** the real output appears here in a moment."
 NO_PINGS = discord.AllowedMentions.none()  # names are shown, nobody is notified
 Button = discord.ui.Button[Any]
 
@@ -155,6 +162,12 @@ def code_block(code: str, lang: str = "py") -> str:
     return f"```{lang}\n{body}\n```"
 
 
+def output_block(value: str, room: int, keep_end: bool = False) -> str:
+    """Output in a text block, trimmed to `room` (saying how much was cut) and unable to
+    close the block early."""
+    return f"```text\n{defuse(s.trimmed(value, room, keep_end))}\n```"
+
+
 def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
@@ -241,36 +254,28 @@ def question(view: QuestionView) -> tuple[discord.Embed, list[Button]]:
     return embed, buttons
 
 
-def answer_parts(
-    problem: Problem, real: RealOutput | None, pending: bool, tried: str = ""
-) -> list[str]:
-    """The key, the real output (or that it is running) and the step-by-step solution."""
-    parts = [f"**Answer: {problem.answer}.** {problem.answer_text}{tried}"]
-    output = real_output_text(real, pending)
-    return [*parts, *([output] if output else []), solution_text(problem)]
+def piece_text(piece: lo.Piece) -> str:
+    """One piece of a layout as Discord markdown."""
+    if isinstance(piece, lo.Heading):
+        return f"**{piece.text}**"
+    if isinstance(piece, lo.Line):
+        return text(piece.text)
+    if isinstance(piece, lo.Field):
+        return f"**{piece.label}:** {text(piece.text)}"
+    if isinstance(piece, lo.Items):
+        caption = [f"**{piece.caption}**"] if piece.caption else []
+        return "\n".join(caption + [f"{m} {text(entry)}" for m, entry in piece.marked()])
+    if isinstance(piece, lo.Aside):
+        return f"_{piece.text}_"
+    caption = f"**{piece.caption}**" + (f" {piece.note}" if piece.note else "")
+    if piece.missing:
+        return f"{caption}\n_({piece.missing})_"
+    return f"{caption}\n{output_block(piece.text, OUTPUT_ROOMS[piece.role], piece.keep_end)}"
 
 
-def solution_text(problem: Problem) -> str:
-    solution = problem.solution
-    lines = ["**Solution**"]
-    lines += [f"{n}. {step}" for n, step in enumerate(solution.steps, start=1)]
-    lines.append(f"**Final answer:** {solution.final}")
-    if solution.quick_check:
-        lines.append(f"**Quick check:** {solution.quick_check}")
-    if solution.common_mistakes:
-        lines.append("**Common mistakes**")
-        lines += [f"• {mistake}" for mistake in solution.common_mistakes]
-    return "\n".join(lines)
-
-
-def real_output_text(real: RealOutput | None, pending: bool) -> str | None:
-    if pending:
-        return PENDING_OUTPUT
-    if real is None:
-        return None
-    if not real.available:
-        return f"**{real.heading}** ({real.reason})"
-    return f"**{real.heading}**\n{code_block(real.text, 'text')}"
+def laid_out(layout: lo.Layout) -> str:
+    """A layout as one description: its sections a blank line apart."""
+    return "\n\n".join("\n".join(piece_text(p) for p in section) for section in layout)
 
 
 def reveal(view: RevealView, real: RealOutput | None, pending: bool) -> discord.Embed:
@@ -279,11 +284,10 @@ def reveal(view: RevealView, real: RealOutput | None, pending: bool) -> discord.
     if view.outcome == "correct" and view.points:
         title += f" +{view.points} points" + (" (hint used)" if view.hint_used else "")
     colour = {"correct": GREEN, "wrong": RED, "expired": ORANGE}.get(view.outcome, GREY)
-    tried = f"\nYou answered {', '.join(view.tried)}." if view.tried else ""
-    parts = answer_parts(problem, real, pending, tried)
+    worked = lo.worked_answer(problem, real, pending, view.tried)
     return discord.Embed(
         title=f"Question {view.number}/{view.total} · {title}",
-        description=clip("\n\n".join(parts), DESCRIPTION_MAX),
+        description=clip(laid_out(worked), DESCRIPTION_MAX),
         colour=colour,
     )
 
@@ -343,10 +347,10 @@ def live_closed(screen: s.LiveClosedScreen) -> Message:
         bar = "█" * round(8 * count / widest) if count else ""
         mark = " ✅" if letter == results.answer else ""
         bars.append(f"`{letter}` {bar} {count}{mark}")
-    parts = [problem_text(problem), *answer_parts(problem, screen.real, screen.output_pending)]
+    worked = laid_out(lo.worked_answer(problem, screen.real, screen.output_pending))
     embed = discord.Embed(
         title=f"🔔 Live question closed · {heading(problem)}",
-        description=clip("\n\n".join(parts), DESCRIPTION_MAX),
+        description=clip(problem_text(problem) + "\n\n" + worked, DESCRIPTION_MAX),
         colour=GREEN,
     )
     embed.add_field(name="Answers", value="\n".join(bars) or "—")
@@ -621,9 +625,6 @@ def help_embed() -> discord.Embed:
 
 MODAL_TITLE_MAX = 45
 MODAL_INPUT_MAX = 4000  # Discord's cap on a text input's value
-STDOUT_ROOM = 1800
-STDERR_ROOM = 900
-ORIGINAL_ROOM = 700
 
 
 def editor_modal(editor: s.EditorScreen) -> discord.ui.Modal:
@@ -648,37 +649,12 @@ def editor_modal(editor: s.EditorScreen) -> discord.ui.Modal:
     return modal
 
 
-def output_block(value: str, room: int, keep_end: bool = False) -> str:
-    """Output in a text block, trimmed to `room` and unable to close the block early."""
-    return f"```text\n{defuse(s.trimmed(value, room, keep_end) or '(nothing)')}\n```"
-
-
 def snippet_result(screen: s.SnippetResultScreen) -> Message:
     outcome = screen.outcome
-    parts = []
-    if screen.original is not None:
-        original = screen.original
-        if original.available:
-            parts.append(
-                "**Original output** (the question's code)\n"
-                + output_block(original.text, ORIGINAL_ROOM)
-            )
-        else:
-            parts.append(f"**Original output unavailable** ({original.reason})")
-    if not outcome.available:
-        parts.append(f"**{s.NOT_RUN}:** {outcome.reason}.")
-        colour = GREY
-    else:
-        parts.append(f"**Your run:** {outcome.verdict} · PyTorch {outcome.torch_version}")
-        parts.append("**stdout**\n" + output_block(outcome.stdout, STDOUT_ROOM))
-        if outcome.stderr.strip():
-            parts.append("**stderr**\n" + output_block(outcome.stderr, STDERR_ROOM, True))
-        if outcome.truncated:
-            parts.append(f"_{s.RUNNER_CAPPED}_")
-        colour = GREEN if outcome.status == "ok" else RED
+    colour = GREY if not outcome.available else GREEN if outcome.status == "ok" else RED
     embed = discord.Embed(
         title=f"▶️ {clip(screen.title, 200)}",
-        description=clip("\n\n".join(parts), DESCRIPTION_MAX),
+        description=clip(laid_out(lo.snippet_result(screen)), DESCRIPTION_MAX),
         colour=colour,
     )
     embed.set_footer(text=s.PRIVATE_RUN)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.conversation import layout as lo
 from bot.conversation import screens as sc
 from bot.engine.stats import Accuracy
 from bot.engine.views import QuestionView, RevealView, SummaryView
@@ -250,28 +251,50 @@ def status_line(view: QuestionView, now: float) -> str:
     return " · ".join(parts)
 
 
-def _solution(problem: Problem) -> str:
-    solution = problem.solution
-    lines = ["*Solution*"]
-    lines += [f"{n}. {esc(step)}" for n, step in enumerate(solution.steps, start=1)]
-    lines.append(f"*Final answer:* {esc(solution.final)}")
-    if solution.quick_check:
-        lines.append(f"*Quick check:* {esc(solution.quick_check)}")
-    if solution.common_mistakes:
-        lines.append("*Common mistakes:*")
-        lines += [f"• {esc(m)}" for m in solution.common_mistakes]
-    return "\n".join(lines)
+# How much of each kind of output a message shows (a problem's real output in full).
+OUTPUT_ROOMS: dict[lo.OutputRole, int | None] = {
+    "real": None,
+    "original": 1200,
+    "stdout": 2400,
+    "stderr": 1200,
+}
 
 
-def real_output(real: RealOutput | None, pending: bool = False) -> list[Block]:
-    if pending:
-        return sections("⏳ _Running it in PyTorch…_")
-    if real is None:
-        return []
-    heading = sections(f"*{esc(real.heading)}*")
-    if not real.available:
-        return [*heading, *sections(f"_({esc(real.reason)})_")]
-    return [*heading, *code_sections(real.text)]
+def _mrkdwn(piece: lo.Heading | lo.Line | lo.Field | lo.Items) -> list[str]:
+    if isinstance(piece, lo.Heading):
+        return [f"*{esc(piece.text)}*"]
+    if isinstance(piece, lo.Line):
+        return [rich_text(piece.text)]
+    if isinstance(piece, lo.Field):
+        return [f"*{esc(piece.label)}:* {rich_text(piece.text)}"]
+    caption = [f"*{esc(piece.caption)}*"] if piece.caption else []
+    return caption + [f"{marker} {rich_text(entry)}" for marker, entry in piece.marked()]
+
+
+def laid_out(layout: lo.Layout) -> list[Block]:
+    """A layout as blocks: each section's text in sections, output in code blocks of its
+    own, asides as context."""
+    blocks: list[Block] = []
+    for section in layout:
+        lines: list[str] = []
+        for piece in section:
+            if isinstance(piece, lo.Output):
+                note = f" {esc(piece.note)}" if piece.note else ""
+                lines.append(f"*{esc(piece.caption)}*{note}")
+                if piece.missing:
+                    lines.append(f"_({esc(piece.missing)})_")
+                    continue
+                room = OUTPUT_ROOMS[piece.role]
+                tail = code_sections(sc.trimmed(piece.text, room, piece.keep_end))
+            elif isinstance(piece, lo.Aside):
+                tail = [context(esc(piece.text))]
+            else:
+                lines += _mrkdwn(piece)
+                continue
+            blocks += [*sections("\n".join(lines)), *tail]
+            lines = []
+        blocks += sections("\n".join(lines))
+    return blocks
 
 
 def reveal(
@@ -287,11 +310,7 @@ def reveal(
         blocks += sections(note)
     blocks += sections(_problem_header(problem, f"Question {view.number}/{view.total}"))
     blocks += sections(f"*{outcome}*")
-    if view.tried:
-        blocks.append(context("You answered " + ", ".join(view.tried)))
-    blocks += sections(f"*Answer: {problem.answer}.* {esc(problem.answer_text)}")
-    blocks += real_output(real, pending)
-    blocks += sections(_solution(problem))
+    blocks += laid_out(lo.worked_answer(problem, real, pending, view.tried))
     buttons = []
     if not view.finished:
         buttons.append(button("Next ▶", ids.NEXT, view.session_id, style="primary"))
@@ -370,19 +389,17 @@ def live_closed(screen: sc.LiveClosedScreen) -> Message:
     blocks.append(divider())
     counts = " · ".join(f"{letter}: {n}" for letter, n in results.counts.items())
     noun = "answer" if results.total == 1 else "answers"
-    lines = [
-        f"*Answer: {problem.answer}.* {esc(problem.answer_text)}",
-        f"{counts}  ({results.total} {noun}, {results.correct} right)",
-    ]
+    lines = [f"{counts}  ({results.total} {noun}, {results.correct} right)"]
     if first_right:
         lines.append(f"🥇 First right answer: {first_right}")
     elif results.total:
         lines.append("Nobody got it this time.")
     else:
         lines.append("Nobody answered this time.")
-    blocks += sections("\n".join(lines))
-    blocks += real_output(screen.real, screen.output_pending)
-    blocks += sections(_solution(problem))
+    key, *worked = lo.worked_answer(problem, screen.real, screen.output_pending)
+    blocks += laid_out((key,))
+    blocks += sections("\n".join(lines))  # the tally right under the key
+    blocks += laid_out(tuple(worked))
     if problem.code:
         blocks.append(actions([button("✏️ Edit & run", ids.LIVE_EDIT, state.id)]))
     return Message(f"Live question closed. Answer: {problem.answer}", blocks)
@@ -663,9 +680,6 @@ def schedule_list(screen: sc.SchedulesScreen) -> Message:
 
 INPUT_MAX = 3000  # Slack's cap on a plain_text_input
 TITLE_MAX = 24  # a modal title
-STDOUT_ROOM = 2400
-STDERR_ROOM = 1200
-ORIGINAL_ROOM = 1200
 
 
 def plain(text: sc.Rich, now: float) -> str:
@@ -722,33 +736,13 @@ def editor_view(
     }
 
 
-RUNNING_SNIPPET = "⏳ _Running it in PyTorch…_"
+RUNNING_SNIPPET = f"_{sc.RUNNING}_"
 
 
 def result_blocks(screen: sc.SnippetResultScreen) -> list[Block]:
     """The run beside the original output, escaped, each block within Slack's limits."""
-    outcome = screen.outcome
-    blocks: list[Block] = sections(f"▶️ *{esc(screen.title)}*")
-    if screen.original is not None:
-        original = screen.original
-        if original.available:
-            blocks += sections("*Original output* (the question's code)")
-            blocks += code_sections(sc.trimmed(original.text, ORIGINAL_ROOM))
-        else:
-            blocks += sections(f"_Original output unavailable ({esc(original.reason)})_")
-    if not outcome.available:
-        blocks += sections(f"*{sc.NOT_RUN}:* {esc(outcome.reason)}.")
-        return blocks
-    verdict = esc(outcome.verdict)
-    blocks += sections(f"*Your run:* {verdict} · PyTorch {esc(outcome.torch_version)}")
-    blocks += sections("*stdout*")
-    blocks += code_sections(sc.trimmed(outcome.stdout, STDOUT_ROOM) or "(nothing)")
-    if outcome.stderr.strip():
-        blocks += sections("*stderr*")
-        blocks += code_sections(sc.trimmed(outcome.stderr, STDERR_ROOM, keep_end=True))
-    if outcome.truncated:
-        blocks.append(context(sc.RUNNER_CAPPED))
-    return blocks
+    title = sections(f"▶️ *{esc(screen.title)}*")
+    return [*title, *laid_out(lo.snippet_result(screen))]
 
 
 def snippet_result(screen: sc.SnippetResultScreen) -> Message:

@@ -219,7 +219,7 @@ async def test_without_a_runner_the_reveal_says_real_output_is_unavailable(h: Ha
         problem = await h.current_problem(message)
         await h.click(ANN, message, problem.answer)
         if problem.kind == "predict-output":
-            assert "Real output unavailable** (no runner is configured)" in message.text
+            assert "**Real output unavailable**\n_(no runner is configured)_" in message.text
             return
         await h.click(ANN, message, "Next ▶")
     raise AssertionError("a challenge always has a predict-output problem")

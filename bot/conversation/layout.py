@@ -1,0 +1,160 @@
+"""Laid-out text: which parts a screen shows, and in what order, decided once for every
+platform.
+
+A layout is a tuple of sections, each a tuple of typed pieces (a heading, a labelled field,
+a list, a block of output, an aside) holding rich text. Each renderer writes the pieces in
+its own syntax (Block Kit mrkdwn, Discord markdown, rich in a terminal) and its own room,
+and never reorders, adds or drops one: a reveal's worked answer and a snippet's result read
+the same on Slack, Discord and the terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.real_output import RealOutput
+from problems.model import Problem
+
+from .screens import NOT_RUN, RUNNER_CAPPED, RUNNING, Bold, Rich, SnippetResultScreen, rich
+
+
+@dataclass(frozen=True)
+class Heading:
+    """Names the section it opens ("Solution"); what follows in the section is under it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Line:
+    text: Rich
+
+
+@dataclass(frozen=True)
+class Field:
+    """A labelled value: "Final answer: …", "Your run: …"."""
+
+    label: str
+    text: Rich
+
+
+@dataclass(frozen=True)
+class Items:
+    """A list of numbered steps or bullets, under its caption when it has one."""
+
+    entries: tuple[Rich, ...]
+    numbered: bool = False
+    caption: str = ""
+
+    def marked(self) -> list[tuple[str, Rich]]:
+        """Each entry with its marker: "1.", "2.", … or a bullet."""
+        if self.numbered:
+            return [(f"{n}.", entry) for n, entry in enumerate(self.entries, start=1)]
+        return [("•", entry) for entry in self.entries]
+
+
+OutputRole = Literal["real", "original", "stdout", "stderr"]
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a program printed, under its caption, in a block of its own; or, when there is
+    nothing to show, why not (`missing`) in the block's place. Each platform trims `text`
+    to its own room for the `role`, saying how much it cut."""
+
+    caption: str
+    role: OutputRole
+    text: str = ""
+    note: str = ""  # beside the caption, e.g. whose code printed it
+    missing: str = ""
+
+    @property
+    def keep_end(self) -> bool:
+        """A traceback keeps its end, where the error is."""
+        return self.role == "stderr"
+
+
+@dataclass(frozen=True)
+class Aside:
+    """A quiet remark: what the learner tried, that the output is on its way, a cap hit."""
+
+    text: str
+
+
+Piece = Heading | Line | Field | Items | Output | Aside
+Section = tuple[Piece, ...]
+Layout = tuple[Section, ...]
+
+
+# --- a reveal's worked answer ------------------------------------------------------------
+
+
+def answer_key(problem: Problem, tried: tuple[str, ...] = ()) -> Section:
+    key: Section = (Line(rich(Bold(f"Answer: {problem.answer}."), " ", problem.answer_text)),)
+    return (*key, Aside(f"You answered {', '.join(tried)}.")) if tried else key
+
+
+def real_output(real: RealOutput | None, pending: bool = False) -> Section:
+    """The problem's code as PyTorch really ran it, that it is still running, or nothing."""
+    if pending:
+        return (Aside(RUNNING),)
+    if real is None:
+        return ()
+    if not real.available:
+        return (Output(real.heading, "real", missing=real.reason),)
+    return (Output(real.heading, "real", real.text),)
+
+
+def solution(problem: Problem) -> Section:
+    worked = problem.solution
+    pieces: list[Piece] = [
+        Heading("Solution"),
+        Items(tuple(rich(step) for step in worked.steps), numbered=True),
+        Field("Final answer", rich(worked.final)),
+    ]
+    if worked.quick_check:
+        pieces.append(Field("Quick check", rich(worked.quick_check)))
+    if worked.common_mistakes:
+        mistakes = tuple(rich(m) for m in worked.common_mistakes)
+        pieces.append(Items(mistakes, caption="Common mistakes"))
+    return tuple(pieces)
+
+
+def worked_answer(
+    problem: Problem,
+    real: RealOutput | None = None,
+    pending: bool = False,
+    tried: tuple[str, ...] = (),
+) -> Layout:
+    """What every closed question shows: the key, the real output, then the solution."""
+    sections = (answer_key(problem, tried), real_output(real, pending), solution(problem))
+    return tuple(section for section in sections if section)
+
+
+# --- a snippet's result ------------------------------------------------------------------
+
+
+def snippet_result(screen: SnippetResultScreen) -> Layout:
+    """The question's original output first (when run from a question), then the learner's
+    run: its verdict, stdout, stderr (when there is any) and whether the runner cut it."""
+    sections: list[Section] = []
+    original = screen.original
+    if original is not None:
+        if original.available:
+            shown = Output("Original output", "original", original.text, "(the question's code)")
+        else:
+            shown = Output("Original output unavailable", "original", missing=original.reason)
+        sections.append((shown,))
+    outcome = screen.outcome
+    if not outcome.available:
+        sections.append((Field(NOT_RUN, rich(f"{outcome.reason}.")),))
+        return tuple(sections)
+    verdict = f"{outcome.verdict} · PyTorch {outcome.torch_version}"
+    sections.append((Field("Your run", rich(verdict)),))
+    sections.append((Output("stdout", "stdout", outcome.stdout.rstrip("\n") or "(nothing)"),))
+    if outcome.stderr.strip():
+        sections.append((Output("stderr", "stderr", outcome.stderr),))
+    if outcome.truncated:
+        sections.append((Aside(RUNNER_CAPPED),))
+    return tuple(sections)
