@@ -10,9 +10,13 @@ the same on Slack, Discord and the terminal.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.engine.modes import rules_for
+from bot.engine.views import SummaryView
+from bot.labels import KIND_LABELS, clock_text
 from bot.real_output import RealOutput
 from problems.model import Problem
 
@@ -158,3 +162,55 @@ def snippet_result(screen: SnippetResultScreen) -> Layout:
     if outcome.truncated:
         sections.append((Aside(RUNNER_CAPPED),))
     return tuple(sections)
+
+
+# --- the end of a run ---------------------------------------------------------------------
+
+
+def summary_title(view: SummaryView) -> str:
+    return f"{view.mode.capitalize()} {'finished' if view.completed else 'ended early'}"
+
+
+def summary(view: SummaryView) -> Layout:
+    """The score, the points when the mode scores, and each badge the run earned."""
+    pieces: list[Piece] = [Field("Score", rich(f"{view.correct}/{view.total} correct"))]
+    if view.scored:
+        pieces.append(Field("Points", rich(str(view.points))))
+    pieces += [
+        Line(rich(f"{b.emoji} Badge earned: ", Bold(b.name), f" — {b.description}"))
+        for b in view.badges
+    ]
+    return (tuple(pieces),)
+
+
+# --- daily challenges ---------------------------------------------------------------------
+
+
+def problem_heading(problem: Problem) -> str:
+    """A problem's kind and level, e.g. "🖨️ Predict Output · intermediate"."""
+    return f"{KIND_LABELS[problem.kind]} · {problem.level or problem.difficulty}"
+
+
+def daily_problems(problems: Sequence[Problem]) -> Items:
+    """The day's problems by heading and title, never their prompts (that is the run)."""
+    entries = tuple(
+        rich(problem_heading(p) + (f" — {p.title}" if p.title else "")) for p in problems
+    )
+    return Items(entries, numbered=True)
+
+
+def daily_rules(problems: Sequence[Problem]) -> str:
+    """The challenge's rules as they apply to the day's problems (the engine's rules)."""
+    rules = rules_for("challenge")
+    limits = sorted({p.time_limit_s for p in problems})
+    tries = sorted({rules.attempts or p.attempts for p in problems})
+    parts = []
+    if rules.timed:
+        per = clock_text(limits[0]) if len(limits) == 1 else f"up to {clock_text(limits[-1])}"
+        parts.append(f"⏱ {per} per question")
+    noun = "attempt" if tries[-1] == 1 else "attempts"
+    parts.append(f"{tries[0]} {noun}" if len(tries) == 1 else f"up to {tries[-1]} attempts")
+    if rules.hints:
+        parts.append("💡 hints (halve the points)")
+    parts.append("one run per member")
+    return " · ".join(parts)

@@ -17,7 +17,6 @@ import discord
 from bot.conversation import actions as a
 from bot.conversation import layout as lo
 from bot.conversation import screens as s
-from bot.engine.modes import rules_for
 from bot.engine.stats import Accuracy
 from bot.engine.views import QuestionView, RevealView, SummaryView
 from bot.labels import (
@@ -25,7 +24,6 @@ from bot.labels import (
     OUTCOME_LABELS,
     PERIOD_TITLES,
     SUGGESTION_REASONS,
-    clock_text,
 )
 from bot.real_output import RealOutput
 from problems.model import Badge, Pack, Problem
@@ -190,10 +188,6 @@ def problem_text(problem: Problem) -> str:
     return clip("\n\n".join(parts), DESCRIPTION_MAX)
 
 
-def heading(problem: Problem) -> str:
-    return f"{KIND_LABELS[problem.kind]} · {problem.level or problem.difficulty}"
-
-
 def run(screen: s.RunScreen) -> Message:
     """The open question, or the reveal with Next ▶ (or the summary after the last one);
     a reveal of code also has Edit & run."""
@@ -223,7 +217,7 @@ def run(screen: s.RunScreen) -> Message:
 def question(view: QuestionView) -> tuple[discord.Embed, list[Button]]:
     problem = view.problem
     embed = discord.Embed(
-        title=f"Question {view.number}/{view.total} · {heading(problem)}",
+        title=f"Question {view.number}/{view.total} · {lo.problem_heading(problem)}",
         description=problem_text(problem),
         colour=BLURPLE,
     )
@@ -264,7 +258,9 @@ def piece_text(piece: lo.Piece) -> str:
         return f"**{piece.label}:** {text(piece.text)}"
     if isinstance(piece, lo.Items):
         caption = [f"**{piece.caption}**"] if piece.caption else []
-        return "\n".join(caption + [f"{m} {text(entry)}" for m, entry in piece.marked()])
+        marks = "`{}`" if piece.numbered else "{}"  # numbers line up in code type
+        lines = [f"{marks.format(m)} {text(entry)}" for m, entry in piece.marked()]
+        return "\n".join(caption + lines)
     if isinstance(piece, lo.Aside):
         return f"_{piece.text}_"
     caption = f"**{piece.caption}**" + (f" {piece.note}" if piece.note else "")
@@ -293,16 +289,10 @@ def reveal(view: RevealView, real: RealOutput | None, pending: bool) -> discord.
 
 
 def summary(view: SummaryView) -> discord.Embed:
-    verb = "finished" if view.completed else "ended early"
-    lines = [f"**Score:** {view.correct}/{view.total} correct"]
-    if view.scored:
-        lines.append(f"**Points:** {view.points}")
-    for badge in view.badges:
-        lines.append(f"{badge.emoji} **Badge earned: {badge.name}** — {badge.description}")
-    lines.append("Play again with `/lrquiz challenge`, `test`, `practice` or `learn`.")
+    again = "Play again with `/lrquiz challenge`, `test`, `practice` or `learn`."
     return discord.Embed(
-        title=f"🏁 {view.mode.capitalize()} {verb} · {view.pack_title}",
-        description="\n".join(lines),
+        title=f"🏁 {lo.summary_title(view)} · {view.pack_title}",
+        description=laid_out(lo.summary(view)) + "\n" + again,
         colour=GOLD if view.badges else BLURPLE,
     )
 
@@ -321,7 +311,7 @@ def learn_intro(pack: Pack) -> discord.Embed:
 def live_question(screen: s.LiveQuestionScreen) -> Message:
     state, problem = screen.state, screen.problem
     embed = discord.Embed(
-        title=f"📣 Live question · {heading(problem)}",
+        title=f"📣 Live question · {lo.problem_heading(problem)}",
         description=problem_text(problem),
         colour=BLURPLE,
     )
@@ -349,7 +339,7 @@ def live_closed(screen: s.LiveClosedScreen) -> Message:
         bars.append(f"`{letter}` {bar} {count}{mark}")
     worked = laid_out(lo.worked_answer(problem, screen.real, screen.output_pending))
     embed = discord.Embed(
-        title=f"🔔 Live question closed · {heading(problem)}",
+        title=f"🔔 Live question closed · {lo.problem_heading(problem)}",
         description=clip(problem_text(problem) + "\n\n" + worked, DESCRIPTION_MAX),
         colour=GREEN,
     )
@@ -466,30 +456,12 @@ def badge_announcement(screen: s.BadgeAnnouncement) -> Message:
 # --- daily challenges ------------------------------------------------------------------
 
 
-def daily_rules(pack: Pack, daily: Daily) -> str:
-    """The challenge rules as they apply to the day's problems (from the engine's rules)."""
-    rules = rules_for("challenge")
-    problems = [pack.problem(pid) for pid in daily.problem_ids]
-    limits = sorted({p.time_limit_s for p in problems})
-    tries = sorted({rules.attempts or p.attempts for p in problems})
-    parts = []
-    if rules.timed:
-        time = clock_text(limits[0]) if len(limits) == 1 else f"up to {clock_text(limits[-1])}"
-        parts.append(f"⏱ {time} per question")
-    parts.append(plural(tries[-1], "attempt") if len(tries) == 1 else f"up to {tries[-1]} attempts")
-    if rules.hints:
-        parts.append("💡 hints (halve the points)")
-    parts.append("one run per member")
-    return " · ".join(parts)
+def _problems(daily: Daily, pack: Pack) -> list[Problem]:
+    return [pack.problem(pid) for pid in daily.problem_ids]
 
 
 def _daily_lines(daily: Daily, pack: Pack) -> str:
-    lines = []
-    for n, problem_id in enumerate(daily.problem_ids, start=1):
-        problem = pack.problem(problem_id)
-        title = f" — {problem.title}" if problem.title else ""
-        lines.append(f"`{n}.` {heading(problem)}{title}")
-    return clip("\n".join(lines), FIELD_MAX)
+    return clip(piece_text(lo.daily_problems(_problems(daily, pack))), FIELD_MAX)
 
 
 def daily_card(screen: s.DailyCardScreen) -> Message:
@@ -504,7 +476,7 @@ def daily_card(screen: s.DailyCardScreen) -> Message:
         colour=BLURPLE,
     )
     embed.add_field(name="Problems", value=_daily_lines(daily, pack), inline=False)
-    embed.add_field(name="🎯 Rules", value=daily_rules(pack, daily), inline=False)
+    embed.add_field(name="🎯 Rules", value=lo.daily_rules(_problems(daily, pack)), inline=False)
     embed.add_field(name="⏳ Closes", value=f"{stamp(daily.ends_at)} ({stamp(daily.ends_at, 'f')})")
     embed.set_footer(text=f"Midnight {daily.timezone} ends the day · streaks count daily runs")
     buttons = [
@@ -536,7 +508,7 @@ def daily_closed(screen: s.DailyClosedScreen) -> Message:
         embed.add_field(
             name="🧗 Hardest question",
             value=(
-                f"`{number}.` {heading(problem)}"
+                f"`{number}.` {lo.problem_heading(problem)}"
                 + (f" — {problem.title}" if problem.title else "")
                 + f"\n{rate:.0%} got it right · answer **{problem.answer}**: "
                 + clip(problem.answer_text, 300)
@@ -553,7 +525,7 @@ def suggestion(screen: s.SuggestionScreen) -> Message:
     for n, (problem, why) in enumerate(screen.items, start=1):
         title = f" — {problem.title}" if problem.title else ""
         lines.append(
-            f"`{n}.` {heading(problem)}{title}\n{SUGGESTION_REASONS[why.reason]} "
+            f"`{n}.` {lo.problem_heading(problem)}{title}\n{SUGGESTION_REASONS[why.reason]} "
             f"({why.topic}, {why.success:.0%} predicted)"
         )
     embed = discord.Embed(

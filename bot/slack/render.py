@@ -189,8 +189,7 @@ REFUSALS = {
 
 
 def _problem_header(problem: Problem, prefix: str) -> str:
-    level = problem.level or problem.difficulty
-    return f"*{prefix}* · {KIND_LABELS[problem.kind]} · {level}"
+    return f"*{prefix}* · {lo.problem_heading(problem)}"
 
 
 def _problem_body(problem: Problem) -> list[Block]:
@@ -343,18 +342,11 @@ def run(screen: sc.RunScreen, now: float) -> Message:
 
 
 def summary(view: SummaryView) -> Message:
-    verb = "finished" if view.completed else "ended early"
-    lines = [
-        f"🏁 *{view.mode.capitalize()} {verb}* · {esc(view.pack_title)}",
-        f"Score: *{view.correct}/{view.total}* correct",
-    ]
-    if view.scored:
-        lines.append(f"Points: *{view.points}*")
-    for badge in view.badges:
-        lines.append(f"{badge.emoji} Badge earned: *{esc(badge.name)}* — {esc(badge.description)}")
-    lines.append("Play again with `/lrquiz challenge`, `test`, `practice` or `learn`.")
-    text = f"{view.mode.capitalize()} {verb}: {view.correct}/{view.total} correct"
-    return Message(text, [divider(), *sections("\n".join(lines))])
+    title = lo.summary_title(view)
+    blocks = [divider(), *sections(f"🏁 *{title}* · {esc(view.pack_title)}")]
+    blocks += laid_out(lo.summary(view))
+    blocks += sections("Play again with `/lrquiz challenge`, `test`, `practice` or `learn`.")
+    return Message(f"{title}: {view.correct}/{view.total} correct", blocks)
 
 
 # --- live questions ---------------------------------------------------------------------
@@ -543,7 +535,7 @@ def suggestion(screen: sc.SuggestionScreen) -> Message:
     for number, (problem, why) in enumerate(screen.items, start=1):
         title = f" — {esc(problem.title)}" if problem.title else ""
         lines.append(
-            f"{number}. {KIND_LABELS[problem.kind]} · {problem.level or problem.difficulty}"
+            f"{number}. {lo.problem_heading(problem)}"
             f"{title} · {SUGGESTION_REASONS[why.reason]} ({esc(why.topic)}, "
             f"{why.success:.0%} predicted)"
         )
@@ -566,21 +558,8 @@ def _day_title(daily: Daily) -> str:
     return f"{day:%A}, {day.day} {day:%B %Y}"
 
 
-def _rules_line(problems: Sequence[Problem]) -> str:
-    limits = sorted({p.time_limit_s for p in problems})
-    tries = sorted({p.attempts for p in problems})
-    per = clock_text(limits[0]) if len(limits) == 1 else "timed"
-    attempts = f"{tries[0]} attempts" if len(tries) == 1 else "several attempts"
-    return f"⏱ {per} per question · {attempts} · 💡 hints (half points) · one run each"
-
-
 def _daily_problems(problems: Sequence[Problem]) -> str:
-    lines = []
-    for number, problem in enumerate(problems, start=1):
-        level = problem.level or problem.difficulty
-        title = f" — {esc(problem.title)}" if problem.title else ""
-        lines.append(f"{number}. {KIND_LABELS[problem.kind]} · {level}{title}")
-    return "\n".join(lines)
+    return "\n".join(_mrkdwn(lo.daily_problems(problems)))
 
 
 def daily_card(screen: sc.DailyCardScreen) -> Message:
@@ -593,7 +572,7 @@ def daily_card(screen: sc.DailyCardScreen) -> Message:
     )
     blocks.append(
         context(
-            _rules_line(problems),
+            lo.daily_rules(problems),
             f"closes {date_token(daily.ends_at, '{date_short_pretty} {time}')}",
         )
     )

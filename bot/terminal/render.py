@@ -242,17 +242,8 @@ def section_parts(section: lo.Section) -> list[RenderableType]:
 
 
 def summary(view: SummaryView) -> Group:
-    ended = "finished" if view.completed else "ended early"
-    parts: list[RenderableType] = [
-        Rule(style="dim"),
-        Text(f"{view.mode.capitalize()} {ended} · {view.pack_title}", style="bold"),
-        Text(f"Score: {view.correct}/{view.total} correct"),
-    ]
-    if view.scored:
-        parts.append(Text(f"Points: {view.points}"))
-    for badge in view.badges:
-        parts.append(Text(f"{badge.emoji} Badge earned: {badge.name} — {badge.description}"))
-    return Group(*parts)
+    title = Text(f"{lo.summary_title(view)} · {view.pack_title}", style="bold")
+    return Group(Rule(style="dim"), title, *laid_out(lo.summary(view)))
 
 
 def intro(pack: Pack) -> Group:

@@ -14,11 +14,13 @@ from bot.conversation import layout as lo
 from bot.conversation import screens as sc
 from bot.discord import render as discord_render
 from bot.engine.live import LiveResults, LiveState
-from bot.engine.views import RevealView
+from bot.engine.views import RevealView, SummaryView
 from bot.real_output import RealOutput
 from bot.slack import render as slack_render
 from bot.terminal import render as terminal_render
 from problems.model import Problem, Solution
+from storage.dailies import Daily
+from tests.factories import make_pack
 
 PROBLEM = Problem(
     id="groups",
@@ -196,3 +198,41 @@ def test_every_platform_shows_the_snippet_result_in_that_order_within_its_limits
     for shown in (slack, discord, terminal):
         stderr = shown[shown.index("stderr") :]
         assert "Traceback" not in stderr and "ValueError: boom" in stderr
+
+
+def test_the_end_of_a_run_and_the_daily_card_read_the_same_everywhere() -> None:
+    pack = make_pack()
+    badge = pack.badges[0]
+    end = SummaryView("s1", "challenge", pack.title, 5, 5, 120, True, (), (badge,), True)
+    ending = [
+        "Challenge finished",
+        "Score",
+        "5/5 correct",
+        "Points",
+        "120",
+        "Badge earned: ",
+        badge.name,
+        badge.description,
+    ]
+    slack = slack_text(slack_render.summary(end).blocks)
+    embed = discord_render.summary(end)
+    terminal = terminal_text(terminal_render.summary(end))
+    for shown in (slack, f"{embed.title}\n{embed.description}", terminal):
+        assert_in_order(shown, ending)
+    unscored = dataclasses.replace(end, scored=False, badges=(), completed=False)
+    assert [w for w in words(lo.summary(unscored))] == ["Score", "5/5 correct"]
+
+    problems = pack.problems[:3]
+    daily = Daily("d1", "slack", "T1", "C1", "2026-12-02", "UTC", pack.id,
+                  tuple(p.id for p in problems), 0, None, 0.0, 86_400.0, None)  # fmt: skip
+    rules = lo.daily_rules(problems)
+    assert rules == (
+        "⏱ 2:00 per question · 2 attempts · 💡 hints (halve the points) · one run per member"
+    )
+    card = sc.DailyCardScreen(daily, pack)
+    slack = slack_text(slack_render.render(card, now=0.0).blocks)
+    fields = {f.name: f.value for f in discord_render.render(card).embeds[0].fields}
+    for shown, mark in ((slack, "{}. "), (fields["Problems"], "`{}.` ")):
+        listed = [mark.format(n) + lo.problem_heading(p) for n, p in enumerate(problems, 1)]
+        assert_in_order(shown, listed)
+    assert rules in slack and fields["🎯 Rules"] == rules

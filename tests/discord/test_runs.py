@@ -205,7 +205,7 @@ async def test_a_whole_challenge_ends_with_score_points_badge_and_real_output(
         assert "Challenge finished" in text
         assert "Score:** 5/5 correct" in text
         assert "Points:**" in text
-        assert "Badge earned: Learning Rate Differential Master" in text
+        assert "Badge earned: **Learning Rate Differential Master**" in text
         # Nothing left to click but Edit & run, when the last question had code.
         labels = [c["label"] for row in message.components for c in row["components"]]
         assert labels == (["Edit & run"] if problem.code else [])
