@@ -20,7 +20,7 @@ from bot.labels import KIND_LABELS, clock_text
 from bot.real_output import RealOutput
 from problems.model import Problem
 
-from .screens import NOT_RUN, RUNNER_CAPPED, RUNNING, Bold, Rich, SnippetResultScreen, rich
+from .screens import NOT_RUN, RUNNER_CAPPED, RUNNING, Bold, Code, Rich, SnippetResultScreen, rich
 
 
 @dataclass(frozen=True)
@@ -214,3 +214,50 @@ def daily_rules(problems: Sequence[Problem]) -> str:
         parts.append("💡 hints (halve the points)")
     parts.append("one run per member")
     return " · ".join(parts)
+
+
+# --- help ---------------------------------------------------------------------------------
+
+# Every chat platform's /lrquiz subcommands, what each does, grouped as help lists them.
+COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "Play — only you see your run",
+        (
+            (
+                "challenge",
+                "5 problems, one per kind, 2:00 each, 2 attempts, hints, points and a badge",
+            ),
+            ("test", "10 questions easy → hard, 2:00 each, 1 attempt, no hints, points"),
+            ("practice", "5 untimed problems with full solutions, no points"),
+            ("learn", "the concept first, then practice"),
+            ("review", "spaced review: your due cards first, then your weakest topic"),
+            ("suggest", "today's 3 problems picked for you: due reviews, then your weakest topic"),
+            (
+                "run",
+                "run your own PyTorch snippet in the sandbox; ✏️ Edit & run on a reveal opens "
+                "the question's code",
+            ),
+        ),
+    ),
+    (
+        "Records",
+        (
+            ("leaderboard [day|week|month|all]", "who leads here, by period"),
+            ("stats [@user]", "points, accuracy by kind and difficulty, badges, daily streak"),
+            ("badges", "what you have earned and what is left"),
+            ("dashboard", "a private link to your progress on the web dashboard"),
+            ("help", "this message"),
+        ),
+    ),
+)
+
+
+def commands_help() -> Layout:
+    """The player's commands, a section per group; admin commands differ by platform."""
+    return tuple(
+        (
+            Heading(title),
+            Items(tuple(rich(Code(f"/lrquiz {name}"), f" — {what}") for name, what in listed)),
+        )
+        for title, listed in COMMANDS
+    )

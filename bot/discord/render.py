@@ -560,24 +560,11 @@ def schedules(screen: s.SchedulesScreen) -> discord.Embed:
     return discord.Embed(title="🗓️ Schedules", description=description, colour=BLURPLE)
 
 
-HELP_TEXT = """\
+HELP_INTRO = """\
 Timed multiple-choice PyTorch problems on **learning-rate differentials** \
-(per-parameter-group learning rates, layer-wise decay, freezing, fine-tuning).
+(per-parameter-group learning rates, layer-wise decay, freezing, fine-tuning)."""
 
-**Play** (only you see your run)
-`/lrquiz challenge` — 5 problems, one per kind, 2:00 each, 2 attempts, hints, points
-`/lrquiz test` — 10 questions easy → hard, 2:00 each, 1 attempt, no hints, points
-`/lrquiz practice` — 5 untimed problems with full solutions, no points
-`/lrquiz learn` — the concept first, then practice
-`/lrquiz review` — spaced review: due cards first, then your weakest topic
-`/lrquiz suggest` — today's 3 problems picked for you: due reviews, then your weakest topic
-
-**Records**
-`/lrquiz leaderboard [period]` — day, week, month or all time
-`/lrquiz stats [member]` — accuracy by kind and difficulty, points, badges
-`/lrquiz badges` — what you have earned and what is left
-`/lrquiz run` — run your own PyTorch snippet in the sandbox
-
+HELP_NOTES = """\
 Answer with the **A–D** buttons; **💡 Hint** halves the points of that question. \
 Every question closes with the answer and a step-by-step solution; predict-output \
 problems also show the real output of the code, run with PyTorch; **✏️ Edit & run** \
@@ -590,7 +577,8 @@ Admins: `/lrquiz-admin post` posts a live question everyone can answer, \
 
 
 def help_embed() -> discord.Embed:
-    return discord.Embed(title="❓ lrquiz", description=HELP_TEXT, colour=BLURPLE)
+    description = f"{HELP_INTRO}\n\n{laid_out(lo.commands_help())}\n\n{HELP_NOTES}"
+    return discord.Embed(title="❓ lrquiz", description=description, colour=BLURPLE)
 
 
 # --- Edit & run ------------------------------------------------------------------------

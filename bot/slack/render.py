@@ -490,20 +490,7 @@ def badges(screen: sc.BadgesScreen) -> Message:
     return Message("Your badges", sections("\n".join(lines)))
 
 
-HELP = """*lrquiz* — timed PyTorch quizzes on learning-rate differentials
-• `/lrquiz challenge` — 5 problems, 2:00 each, 2 attempts, hints, points and a badge
-• `/lrquiz test` — 10 questions easy → hard, one attempt, no hints
-• `/lrquiz practice` — 5 untimed problems with full solutions, no points
-• `/lrquiz learn` — the concept first, then practice
-• `/lrquiz leaderboard [day|week|month|all]` — who leads this workspace
-• `/lrquiz stats [@user]` — points, accuracy by kind and difficulty, daily streak
-• `/lrquiz review` — spaced review: your due cards first, then your weakest topic
-• `/lrquiz suggest` — today's 3 problems picked for you (due reviews, then your weakest topic)
-• `/lrquiz badges` — badges you have earned and still can
-• `/lrquiz dashboard` — a private link to your progress on the web dashboard
-• `/lrquiz run` — run your own PyTorch snippet in the sandbox (✏️ *Edit & run* on a \
-reveal opens the question's code)
-• `/lrquiz help` — this message"""
+HELP = "*lrquiz* — timed PyTorch quizzes on learning-rate differentials"
 
 ADMIN_HELP = """*Admin*
 • `/lrquiz admin post [problem-id] now` — post a live question in this channel \
@@ -519,10 +506,10 @@ ADMIN_HELP = """*Admin*
 
 
 def help_message(screen: sc.HelpScreen) -> Message:
-    text = HELP + ("\n\n" + ADMIN_HELP if screen.admin else "")
-    if screen.note:
-        text = rich_text(screen.note) + "\n\n" + text
-    return Message("lrquiz help", sections(text))
+    blocks = sections(rich_text(screen.note)) if screen.note else []
+    blocks += [*sections(HELP), *laid_out(lo.commands_help())]
+    blocks += sections(ADMIN_HELP) if screen.admin else []
+    return Message("lrquiz help", blocks)
 
 
 # --- personal suggestions ---------------------------------------------------------------

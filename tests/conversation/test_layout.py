@@ -236,3 +236,19 @@ def test_the_end_of_a_run_and_the_daily_card_read_the_same_everywhere() -> None:
         listed = [mark.format(n) + lo.problem_heading(p) for n, p in enumerate(problems, 1)]
         assert_in_order(shown, listed)
     assert rules in slack and fields["🎯 Rules"] == rules
+
+
+def test_help_lists_the_same_commands_in_the_same_order_on_both_chat_platforms() -> None:
+    listed: list[str] = []
+    for title, group in lo.COMMANDS:
+        listed += [title, *(f"/lrquiz {name}` — {what}" for name, what in group)]
+    assert "/lrquiz dashboard` — " in "".join(listed)  # Discord's help used to leave it out
+    slack = slack_text(slack_render.render(sc.HelpScreen(sc.rich("Unknown command")), 0).blocks)
+    discord = discord_render.render(sc.HelpScreen()).embeds[0].description or ""
+    for shown in (slack.replace("&amp;", "&"), discord):
+        assert_in_order(shown, listed)
+    assert slack.startswith("Unknown command")
+    assert "Admin" not in slack
+    assert "/lrquiz admin snippets on|off" in slack_text(
+        slack_render.render(sc.HelpScreen(admin=True), 0).blocks
+    )
