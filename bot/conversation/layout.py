@@ -4,8 +4,9 @@ platform.
 A layout is a tuple of sections, each a tuple of typed pieces (a heading, a labelled field,
 a list, a block of output, an aside) holding rich text. Each renderer writes the pieces in
 its own syntax (Block Kit mrkdwn, Discord markdown, rich in a terminal) and its own room,
-and never reorders, adds or drops one: a reveal's worked answer and a snippet's result read
-the same on Slack, Discord and the terminal.
+and never reorders, adds or drops one: a reveal's worked answer, a snippet's result and the
+end of a run read the same on Slack, Discord and the terminal. The smaller decisions beside
+them (a problem's heading, the daily card's rules, the commands help lists) live here too.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.engine.modes import rules_for
-from bot.engine.views import SummaryView
-from bot.labels import KIND_LABELS, clock_text
+from bot.engine.views import RevealView, SummaryView
+from bot.labels import KIND_LABELS, OUTCOME_LABELS, clock_text
 from bot.real_output import RealOutput
 from problems.model import Problem
 
@@ -92,6 +93,16 @@ Layout = tuple[Section, ...]
 
 
 # --- a reveal's worked answer ------------------------------------------------------------
+
+
+def outcome(view: RevealView) -> str:
+    """How the question ended and what it scored, e.g. "✅ Correct! +30 points"."""
+    line = OUTCOME_LABELS.get(view.outcome, view.outcome)
+    if view.outcome == "correct" and view.points:
+        line += f" +{view.points} points" + (" (hint used)" if view.hint_used else "")
+    if view.repeat:
+        line += " (no points: you already scored this problem this week)"
+    return line
 
 
 def answer_key(problem: Problem, tried: tuple[str, ...] = ()) -> Section:

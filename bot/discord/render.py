@@ -21,7 +21,6 @@ from bot.engine.stats import Accuracy
 from bot.engine.views import QuestionView, RevealView, SummaryView
 from bot.labels import (
     KIND_LABELS,
-    OUTCOME_LABELS,
     PERIOD_TITLES,
     SUGGESTION_REASONS,
 )
@@ -276,13 +275,10 @@ def laid_out(layout: lo.Layout) -> str:
 
 def reveal(view: RevealView, real: RealOutput | None, pending: bool) -> discord.Embed:
     problem = view.problem
-    title = OUTCOME_LABELS.get(view.outcome, view.outcome)
-    if view.outcome == "correct" and view.points:
-        title += f" +{view.points} points" + (" (hint used)" if view.hint_used else "")
     colour = {"correct": GREEN, "wrong": RED, "expired": ORANGE}.get(view.outcome, GREY)
     worked = lo.worked_answer(problem, real, pending, view.tried)
     return discord.Embed(
-        title=f"Question {view.number}/{view.total} · {title}",
+        title=f"Question {view.number}/{view.total} · {lo.outcome(view)}",
         description=clip(laid_out(worked), DESCRIPTION_MAX),
         colour=colour,
     )

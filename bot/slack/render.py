@@ -22,7 +22,6 @@ from bot.engine.stats import Accuracy
 from bot.engine.views import QuestionView, RevealView, SummaryView
 from bot.labels import (
     KIND_LABELS,
-    OUTCOME_LABELS,
     PERIOD_TITLES,
     SUGGESTION_REASONS,
     clock_text,
@@ -301,14 +300,12 @@ def reveal(
 ) -> Message:
     """A closed question: outcome, key, real output, solution, and Next ▶ unless finished."""
     problem = view.problem
-    outcome = OUTCOME_LABELS.get(view.outcome, view.outcome)
-    if view.outcome == "correct" and view.points:
-        outcome += f" +{view.points} points" + (" (hint used)" if view.hint_used else "")
+    outcome = lo.outcome(view)
     blocks: list[Block] = []
     if note:
         blocks += sections(note)
     blocks += sections(_problem_header(problem, f"Question {view.number}/{view.total}"))
-    blocks += sections(f"*{outcome}*")
+    blocks += sections(f"*{esc(outcome)}*")
     blocks += laid_out(lo.worked_answer(problem, real, pending, view.tried))
     buttons = []
     if not view.finished:
@@ -318,7 +315,7 @@ def reveal(
         buttons.append(button("✏️ Edit & run", ids.EDIT, value))
     if buttons:
         blocks.append(actions(buttons))
-    return Message(f"{outcome} Answer: {problem.answer}", blocks)
+    return Message(f"{esc(outcome)} Answer: {problem.answer}", blocks)
 
 
 def run(screen: sc.RunScreen, now: float) -> Message:

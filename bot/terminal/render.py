@@ -48,7 +48,7 @@ from bot.engine.modes import rules_for
 from bot.engine.scoring import points_for
 from bot.engine.stats import StatsView
 from bot.engine.views import QuestionView, RevealView, SummaryView
-from bot.labels import KIND_LABELS, OUTCOME_LABELS, PERIOD_TITLES, SUGGESTION_REASONS, clock_text
+from bot.labels import KIND_LABELS, PERIOD_TITLES, SUGGESTION_REASONS, clock_text
 from bot.real_output import RealOutput
 from problems.model import Badge, Pack
 
@@ -178,12 +178,7 @@ def status(view: QuestionView, now: float) -> Text:
 
 
 def verdict(view: RevealView) -> Text:
-    line = Text(OUTCOME_LABELS.get(view.outcome, view.outcome), style="bold")
-    if view.outcome == "correct" and view.points:
-        line.append(f" +{view.points} points" + (" (hint used)" if view.hint_used else ""))
-    if view.repeat:
-        line.append(" (no points: you already scored this problem this week)")
-    return line
+    return Text(lo.outcome(view), style="bold")
 
 
 def reveal(view: RevealView, real: RealOutput | None = None, pending: bool = False) -> Group:

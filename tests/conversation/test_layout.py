@@ -252,3 +252,15 @@ def test_help_lists_the_same_commands_in_the_same_order_on_both_chat_platforms()
     assert "/lrquiz admin snippets on|off" in slack_text(
         slack_render.render(sc.HelpScreen(admin=True), 0).blocks
     )
+
+
+def test_a_repeat_says_why_it_scored_nothing_on_every_platform() -> None:
+    again = dataclasses.replace(REVEAL, outcome="correct", tried=("A",), repeat=True)
+    said = lo.outcome(again)
+    assert said == "✅ Correct! (no points: you already scored this problem this week)"
+    screen = sc.RunScreen("s1", reveal=again, real=REAL)
+    slack = slack_text(slack_render.render(screen, now=0.0).blocks)
+    discord = discord_render.render(screen).embeds[0].title or ""
+    terminal = terminal_text(terminal_render.run(screen, 0.0))
+    for shown in (slack, discord, terminal):
+        assert said in shown
