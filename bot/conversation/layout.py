@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.engine.modes import rules_for
+from bot.engine.suggest import Suggestion
 from bot.engine.views import RevealView, SummaryView
-from bot.labels import KIND_LABELS, OUTCOME_LABELS, clock_text
+from bot.labels import KIND_LABELS, OUTCOME_LABELS, SUGGESTION_REASONS, clock_text
 from bot.real_output import RealOutput
 from problems.model import Problem
 
@@ -225,6 +226,28 @@ def daily_rules(problems: Sequence[Problem]) -> str:
         parts.append("💡 hints (halve the points)")
     parts.append("one run per member")
     return " · ".join(parts)
+
+
+# --- personal suggestions -----------------------------------------------------------------
+
+
+def why_suggested(why: Suggestion) -> str:
+    """Why a problem is in today's set, e.g. "🎯 your weakest topic (freezing, 42% predicted)"."""
+    return f"{SUGGESTION_REASONS[why.reason]} ({why.topic}, {why.success:.0%} predicted)"
+
+
+def mode_rules(mode: str) -> str:
+    """What a mode allows, from the engine's rules, e.g. "untimed · 1 attempt · 💡 hints"."""
+    rules = rules_for(mode)
+    parts = ["timed" if rules.timed else "untimed"]
+    if rules.attempts:
+        parts.append(f"{rules.attempts} attempt" + ("" if rules.attempts == 1 else "s"))
+    parts.append("💡 hints" if rules.hints else "no hints")
+    parts.append("points" if rules.scored else "no points")
+    return " · ".join(parts)
+
+
+SUGGESTION_RULES = mode_rules("suggested") + " · a new set every day"
 
 
 # --- help ---------------------------------------------------------------------------------

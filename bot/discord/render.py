@@ -22,7 +22,6 @@ from bot.engine.views import QuestionView, RevealView, SummaryView
 from bot.labels import (
     KIND_LABELS,
     PERIOD_TITLES,
-    SUGGESTION_REASONS,
 )
 from bot.real_output import RealOutput
 from problems.model import Badge, Pack, Problem
@@ -520,16 +519,13 @@ def suggestion(screen: s.SuggestionScreen) -> Message:
     lines = []
     for n, (problem, why) in enumerate(screen.items, start=1):
         title = f" — {problem.title}" if problem.title else ""
-        lines.append(
-            f"`{n}.` {lo.problem_heading(problem)}{title}\n{SUGGESTION_REASONS[why.reason]} "
-            f"({why.topic}, {why.success:.0%} predicted)"
-        )
+        lines.append(f"`{n}.` {lo.problem_heading(problem)}{title}\n{lo.why_suggested(why)}")
     embed = discord.Embed(
         title=f"🎯 Today's suggestions · {screen.local_date}",
         description=clip("\n".join(lines), DESCRIPTION_MAX),
         colour=GREEN if screen.status == "done" else BLURPLE,
     )
-    embed.set_footer(text="Untimed · 1 attempt · hints · no points · a new set every day")
+    embed.set_footer(text=lo.SUGGESTION_RULES)
     if screen.status == "done":
         embed.add_field(name="✅ Done for today", value="New suggestions tomorrow.")
         return Message(embeds=[embed])

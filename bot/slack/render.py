@@ -23,7 +23,6 @@ from bot.engine.views import QuestionView, RevealView, SummaryView
 from bot.labels import (
     KIND_LABELS,
     PERIOD_TITLES,
-    SUGGESTION_REASONS,
     clock_text,
 )
 from bot.real_output import RealOutput
@@ -519,12 +518,10 @@ def suggestion(screen: sc.SuggestionScreen) -> Message:
     for number, (problem, why) in enumerate(screen.items, start=1):
         title = f" — {esc(problem.title)}" if problem.title else ""
         lines.append(
-            f"{number}. {lo.problem_heading(problem)}"
-            f"{title} · {SUGGESTION_REASONS[why.reason]} ({esc(why.topic)}, "
-            f"{why.success:.0%} predicted)"
+            f"{number}. {lo.problem_heading(problem)}{title} · {esc(lo.why_suggested(why))}"
         )
     blocks = sections("\n".join(lines))
-    blocks.append(context("untimed · one attempt · 💡 hints · no points · a new set every day"))
+    blocks.append(context(lo.SUGGESTION_RULES))
     if screen.status == "done":
         blocks += sections("✅ Done for today. New suggestions tomorrow.")
     else:
@@ -712,9 +709,7 @@ def snippet_result(screen: sc.SnippetResultScreen) -> Message:
     """The result as a private message: when the modal it came from is gone."""
     outcome = screen.outcome
     summary_text = (
-        f"Your run: {outcome.verdict}"
-        if outcome.available
-        else f"{sc.NOT_RUN}: {outcome.reason}"
+        f"Your run: {outcome.verdict}" if outcome.available else f"{sc.NOT_RUN}: {outcome.reason}"
     )
     blocks = result_blocks(screen)
     blocks.append(context(sc.PRIVATE_RUN))

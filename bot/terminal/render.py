@@ -48,7 +48,7 @@ from bot.engine.modes import rules_for
 from bot.engine.scoring import points_for
 from bot.engine.stats import StatsView
 from bot.engine.views import QuestionView, RevealView, SummaryView
-from bot.labels import KIND_LABELS, PERIOD_TITLES, SUGGESTION_REASONS, clock_text
+from bot.labels import KIND_LABELS, PERIOD_TITLES, clock_text
 from bot.real_output import RealOutput
 from problems.model import Badge, Pack
 
@@ -342,8 +342,7 @@ def suggestion(screen: SuggestionScreen) -> RenderableType:
         lines.append(
             Text(
                 f"  {number}. {kind_name(problem.kind)} · {problem.level or problem.difficulty}"
-                f" — {title}\n     {SUGGESTION_REASONS[why.reason]} ({why.topic}, "
-                f"{percent(why.success)} predicted)"
+                f" — {title}\n     {lo.why_suggested(why)}"
             )
         )
     if screen.status == "done":

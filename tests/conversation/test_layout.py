@@ -14,6 +14,7 @@ from bot.conversation import layout as lo
 from bot.conversation import screens as sc
 from bot.discord import render as discord_render
 from bot.engine.live import LiveResults, LiveState
+from bot.engine.suggest import Suggestion
 from bot.engine.views import RevealView, SummaryView
 from bot.real_output import RealOutput
 from bot.slack import render as slack_render
@@ -264,3 +265,24 @@ def test_a_repeat_says_why_it_scored_nothing_on_every_platform() -> None:
     terminal = terminal_text(terminal_render.run(screen, 0.0))
     for shown in (slack, discord, terminal):
         assert said in shown
+
+
+def test_todays_suggestions_say_why_and_the_rules_alike() -> None:
+    pack = make_pack()
+    picks = (
+        (pack.problems[0], Suggestion(pack.problems[0].id, "weakest", "freezing", 0.42)),
+        (pack.problems[1], Suggestion(pack.problems[1].id, "review", "layer decay", 0.8)),
+    )
+    screen = sc.SuggestionScreen("2026-12-02", pack, picks, "new")
+    reasons = [lo.why_suggested(why) for _, why in picks]
+    assert reasons == [
+        "🎯 your weakest topic (freezing, 42% predicted)",
+        "🔁 due for review (layer decay, 80% predicted)",
+    ]
+    assert lo.SUGGESTION_RULES.startswith("untimed · 1 attempt · 💡 hints · no points")
+    slack = slack_text(slack_render.render(screen, now=0.0).blocks)
+    embed = discord_render.render(screen).embeds[0]
+    terminal = terminal_text(terminal_render.suggestion(screen))
+    for shown in (slack, embed.description or "", terminal):
+        assert_in_order(shown, reasons)
+    assert lo.SUGGESTION_RULES in slack and embed.footer.text == lo.SUGGESTION_RULES
