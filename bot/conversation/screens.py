@@ -282,13 +282,14 @@ class SnippetOutcome:
 NOT_RUN = "Your run did not happen"
 RUNNER_CAPPED = "The runner cut the output at its 64 KB cap."
 PRIVATE_RUN = "Only you can see this · your code is not kept, only its hash"
+RUNNING = "⏳ Running it in PyTorch…"  # a problem's code for the reveal, or a snippet
 
 
-def trimmed(output: str, room: int, keep_end: bool = False) -> str:
-    """At most `room` characters of output, saying how much was cut (each platform has its
-    own room); a traceback keeps its end, where the error is."""
+def trimmed(output: str, room: int | None, keep_end: bool = False) -> str:
+    """At most `room` characters of output (all of it for None), saying how much was cut
+    (each platform has its own room); a traceback keeps its end, where the error is."""
     output = output.rstrip("\n")
-    if len(output) <= room:
+    if room is None or len(output) <= room:
         return output
     note = f"… ({len(output) - room:,} more characters not shown)"
     return note + "\n" + output[-room:] if keep_end else output[:room] + "\n" + note

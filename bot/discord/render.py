@@ -15,16 +15,13 @@ from typing import Any
 import discord
 
 from bot.conversation import actions as a
+from bot.conversation import layout as lo
 from bot.conversation import screens as s
-from bot.engine.modes import rules_for
 from bot.engine.stats import Accuracy
 from bot.engine.views import QuestionView, RevealView, SummaryView
 from bot.labels import (
     KIND_LABELS,
-    OUTCOME_LABELS,
     PERIOD_TITLES,
-    SUGGESTION_REASONS,
-    clock_text,
 )
 from bot.real_output import RealOutput
 from problems.model import Badge, Pack, Problem
@@ -45,11 +42,17 @@ DESCRIPTION_MAX = 4096
 FIELD_MAX = 1024
 MESSAGE_EMBEDS_MAX = 6000
 CODE_MAX = 1500
+# How much of each kind of output a message shows: several share one 4096-character embed.
+OUTPUT_ROOMS: dict[lo.OutputRole, int] = {
+    "real": CODE_MAX,
+    "original": 700,
+    "stdout": 1800,
+    "stderr": 900,
+}
 
 DENIED = "🔒 Only members with the **Manage Server** permission can use `/lrquiz-admin`."
 NO_GUILD = "Admin commands work in a server, not in direct messages."
 REFUSALS = {"not-admin": DENIED, "direct-message": NO_GUILD}
-PENDING_OUTPUT = "**⏳ Running in PyTorch…** the real output appears here in a moment."
 NO_PINGS = discord.AllowedMentions.none()  # names are shown, nobody is notified
 Button = discord.ui.Button[Any]
 
@@ -155,6 +158,12 @@ def code_block(code: str, lang: str = "py") -> str:
     return f"```{lang}\n{body}\n```"
 
 
+def output_block(value: str, room: int, keep_end: bool = False) -> str:
+    """Output in a text block, trimmed to `room` (saying how much was cut) and unable to
+    close the block early."""
+    return f"```text\n{defuse(s.trimmed(value, room, keep_end))}\n```"
+
+
 def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
@@ -175,10 +184,6 @@ def problem_text(problem: Problem) -> str:
         parts.append(code_block(problem.code))
     parts.append("\n".join(f"**{letter}.** {choice}" for letter, choice in problem.choices.items()))
     return clip("\n\n".join(parts), DESCRIPTION_MAX)
-
-
-def heading(problem: Problem) -> str:
-    return f"{KIND_LABELS[problem.kind]} · {problem.level or problem.difficulty}"
 
 
 def run(screen: s.RunScreen) -> Message:
@@ -210,7 +215,7 @@ def run(screen: s.RunScreen) -> Message:
 def question(view: QuestionView) -> tuple[discord.Embed, list[Button]]:
     problem = view.problem
     embed = discord.Embed(
-        title=f"Question {view.number}/{view.total} · {heading(problem)}",
+        title=f"Question {view.number}/{view.total} · {lo.problem_heading(problem)}",
         description=problem_text(problem),
         colour=BLURPLE,
     )
@@ -241,64 +246,48 @@ def question(view: QuestionView) -> tuple[discord.Embed, list[Button]]:
     return embed, buttons
 
 
-def answer_parts(
-    problem: Problem, real: RealOutput | None, pending: bool, tried: str = ""
-) -> list[str]:
-    """The key, the real output (or that it is running) and the step-by-step solution."""
-    parts = [f"**Answer: {problem.answer}.** {problem.answer_text}{tried}"]
-    output = real_output_text(real, pending)
-    return [*parts, *([output] if output else []), solution_text(problem)]
+def piece_text(piece: lo.Piece) -> str:
+    """One piece of a layout as Discord markdown."""
+    if isinstance(piece, lo.Heading):
+        return f"**{piece.text}**"
+    if isinstance(piece, lo.Line):
+        return text(piece.text)
+    if isinstance(piece, lo.Field):
+        return f"**{piece.label}:** {text(piece.text)}"
+    if isinstance(piece, lo.Items):
+        caption = [f"**{piece.caption}**"] if piece.caption else []
+        marks = "`{}`" if piece.numbered else "{}"  # numbers line up in code type
+        lines = [f"{marks.format(m)} {text(entry)}" for m, entry in piece.marked()]
+        return "\n".join(caption + lines)
+    if isinstance(piece, lo.Aside):
+        return f"_{piece.text}_"
+    caption = f"**{piece.caption}**" + (f" {piece.note}" if piece.note else "")
+    if piece.missing:
+        return f"{caption}\n_({piece.missing})_"
+    return f"{caption}\n{output_block(piece.text, OUTPUT_ROOMS[piece.role], piece.keep_end)}"
 
 
-def solution_text(problem: Problem) -> str:
-    solution = problem.solution
-    lines = ["**Solution**"]
-    lines += [f"{n}. {step}" for n, step in enumerate(solution.steps, start=1)]
-    lines.append(f"**Final answer:** {solution.final}")
-    if solution.quick_check:
-        lines.append(f"**Quick check:** {solution.quick_check}")
-    if solution.common_mistakes:
-        lines.append("**Common mistakes**")
-        lines += [f"• {mistake}" for mistake in solution.common_mistakes]
-    return "\n".join(lines)
-
-
-def real_output_text(real: RealOutput | None, pending: bool) -> str | None:
-    if pending:
-        return PENDING_OUTPUT
-    if real is None:
-        return None
-    if not real.available:
-        return f"**{real.heading}** ({real.reason})"
-    return f"**{real.heading}**\n{code_block(real.text, 'text')}"
+def laid_out(layout: lo.Layout) -> str:
+    """A layout as one description: its sections a blank line apart."""
+    return "\n\n".join("\n".join(piece_text(p) for p in section) for section in layout)
 
 
 def reveal(view: RevealView, real: RealOutput | None, pending: bool) -> discord.Embed:
     problem = view.problem
-    title = OUTCOME_LABELS.get(view.outcome, view.outcome)
-    if view.outcome == "correct" and view.points:
-        title += f" +{view.points} points" + (" (hint used)" if view.hint_used else "")
     colour = {"correct": GREEN, "wrong": RED, "expired": ORANGE}.get(view.outcome, GREY)
-    tried = f"\nYou answered {', '.join(view.tried)}." if view.tried else ""
-    parts = answer_parts(problem, real, pending, tried)
+    worked = lo.worked_answer(problem, real, pending, view.tried)
     return discord.Embed(
-        title=f"Question {view.number}/{view.total} · {title}",
-        description=clip("\n\n".join(parts), DESCRIPTION_MAX),
+        title=f"Question {view.number}/{view.total} · {lo.outcome(view)}",
+        description=clip(laid_out(worked), DESCRIPTION_MAX),
         colour=colour,
     )
 
 
 def summary(view: SummaryView) -> discord.Embed:
-    verb = "finished" if view.completed else "ended early"
-    lines = [f"**Score:** {view.correct}/{view.total} correct"]
-    if view.scored:
-        lines.append(f"**Points:** {view.points}")
-    for badge in view.badges:
-        lines.append(f"{badge.emoji} **Badge earned: {badge.name}** — {badge.description}")
-    lines.append("Play again with `/lrquiz challenge`, `test`, `practice` or `learn`.")
+    again = "Play again with `/lrquiz challenge`, `test`, `practice` or `learn`."
     return discord.Embed(
-        title=f"🏁 {view.mode.capitalize()} {verb} · {view.pack_title}",
-        description="\n".join(lines),
+        title=f"🏁 {lo.summary_title(view)} · {view.pack_title}",
+        description=laid_out(lo.summary(view)) + "\n" + again,
         colour=GOLD if view.badges else BLURPLE,
     )
 
@@ -317,7 +306,7 @@ def learn_intro(pack: Pack) -> discord.Embed:
 def live_question(screen: s.LiveQuestionScreen) -> Message:
     state, problem = screen.state, screen.problem
     embed = discord.Embed(
-        title=f"📣 Live question · {heading(problem)}",
+        title=f"📣 Live question · {lo.problem_heading(problem)}",
         description=problem_text(problem),
         colour=BLURPLE,
     )
@@ -343,10 +332,10 @@ def live_closed(screen: s.LiveClosedScreen) -> Message:
         bar = "█" * round(8 * count / widest) if count else ""
         mark = " ✅" if letter == results.answer else ""
         bars.append(f"`{letter}` {bar} {count}{mark}")
-    parts = [problem_text(problem), *answer_parts(problem, screen.real, screen.output_pending)]
+    worked = laid_out(lo.worked_answer(problem, screen.real, screen.output_pending))
     embed = discord.Embed(
-        title=f"🔔 Live question closed · {heading(problem)}",
-        description=clip("\n\n".join(parts), DESCRIPTION_MAX),
+        title=f"🔔 Live question closed · {lo.problem_heading(problem)}",
+        description=clip(problem_text(problem) + "\n\n" + worked, DESCRIPTION_MAX),
         colour=GREEN,
     )
     embed.add_field(name="Answers", value="\n".join(bars) or "—")
@@ -462,30 +451,12 @@ def badge_announcement(screen: s.BadgeAnnouncement) -> Message:
 # --- daily challenges ------------------------------------------------------------------
 
 
-def daily_rules(pack: Pack, daily: Daily) -> str:
-    """The challenge rules as they apply to the day's problems (from the engine's rules)."""
-    rules = rules_for("challenge")
-    problems = [pack.problem(pid) for pid in daily.problem_ids]
-    limits = sorted({p.time_limit_s for p in problems})
-    tries = sorted({rules.attempts or p.attempts for p in problems})
-    parts = []
-    if rules.timed:
-        time = clock_text(limits[0]) if len(limits) == 1 else f"up to {clock_text(limits[-1])}"
-        parts.append(f"⏱ {time} per question")
-    parts.append(plural(tries[-1], "attempt") if len(tries) == 1 else f"up to {tries[-1]} attempts")
-    if rules.hints:
-        parts.append("💡 hints (halve the points)")
-    parts.append("one run per member")
-    return " · ".join(parts)
+def _problems(daily: Daily, pack: Pack) -> list[Problem]:
+    return [pack.problem(pid) for pid in daily.problem_ids]
 
 
 def _daily_lines(daily: Daily, pack: Pack) -> str:
-    lines = []
-    for n, problem_id in enumerate(daily.problem_ids, start=1):
-        problem = pack.problem(problem_id)
-        title = f" — {problem.title}" if problem.title else ""
-        lines.append(f"`{n}.` {heading(problem)}{title}")
-    return clip("\n".join(lines), FIELD_MAX)
+    return clip(piece_text(lo.daily_problems(_problems(daily, pack))), FIELD_MAX)
 
 
 def daily_card(screen: s.DailyCardScreen) -> Message:
@@ -500,7 +471,7 @@ def daily_card(screen: s.DailyCardScreen) -> Message:
         colour=BLURPLE,
     )
     embed.add_field(name="Problems", value=_daily_lines(daily, pack), inline=False)
-    embed.add_field(name="🎯 Rules", value=daily_rules(pack, daily), inline=False)
+    embed.add_field(name="🎯 Rules", value=lo.daily_rules(_problems(daily, pack)), inline=False)
     embed.add_field(name="⏳ Closes", value=f"{stamp(daily.ends_at)} ({stamp(daily.ends_at, 'f')})")
     embed.set_footer(text=f"Midnight {daily.timezone} ends the day · streaks count daily runs")
     buttons = [
@@ -532,7 +503,7 @@ def daily_closed(screen: s.DailyClosedScreen) -> Message:
         embed.add_field(
             name="🧗 Hardest question",
             value=(
-                f"`{number}.` {heading(problem)}"
+                f"`{number}.` {lo.problem_heading(problem)}"
                 + (f" — {problem.title}" if problem.title else "")
                 + f"\n{rate:.0%} got it right · answer **{problem.answer}**: "
                 + clip(problem.answer_text, 300)
@@ -548,16 +519,13 @@ def suggestion(screen: s.SuggestionScreen) -> Message:
     lines = []
     for n, (problem, why) in enumerate(screen.items, start=1):
         title = f" — {problem.title}" if problem.title else ""
-        lines.append(
-            f"`{n}.` {heading(problem)}{title}\n{SUGGESTION_REASONS[why.reason]} "
-            f"({why.topic}, {why.success:.0%} predicted)"
-        )
+        lines.append(f"`{n}.` {lo.problem_heading(problem)}{title}\n{lo.why_suggested(why)}")
     embed = discord.Embed(
         title=f"🎯 Today's suggestions · {screen.local_date}",
         description=clip("\n".join(lines), DESCRIPTION_MAX),
         colour=GREEN if screen.status == "done" else BLURPLE,
     )
-    embed.set_footer(text="Untimed · 1 attempt · hints · no points · a new set every day")
+    embed.set_footer(text=lo.SUGGESTION_RULES)
     if screen.status == "done":
         embed.add_field(name="✅ Done for today", value="New suggestions tomorrow.")
         return Message(embeds=[embed])
@@ -584,24 +552,11 @@ def schedules(screen: s.SchedulesScreen) -> discord.Embed:
     return discord.Embed(title="🗓️ Schedules", description=description, colour=BLURPLE)
 
 
-HELP_TEXT = """\
+HELP_INTRO = """\
 Timed multiple-choice PyTorch problems on **learning-rate differentials** \
-(per-parameter-group learning rates, layer-wise decay, freezing, fine-tuning).
+(per-parameter-group learning rates, layer-wise decay, freezing, fine-tuning)."""
 
-**Play** (only you see your run)
-`/lrquiz challenge` — 5 problems, one per kind, 2:00 each, 2 attempts, hints, points
-`/lrquiz test` — 10 questions easy → hard, 2:00 each, 1 attempt, no hints, points
-`/lrquiz practice` — 5 untimed problems with full solutions, no points
-`/lrquiz learn` — the concept first, then practice
-`/lrquiz review` — spaced review: due cards first, then your weakest topic
-`/lrquiz suggest` — today's 3 problems picked for you: due reviews, then your weakest topic
-
-**Records**
-`/lrquiz leaderboard [period]` — day, week, month or all time
-`/lrquiz stats [member]` — accuracy by kind and difficulty, points, badges
-`/lrquiz badges` — what you have earned and what is left
-`/lrquiz run` — run your own PyTorch snippet in the sandbox
-
+HELP_NOTES = """\
 Answer with the **A–D** buttons; **💡 Hint** halves the points of that question. \
 Every question closes with the answer and a step-by-step solution; predict-output \
 problems also show the real output of the code, run with PyTorch; **✏️ Edit & run** \
@@ -614,16 +569,14 @@ Admins: `/lrquiz-admin post` posts a live question everyone can answer, \
 
 
 def help_embed() -> discord.Embed:
-    return discord.Embed(title="❓ lrquiz", description=HELP_TEXT, colour=BLURPLE)
+    description = f"{HELP_INTRO}\n\n{laid_out(lo.commands_help())}\n\n{HELP_NOTES}"
+    return discord.Embed(title="❓ lrquiz", description=description, colour=BLURPLE)
 
 
 # --- Edit & run ------------------------------------------------------------------------
 
 MODAL_TITLE_MAX = 45
 MODAL_INPUT_MAX = 4000  # Discord's cap on a text input's value
-STDOUT_ROOM = 1800
-STDERR_ROOM = 900
-ORIGINAL_ROOM = 700
 
 
 def editor_modal(editor: s.EditorScreen) -> discord.ui.Modal:
@@ -648,37 +601,12 @@ def editor_modal(editor: s.EditorScreen) -> discord.ui.Modal:
     return modal
 
 
-def output_block(value: str, room: int, keep_end: bool = False) -> str:
-    """Output in a text block, trimmed to `room` and unable to close the block early."""
-    return f"```text\n{defuse(s.trimmed(value, room, keep_end) or '(nothing)')}\n```"
-
-
 def snippet_result(screen: s.SnippetResultScreen) -> Message:
     outcome = screen.outcome
-    parts = []
-    if screen.original is not None:
-        original = screen.original
-        if original.available:
-            parts.append(
-                "**Original output** (the question's code)\n"
-                + output_block(original.text, ORIGINAL_ROOM)
-            )
-        else:
-            parts.append(f"**Original output unavailable** ({original.reason})")
-    if not outcome.available:
-        parts.append(f"**{s.NOT_RUN}:** {outcome.reason}.")
-        colour = GREY
-    else:
-        parts.append(f"**Your run:** {outcome.verdict} · PyTorch {outcome.torch_version}")
-        parts.append("**stdout**\n" + output_block(outcome.stdout, STDOUT_ROOM))
-        if outcome.stderr.strip():
-            parts.append("**stderr**\n" + output_block(outcome.stderr, STDERR_ROOM, True))
-        if outcome.truncated:
-            parts.append(f"_{s.RUNNER_CAPPED}_")
-        colour = GREEN if outcome.status == "ok" else RED
+    colour = GREY if not outcome.available else GREEN if outcome.status == "ok" else RED
     embed = discord.Embed(
         title=f"▶️ {clip(screen.title, 200)}",
-        description=clip("\n\n".join(parts), DESCRIPTION_MAX),
+        description=clip(laid_out(lo.snippet_result(screen)), DESCRIPTION_MAX),
         colour=colour,
     )
     embed.set_footer(text=s.PRIVATE_RUN)

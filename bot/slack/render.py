@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.conversation import layout as lo
 from bot.conversation import screens as sc
 from bot.engine.stats import Accuracy
 from bot.engine.views import QuestionView, RevealView, SummaryView
 from bot.labels import (
     KIND_LABELS,
-    OUTCOME_LABELS,
     PERIOD_TITLES,
-    SUGGESTION_REASONS,
     clock_text,
 )
 from bot.real_output import RealOutput
@@ -188,8 +187,7 @@ REFUSALS = {
 
 
 def _problem_header(problem: Problem, prefix: str) -> str:
-    level = problem.level or problem.difficulty
-    return f"*{prefix}* · {KIND_LABELS[problem.kind]} · {level}"
+    return f"*{prefix}* · {lo.problem_heading(problem)}"
 
 
 def _problem_body(problem: Problem) -> list[Block]:
@@ -250,28 +248,50 @@ def status_line(view: QuestionView, now: float) -> str:
     return " · ".join(parts)
 
 
-def _solution(problem: Problem) -> str:
-    solution = problem.solution
-    lines = ["*Solution*"]
-    lines += [f"{n}. {esc(step)}" for n, step in enumerate(solution.steps, start=1)]
-    lines.append(f"*Final answer:* {esc(solution.final)}")
-    if solution.quick_check:
-        lines.append(f"*Quick check:* {esc(solution.quick_check)}")
-    if solution.common_mistakes:
-        lines.append("*Common mistakes:*")
-        lines += [f"• {esc(m)}" for m in solution.common_mistakes]
-    return "\n".join(lines)
+# How much of each kind of output a message shows (a problem's real output in full).
+OUTPUT_ROOMS: dict[lo.OutputRole, int | None] = {
+    "real": None,
+    "original": 1200,
+    "stdout": 2400,
+    "stderr": 1200,
+}
 
 
-def real_output(real: RealOutput | None, pending: bool = False) -> list[Block]:
-    if pending:
-        return sections("⏳ _Running it in PyTorch…_")
-    if real is None:
-        return []
-    heading = sections(f"*{esc(real.heading)}*")
-    if not real.available:
-        return [*heading, *sections(f"_({esc(real.reason)})_")]
-    return [*heading, *code_sections(real.text)]
+def _mrkdwn(piece: lo.Heading | lo.Line | lo.Field | lo.Items) -> list[str]:
+    if isinstance(piece, lo.Heading):
+        return [f"*{esc(piece.text)}*"]
+    if isinstance(piece, lo.Line):
+        return [rich_text(piece.text)]
+    if isinstance(piece, lo.Field):
+        return [f"*{esc(piece.label)}:* {rich_text(piece.text)}"]
+    caption = [f"*{esc(piece.caption)}*"] if piece.caption else []
+    return caption + [f"{marker} {rich_text(entry)}" for marker, entry in piece.marked()]
+
+
+def laid_out(layout: lo.Layout) -> list[Block]:
+    """A layout as blocks: each section's text in sections, output in code blocks of its
+    own, asides as context."""
+    blocks: list[Block] = []
+    for section in layout:
+        lines: list[str] = []
+        for piece in section:
+            if isinstance(piece, lo.Output):
+                note = f" {esc(piece.note)}" if piece.note else ""
+                lines.append(f"*{esc(piece.caption)}*{note}")
+                if piece.missing:
+                    lines.append(f"_({esc(piece.missing)})_")
+                    continue
+                room = OUTPUT_ROOMS[piece.role]
+                tail = code_sections(sc.trimmed(piece.text, room, piece.keep_end))
+            elif isinstance(piece, lo.Aside):
+                tail = [context(esc(piece.text))]
+            else:
+                lines += _mrkdwn(piece)
+                continue
+            blocks += [*sections("\n".join(lines)), *tail]
+            lines = []
+        blocks += sections("\n".join(lines))
+    return blocks
 
 
 def reveal(
@@ -279,19 +299,13 @@ def reveal(
 ) -> Message:
     """A closed question: outcome, key, real output, solution, and Next ▶ unless finished."""
     problem = view.problem
-    outcome = OUTCOME_LABELS.get(view.outcome, view.outcome)
-    if view.outcome == "correct" and view.points:
-        outcome += f" +{view.points} points" + (" (hint used)" if view.hint_used else "")
+    outcome = lo.outcome(view)
     blocks: list[Block] = []
     if note:
         blocks += sections(note)
     blocks += sections(_problem_header(problem, f"Question {view.number}/{view.total}"))
-    blocks += sections(f"*{outcome}*")
-    if view.tried:
-        blocks.append(context("You answered " + ", ".join(view.tried)))
-    blocks += sections(f"*Answer: {problem.answer}.* {esc(problem.answer_text)}")
-    blocks += real_output(real, pending)
-    blocks += sections(_solution(problem))
+    blocks += sections(f"*{esc(outcome)}*")
+    blocks += laid_out(lo.worked_answer(problem, real, pending, view.tried))
     buttons = []
     if not view.finished:
         buttons.append(button("Next ▶", ids.NEXT, view.session_id, style="primary"))
@@ -300,7 +314,7 @@ def reveal(
         buttons.append(button("✏️ Edit & run", ids.EDIT, value))
     if buttons:
         blocks.append(actions(buttons))
-    return Message(f"{outcome} Answer: {problem.answer}", blocks)
+    return Message(f"{esc(outcome)} Answer: {problem.answer}", blocks)
 
 
 def run(screen: sc.RunScreen, now: float) -> Message:
@@ -324,18 +338,11 @@ def run(screen: sc.RunScreen, now: float) -> Message:
 
 
 def summary(view: SummaryView) -> Message:
-    verb = "finished" if view.completed else "ended early"
-    lines = [
-        f"🏁 *{view.mode.capitalize()} {verb}* · {esc(view.pack_title)}",
-        f"Score: *{view.correct}/{view.total}* correct",
-    ]
-    if view.scored:
-        lines.append(f"Points: *{view.points}*")
-    for badge in view.badges:
-        lines.append(f"{badge.emoji} Badge earned: *{esc(badge.name)}* — {esc(badge.description)}")
-    lines.append("Play again with `/lrquiz challenge`, `test`, `practice` or `learn`.")
-    text = f"{view.mode.capitalize()} {verb}: {view.correct}/{view.total} correct"
-    return Message(text, [divider(), *sections("\n".join(lines))])
+    title = lo.summary_title(view)
+    blocks = [divider(), *sections(f"🏁 *{title}* · {esc(view.pack_title)}")]
+    blocks += laid_out(lo.summary(view))
+    blocks += sections("Play again with `/lrquiz challenge`, `test`, `practice` or `learn`.")
+    return Message(f"{title}: {view.correct}/{view.total} correct", blocks)
 
 
 # --- live questions ---------------------------------------------------------------------
@@ -370,19 +377,17 @@ def live_closed(screen: sc.LiveClosedScreen) -> Message:
     blocks.append(divider())
     counts = " · ".join(f"{letter}: {n}" for letter, n in results.counts.items())
     noun = "answer" if results.total == 1 else "answers"
-    lines = [
-        f"*Answer: {problem.answer}.* {esc(problem.answer_text)}",
-        f"{counts}  ({results.total} {noun}, {results.correct} right)",
-    ]
+    lines = [f"{counts}  ({results.total} {noun}, {results.correct} right)"]
     if first_right:
         lines.append(f"🥇 First right answer: {first_right}")
     elif results.total:
         lines.append("Nobody got it this time.")
     else:
         lines.append("Nobody answered this time.")
-    blocks += sections("\n".join(lines))
-    blocks += real_output(screen.real, screen.output_pending)
-    blocks += sections(_solution(problem))
+    key, *worked = lo.worked_answer(problem, screen.real, screen.output_pending)
+    blocks += laid_out((key,))
+    blocks += sections("\n".join(lines))  # the tally right under the key
+    blocks += laid_out(tuple(worked))
     if problem.code:
         blocks.append(actions([button("✏️ Edit & run", ids.LIVE_EDIT, state.id)]))
     return Message(f"Live question closed. Answer: {problem.answer}", blocks)
@@ -481,20 +486,7 @@ def badges(screen: sc.BadgesScreen) -> Message:
     return Message("Your badges", sections("\n".join(lines)))
 
 
-HELP = """*lrquiz* — timed PyTorch quizzes on learning-rate differentials
-• `/lrquiz challenge` — 5 problems, 2:00 each, 2 attempts, hints, points and a badge
-• `/lrquiz test` — 10 questions easy → hard, one attempt, no hints
-• `/lrquiz practice` — 5 untimed problems with full solutions, no points
-• `/lrquiz learn` — the concept first, then practice
-• `/lrquiz leaderboard [day|week|month|all]` — who leads this workspace
-• `/lrquiz stats [@user]` — points, accuracy by kind and difficulty, daily streak
-• `/lrquiz review` — spaced review: your due cards first, then your weakest topic
-• `/lrquiz suggest` — today's 3 problems picked for you (due reviews, then your weakest topic)
-• `/lrquiz badges` — badges you have earned and still can
-• `/lrquiz dashboard` — a private link to your progress on the web dashboard
-• `/lrquiz run` — run your own PyTorch snippet in the sandbox (✏️ *Edit & run* on a \
-reveal opens the question's code)
-• `/lrquiz help` — this message"""
+HELP = "*lrquiz* — timed PyTorch quizzes on learning-rate differentials"
 
 ADMIN_HELP = """*Admin*
 • `/lrquiz admin post [problem-id] now` — post a live question in this channel \
@@ -510,10 +502,10 @@ ADMIN_HELP = """*Admin*
 
 
 def help_message(screen: sc.HelpScreen) -> Message:
-    text = HELP + ("\n\n" + ADMIN_HELP if screen.admin else "")
-    if screen.note:
-        text = rich_text(screen.note) + "\n\n" + text
-    return Message("lrquiz help", sections(text))
+    blocks = sections(rich_text(screen.note)) if screen.note else []
+    blocks += [*sections(HELP), *laid_out(lo.commands_help())]
+    blocks += sections(ADMIN_HELP) if screen.admin else []
+    return Message("lrquiz help", blocks)
 
 
 # --- personal suggestions ---------------------------------------------------------------
@@ -526,12 +518,10 @@ def suggestion(screen: sc.SuggestionScreen) -> Message:
     for number, (problem, why) in enumerate(screen.items, start=1):
         title = f" — {esc(problem.title)}" if problem.title else ""
         lines.append(
-            f"{number}. {KIND_LABELS[problem.kind]} · {problem.level or problem.difficulty}"
-            f"{title} · {SUGGESTION_REASONS[why.reason]} ({esc(why.topic)}, "
-            f"{why.success:.0%} predicted)"
+            f"{number}. {lo.problem_heading(problem)}{title} · {esc(lo.why_suggested(why))}"
         )
     blocks = sections("\n".join(lines))
-    blocks.append(context("untimed · one attempt · 💡 hints · no points · a new set every day"))
+    blocks.append(context(lo.SUGGESTION_RULES))
     if screen.status == "done":
         blocks += sections("✅ Done for today. New suggestions tomorrow.")
     else:
@@ -549,21 +539,8 @@ def _day_title(daily: Daily) -> str:
     return f"{day:%A}, {day.day} {day:%B %Y}"
 
 
-def _rules_line(problems: Sequence[Problem]) -> str:
-    limits = sorted({p.time_limit_s for p in problems})
-    tries = sorted({p.attempts for p in problems})
-    per = clock_text(limits[0]) if len(limits) == 1 else "timed"
-    attempts = f"{tries[0]} attempts" if len(tries) == 1 else "several attempts"
-    return f"⏱ {per} per question · {attempts} · 💡 hints (half points) · one run each"
-
-
 def _daily_problems(problems: Sequence[Problem]) -> str:
-    lines = []
-    for number, problem in enumerate(problems, start=1):
-        level = problem.level or problem.difficulty
-        title = f" — {esc(problem.title)}" if problem.title else ""
-        lines.append(f"{number}. {KIND_LABELS[problem.kind]} · {level}{title}")
-    return "\n".join(lines)
+    return "\n".join(_mrkdwn(lo.daily_problems(problems)))
 
 
 def daily_card(screen: sc.DailyCardScreen) -> Message:
@@ -576,7 +553,7 @@ def daily_card(screen: sc.DailyCardScreen) -> Message:
     )
     blocks.append(
         context(
-            _rules_line(problems),
+            lo.daily_rules(problems),
             f"closes {date_token(daily.ends_at, '{date_short_pretty} {time}')}",
         )
     )
@@ -663,9 +640,6 @@ def schedule_list(screen: sc.SchedulesScreen) -> Message:
 
 INPUT_MAX = 3000  # Slack's cap on a plain_text_input
 TITLE_MAX = 24  # a modal title
-STDOUT_ROOM = 2400
-STDERR_ROOM = 1200
-ORIGINAL_ROOM = 1200
 
 
 def plain(text: sc.Rich, now: float) -> str:
@@ -722,42 +696,20 @@ def editor_view(
     }
 
 
-RUNNING_SNIPPET = "⏳ _Running it in PyTorch…_"
+RUNNING_SNIPPET = f"_{sc.RUNNING}_"
 
 
 def result_blocks(screen: sc.SnippetResultScreen) -> list[Block]:
     """The run beside the original output, escaped, each block within Slack's limits."""
-    outcome = screen.outcome
-    blocks: list[Block] = sections(f"▶️ *{esc(screen.title)}*")
-    if screen.original is not None:
-        original = screen.original
-        if original.available:
-            blocks += sections("*Original output* (the question's code)")
-            blocks += code_sections(sc.trimmed(original.text, ORIGINAL_ROOM))
-        else:
-            blocks += sections(f"_Original output unavailable ({esc(original.reason)})_")
-    if not outcome.available:
-        blocks += sections(f"*{sc.NOT_RUN}:* {esc(outcome.reason)}.")
-        return blocks
-    verdict = esc(outcome.verdict)
-    blocks += sections(f"*Your run:* {verdict} · PyTorch {esc(outcome.torch_version)}")
-    blocks += sections("*stdout*")
-    blocks += code_sections(sc.trimmed(outcome.stdout, STDOUT_ROOM) or "(nothing)")
-    if outcome.stderr.strip():
-        blocks += sections("*stderr*")
-        blocks += code_sections(sc.trimmed(outcome.stderr, STDERR_ROOM, keep_end=True))
-    if outcome.truncated:
-        blocks.append(context(sc.RUNNER_CAPPED))
-    return blocks
+    title = sections(f"▶️ *{esc(screen.title)}*")
+    return [*title, *laid_out(lo.snippet_result(screen))]
 
 
 def snippet_result(screen: sc.SnippetResultScreen) -> Message:
     """The result as a private message: when the modal it came from is gone."""
     outcome = screen.outcome
     summary_text = (
-        f"Your run: {outcome.verdict}"
-        if outcome.available
-        else f"{sc.NOT_RUN}: {outcome.reason}"
+        f"Your run: {outcome.verdict}" if outcome.available else f"{sc.NOT_RUN}: {outcome.reason}"
     )
     blocks = result_blocks(screen)
     blocks.append(context(sc.PRIVATE_RUN))

@@ -20,9 +20,9 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from bot.conversation import layout as lo
+from bot.conversation import screens as sc
 from bot.conversation.screens import (
-    NOT_RUN,
-    RUNNER_CAPPED,
     BadgesScreen,
     Bold,
     Channel,
@@ -48,12 +48,12 @@ from bot.engine.modes import rules_for
 from bot.engine.scoring import points_for
 from bot.engine.stats import StatsView
 from bot.engine.views import QuestionView, RevealView, SummaryView
-from bot.labels import KIND_LABELS, OUTCOME_LABELS, PERIOD_TITLES, SUGGESTION_REASONS, clock_text
+from bot.labels import KIND_LABELS, PERIOD_TITLES, clock_text
 from bot.real_output import RealOutput
 from problems.model import Badge, Pack
 
 HELP = "Type A, B, C or D to answer, h for a hint, q to quit."
-RUNNING = "⏳ Running the code in PyTorch…"
+RUNNING = sc.RUNNING  # printed by the deliverer while a reveal's real output runs
 GUTTER = "    │ "
 # Names longer than this are cut with "…" so the leaderboard's columns stay put.
 NAME_WIDTH = 24
@@ -178,54 +178,67 @@ def status(view: QuestionView, now: float) -> Text:
 
 
 def verdict(view: RevealView) -> Text:
-    line = Text(OUTCOME_LABELS.get(view.outcome, view.outcome), style="bold")
-    if view.outcome == "correct" and view.points:
-        line.append(f" +{view.points} points" + (" (hint used)" if view.hint_used else ""))
-    if view.repeat:
-        line.append(" (no points: you already scored this problem this week)")
-    return line
-
-
-def real_output(real: RealOutput | None, pending: bool) -> list[RenderableType]:
-    if pending:
-        return [Text(""), Text(RUNNING, style="dim")]
-    if real is None:
-        return []
-    body: RenderableType = (
-        CodeBlock(real.text, output=True) if real.available else Text(f"    ({real.reason})")
-    )
-    return [Text(""), Text(real.heading + ":", style="bold"), body]
+    return Text(lo.outcome(view), style="bold")
 
 
 def reveal(view: RevealView, real: RealOutput | None = None, pending: bool = False) -> Group:
-    problem = view.problem
-    solution = problem.solution
-    answer = Text(f"{problem.answer}. {problem.answer_text}")
-    parts: list[RenderableType] = [verdict(view), labelled([("Answer:", answer)], indent=0)]
-    parts += real_output(real, pending)
-    parts += [Text(""), Text("Solution", style="bold")]
-    parts.append(labelled((f"{n}.", Text(step)) for n, step in enumerate(solution.steps, 1)))
-    parts.append(labelled([("Final answer:", Text(solution.final))]))
-    if solution.quick_check:
-        parts.append(labelled([("Quick check:", Text(solution.quick_check))]))
-    if solution.common_mistakes:
-        parts.append(Text("  Common mistakes:"))
-        parts.append(labelled((("•", Text(m)) for m in solution.common_mistakes), indent=4))
-    return Group(*parts)
+    worked = lo.worked_answer(view.problem, real, pending, view.tried)
+    return Group(verdict(view), *laid_out(worked))
+
+
+# How much of each kind of output is printed (what the question's code printed, in full).
+OUTPUT_ROOMS: dict[lo.OutputRole, int | None] = {
+    "real": None,
+    "original": None,
+    "stdout": 8000,
+    "stderr": 4000,
+}
+
+
+def laid_out(layout: lo.Layout) -> list[RenderableType]:
+    """A layout's sections a blank line apart."""
+    parts: list[RenderableType] = []
+    for section in layout:
+        parts += [Text("")] if parts else []
+        parts += section_parts(section)
+    return parts
+
+
+def section_parts(section: lo.Section) -> list[RenderableType]:
+    """What stands under a heading is indented under it, a caption's list further still;
+    output keeps its gutter, and what a program printed has its control characters shown."""
+    parts: list[RenderableType] = []
+    indent = 0
+    for piece in section:
+        pad = " " * indent
+        if isinstance(piece, lo.Heading):
+            parts.append(Text(pad + piece.text, style="bold"))
+            indent += 2
+        elif isinstance(piece, lo.Line):
+            parts.append(Text(pad) + text_of(piece.text))
+        elif isinstance(piece, lo.Field):
+            parts.append(labelled([(f"{piece.label}:", text_of(piece.text))], indent))
+        elif isinstance(piece, lo.Items):
+            under = indent + 2 if piece.caption else indent
+            if piece.caption:
+                parts.append(Text(f"{pad}{piece.caption}:", style="bold"))
+            parts.append(labelled(((m, text_of(e)) for m, e in piece.marked()), under))
+        elif isinstance(piece, lo.Aside):
+            parts.append(Text(pad + piece.text, style="dim"))
+        else:
+            note = f" {piece.note}" if piece.note else ""
+            parts.append(Text(f"{pad}{piece.caption}{note}:", style="bold"))
+            if piece.missing:
+                parts.append(Text(f"    ({printable(piece.missing)})"))
+            else:
+                shown = trimmed(piece.text, OUTPUT_ROOMS[piece.role], piece.keep_end)
+                parts.append(CodeBlock(printable(shown), output=True))
+    return parts
 
 
 def summary(view: SummaryView) -> Group:
-    ended = "finished" if view.completed else "ended early"
-    parts: list[RenderableType] = [
-        Rule(style="dim"),
-        Text(f"{view.mode.capitalize()} {ended} · {view.pack_title}", style="bold"),
-        Text(f"Score: {view.correct}/{view.total} correct"),
-    ]
-    if view.scored:
-        parts.append(Text(f"Points: {view.points}"))
-    for badge in view.badges:
-        parts.append(Text(f"{badge.emoji} Badge earned: {badge.name} — {badge.description}"))
-    return Group(*parts)
+    title = Text(f"{lo.summary_title(view)} · {view.pack_title}", style="bold")
+    return Group(Rule(style="dim"), title, *laid_out(lo.summary(view)))
 
 
 def intro(pack: Pack) -> Group:
@@ -329,8 +342,7 @@ def suggestion(screen: SuggestionScreen) -> RenderableType:
         lines.append(
             Text(
                 f"  {number}. {kind_name(problem.kind)} · {problem.level or problem.difficulty}"
-                f" — {title}\n     {SUGGESTION_REASONS[why.reason]} ({why.topic}, "
-                f"{percent(why.success)} predicted)"
+                f" — {title}\n     {lo.why_suggested(why)}"
             )
         )
     if screen.status == "done":
@@ -423,8 +435,6 @@ def help_screen(screen: HelpScreen) -> RenderableType:
 
 # --- Edit & run ------------------------------------------------------------------------
 
-STDOUT_ROOM = 8000
-STDERR_ROOM = 4000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -435,29 +445,8 @@ def printable(output: str) -> str:
 
 
 def snippet_result(shown: SnippetResultScreen) -> Group:
-    outcome = shown.outcome
-    parts: list[RenderableType] = [Rule(style="dim"), Text(f"▶ {shown.title}", style="bold")]
-    original = shown.original
-    if original is not None:
-        parts.append(Text("Original output (the question's code):", style="bold"))
-        parts.append(
-            CodeBlock(printable(original.text), output=True)
-            if original.available
-            else Text(f"    ({original.reason})")
-        )
-    if not outcome.available:
-        parts.append(Text(f"{NOT_RUN}: {outcome.reason}.", style="yellow"))
-        return Group(*parts)
-    line = f"Your run: {outcome.verdict} · PyTorch {outcome.torch_version}"
-    parts.append(Text(line, style="bold"))
-    parts.append(Text("stdout:"))
-    parts.append(CodeBlock(printable(trimmed(outcome.stdout, STDOUT_ROOM)) or "(nothing)", True))
-    if outcome.stderr.strip():
-        parts.append(Text("stderr:"))
-        parts.append(CodeBlock(printable(trimmed(outcome.stderr, STDERR_ROOM, True)), True))
-    if outcome.truncated:
-        parts.append(Text(RUNNER_CAPPED, style="dim"))
-    return Group(*parts)
+    title = Text(f"▶ {shown.title}", style="bold")
+    return Group(Rule(style="dim"), title, *laid_out(lo.snippet_result(shown)))
 
 
 def screen(shown: Screen, now: float) -> RenderableType:

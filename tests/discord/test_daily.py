@@ -265,7 +265,7 @@ async def test_three_days_in_a_row_make_a_streak_in_stats_and_badges(h: Harness)
         card = [m for m in h.messages_in() if "Daily challenge" in m.text][-1]
         run = await start(h, ANN, card)
         await h.play(ANN, run)
-    assert "Badge earned: On a Roll" in run.text
+    assert "Badge earned: **On a Roll**" in run.text
 
     stats = h.callback(await h.slash(ANN, "stats")).data["embeds"][0]
     assert "**Daily streak:** 🔥 3 days" in stats["description"]

@@ -205,7 +205,7 @@ async def test_a_whole_challenge_ends_with_score_points_badge_and_real_output(
         assert "Challenge finished" in text
         assert "Score:** 5/5 correct" in text
         assert "Points:**" in text
-        assert "Badge earned: Learning Rate Differential Master" in text
+        assert "Badge earned: **Learning Rate Differential Master**" in text
         # Nothing left to click but Edit & run, when the last question had code.
         labels = [c["label"] for row in message.components for c in row["components"]]
         assert labels == (["Edit & run"] if problem.code else [])
@@ -219,7 +219,7 @@ async def test_without_a_runner_the_reveal_says_real_output_is_unavailable(h: Ha
         problem = await h.current_problem(message)
         await h.click(ANN, message, problem.answer)
         if problem.kind == "predict-output":
-            assert "Real output unavailable** (no runner is configured)" in message.text
+            assert "**Real output unavailable**\n_(no runner is configured)_" in message.text
             return
         await h.click(ANN, message, "Next ▶")
     raise AssertionError("a challenge always has a predict-output problem")

@@ -37,7 +37,8 @@ async def test_the_card_lists_the_days_problems_with_start_and_leaderboard(
     assert card["channel"] == CHANNEL
     text = all_text(card)
     assert "📅 *Daily challenge —" in text and "Today's 5 problems" in text
-    assert "⏱ 2:00 per question · 2 attempts · 💡 hints (half points) · one run each" in text
+    rules = "⏱ 2:00 per question · 2 attempts · 💡 hints (halve the points) · one run per member"
+    assert rules in text  # the same rules line as on Discord
     assert "closes <!date^" in text
     assert action_ids(card) == [START, BOARD]
     daily_id = button(card, START)["value"]
@@ -77,7 +78,7 @@ async def test_start_opens_a_private_timed_run_once_a_day(slack: Harness) -> Non
     assert (await slack.session_of(resumed)).id == session.id
 
     end = await slack.play(resumed, user="U2", name="bob")
-    assert "Score: *5/5* correct" in all_text(end)
+    assert "*Score:* 5/5 correct" in all_text(end)
     again = await start(slack, card)
     assert "You already played today's challenge. Come back tomorrow!" in all_text(again)
     assert again["response_type"] == "ephemeral"
@@ -200,7 +201,7 @@ async def test_restart_between_posting_the_card_and_clicking_start(
         question = await second.press(card, START, user="U2", name="bob")
         assert "Question 1/5" in all_text(question) and "(2:00 left)" in all_text(question)
         end = await second.play(question, user="U2", name="bob")
-        assert "Score: *5/5* correct" in all_text(end)
+        assert "*Score:* 5/5 correct" in all_text(end)
         board = all_text(await second.press(card, BOARD, user="U2", name="bob"))
         assert "<@U2>" in board
     finally:
@@ -303,7 +304,7 @@ async def test_with_a_runner_the_card_has_a_fresh_variant_that_plays_like_any_pr
                 question = await slack.press(question, f"lrquiz_answer_{letter}", **bob)
                 if "lrquiz_next" in action_ids(question):
                     question = await slack.press(question, "lrquiz_next", **bob)
-            assert "Score: *5/5* correct" in all_text(question)
+            assert "*Score:* 5/5 correct" in all_text(question)
             at = daily.problem_ids.index(variant.id)
             assert variant.choices[variant.answer] in shown[at]
         finally:

@@ -114,7 +114,7 @@ async def test_quit_shows_the_summary(slack: Harness) -> None:
     question = await slack.command("challenge")
     reply = await slack.press(question, "lrquiz_quit")
     text = all_text(reply)
-    assert "Challenge ended early" in text and "Score: *0/5* correct" in text
+    assert "Challenge ended early" in text and "*Score:* 0/5 correct" in text
     assert reveal_ids(reply) == []
 
 
@@ -127,7 +127,7 @@ async def test_perfect_challenge_earns_the_badge(slack: Harness) -> None:
         if number < 5:
             message = await slack.press(reveal, "lrquiz_next")
     text = all_text(reveal)
-    assert "Challenge finished" in text and "Score: *5/5* correct" in text
+    assert "Challenge finished" in text and "*Score:* 5/5 correct" in text
     assert "🎖️ Badge earned: *Learning Rate Differential Master*" in text
     assert "lrquiz_next" not in action_ids(reveal)
 
