@@ -11,12 +11,14 @@ processes in tests/slack, tests/discord and tests/runner `test_metrics.py`.
 
 from __future__ import annotations
 
+import http.server
 import json
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+import threading
 import tomllib
 from pathlib import Path
 from urllib.parse import urlparse
@@ -189,6 +191,48 @@ def test_the_health_probe_fails_on_a_dead_port() -> None:
         timeout=30,
     )
     assert done.returncode == 1 and "127.0.0.1:9/health" in done.stderr
+
+
+def installed_executables() -> list[tuple[Path, str]]:
+    """(source, name) of each file the Dockerfile copies into /usr/local/bin."""
+    found = []
+    for op, args in dockerfile_instructions():
+        if op == "COPY" and not args.startswith("--from="):
+            *sources, destination = args.split()
+            if destination.startswith("/usr/local/bin/"):
+                found += [(REPO / s, destination.rsplit("/", 1)[1]) for s in sources]
+    return found
+
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = json.dumps({"ok": True}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_health_probe_runs_by_name_as_the_health_checks_run_it(tmp_path: Path) -> None:
+    """HEALTHCHECK and compose exec `lrquiz-healthcheck URL` directly (no shell, no python
+    in front): without a #! line that is "exec format error", so every check fails."""
+    [(source, name)] = installed_executables()
+    probe = tmp_path / name
+    shutil.copy(source, probe)
+    probe.chmod(0o755)  # the Dockerfile's chmod
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        live = f"http://127.0.0.1:{server.server_port}/health"
+        for url, code in ((live, 0), ("http://127.0.0.1:9/health", 1)):
+            done = subprocess.run([str(probe), url], capture_output=True, text=True, timeout=30)
+            assert done.returncode == code, (url, done.stderr)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # --- systemd ------------------------------------------------------------------------------
