@@ -30,8 +30,8 @@ RUN chmod 0755 /usr/local/bin/lrquiz-healthcheck
 # --- the chat bot -------------------------------------------------------------------------
 FROM base AS bot
 COPY --from=source /src /tmp/lrquiz
-# asyncpg: PostgreSQL storage (LRQUIZ_DB=postgresql://...); SQLite needs nothing extra.
-RUN pip install "/tmp/lrquiz[slack,discord]" asyncpg && rm -rf /tmp/lrquiz
+# postgres: psycopg 3, the PostgreSQL engine (LRQUIZ_DB=postgresql://...); SQLite needs nothing.
+RUN pip install "/tmp/lrquiz[slack,discord,postgres]" && rm -rf /tmp/lrquiz
 RUN useradd --system --uid 10001 --home-dir /data --create-home lrquiz
 USER lrquiz
 WORKDIR /data

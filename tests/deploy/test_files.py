@@ -11,6 +11,7 @@ processes in tests/slack, tests/discord and tests/runner `test_metrics.py`.
 
 from __future__ import annotations
 
+import ast
 import http.server
 import json
 import re
@@ -163,6 +164,64 @@ def test_dockerfile_installs_declared_extras_and_the_pinned_cpu_torch() -> None:
     pin = re.search(r"torch==([\w.]+)", torch_run).group(1)
     assert f"torch=={pin}" in extras["runner"]
     assert "--index-url https://download.pytorch.org/whl/cpu" in torch_run
+
+
+def stage_pip_installs() -> dict[str, list[list[str]]]:
+    """The words after `pip install` of every RUN, by build stage."""
+    found: dict[str, list[list[str]]] = {}
+    stage = ""
+    for op, args in dockerfile_instructions():
+        if op == "FROM":
+            stage = args.rsplit(" AS ", 1)[1]
+        elif op == "RUN":
+            for command in args.split("&&"):
+                words = shlex.split(command)
+                if words[:2] == ["pip", "install"]:
+                    found.setdefault(stage, []).append(words[2:])
+    return found
+
+
+def third_party_imports(directory: Path) -> set[str]:
+    """Top-level modules `directory` imports that are neither stdlib nor lrquiz's own."""
+    modules = set()
+    for path in directory.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module.split(".")[0])
+    first_party = {"bot", "problems", "runner", "storage"}
+    return {m for m in modules if m not in sys.stdlib_module_names and m not in first_party}
+
+
+def distribution(requirement: str) -> str:
+    """`psycopg[binary]>=3.2` -> `psycopg`: the name as a module would spell it."""
+    return re.match(r"[\w.-]+", requirement).group(0).lower().replace("-", "_")
+
+
+def test_the_bot_image_installs_what_both_storage_engines_import() -> None:
+    """The bot image serves LRQUIZ_DB=postgresql://… (compose.yaml sets it): every package
+    storage/ imports must come from the dependencies or the extras the image installs. It
+    once installed asyncpg, which lrquiz never imports, and not psycopg, which it does."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    [bot_install] = stage_pip_installs()["bot"]
+    [extras] = [re.fullmatch(r"/tmp/lrquiz\[([\w,]+)\]", w)[1] for w in bot_install if "[" in w]
+    provided = {distribution(r) for r in project["dependencies"]}
+    for extra in extras.split(","):
+        provided |= {distribution(r) for r in project["optional-dependencies"][extra]}
+    missing = third_party_imports(REPO / "storage") - provided
+    assert not missing, f"the bot image lacks {sorted(missing)}: install the extra with it"
+
+
+def test_the_images_install_only_the_project_and_the_pinned_torch() -> None:
+    """Anything else pip installs is a dependency pyproject.toml does not declare."""
+    for stage, installs in stage_pip_installs().items():
+        for words in installs:
+            packages = [w for w in words if not w.startswith("-") and "://" not in w]
+            for package in packages:
+                assert package.startswith("/tmp/lrquiz[") or (
+                    stage == "runner" and package.startswith("torch==")
+                ), f"Dockerfile stage {stage}: pip installs {package}, not declared by lrquiz"
 
 
 def test_dockerfile_commands_and_health_check_are_real() -> None:
