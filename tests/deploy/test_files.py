@@ -163,7 +163,12 @@ def test_dockerfile_installs_declared_extras_and_the_pinned_cpu_torch() -> None:
     [torch_run] = [args for args in runs if "torch==" in args]
     pin = re.search(r"torch==([\w.]+)", torch_run).group(1)
     assert f"torch=={pin}" in extras["runner"]
-    assert "--index-url https://download.pytorch.org/whl/cpu" in torch_run
+    assert '--index-url "${TORCH_INDEX_URL}"' in torch_run
+    [default] = [a for op, a in dockerfile_instructions() if a.startswith("TORCH_INDEX_URL=")]
+    assert default == "TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu"
+
+
+VALUED_PIP_OPTIONS = {"-i", "--index-url", "--extra-index-url", "-c", "--constraint"}
 
 
 def stage_pip_installs() -> dict[str, list[list[str]]]:
@@ -217,7 +222,8 @@ def test_the_images_install_only_the_project_and_the_pinned_torch() -> None:
     """Anything else pip installs is a dependency pyproject.toml does not declare."""
     for stage, installs in stage_pip_installs().items():
         for words in installs:
-            packages = [w for w in words if not w.startswith("-") and "://" not in w]
+            values = {i + 1 for i, w in enumerate(words) if w in VALUED_PIP_OPTIONS}
+            packages = [w for i, w in enumerate(words) if i not in values and w[0] != "-"]
             for package in packages:
                 assert package.startswith("/tmp/lrquiz[") or (
                     stage == "runner" and package.startswith("torch==")
