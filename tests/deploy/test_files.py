@@ -420,3 +420,23 @@ def test_dockerfile_base_image_and_apt_packages_fit() -> None:
             ["apt-cache", "show", package], capture_output=True, text=True, timeout=60
         )
         assert shown.returncode == 0 and f"Package: {package}" in shown.stdout, package
+
+
+# --- deploy/check_images.py (run by hand with podman, never in CI) -------------------------
+
+
+def test_the_image_check_script_starts_and_what_it_drives_exists() -> None:
+    """Only its --help runs here (it builds images); the fakes and helpers it borrows from
+    tests/slack must still exist under the names it uses."""
+    script = REPO / "deploy" / "check_images.py"
+    done = subprocess.run(
+        [str(script), "--help"], capture_output=True, text=True, timeout=60, cwd=REPO
+    )
+    assert done.returncode == 0 and "--stand-in-base" in done.stdout, done.stderr
+    from tests.slack import support
+    from tests.slack.fake_slack import FakeSlack
+
+    for name in ("RUNNING", "action_body", "all_text", "button", "command_body", "signed_headers"):
+        assert hasattr(support, name), name
+    assert callable(FakeSlack().response_url)
+    assert "Real output (PyTorch" in (REPO / "bot" / "real_output.py").read_text()
