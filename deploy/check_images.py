@@ -15,6 +15,8 @@ Each step prints one line; the first failure stops the run with the container's 
   bot     Slack HTTP mode against the fake Slack, on SQLite and on PostgreSQL: /health,
           /metrics, the image's lrquiz-healthcheck, and a signed `/lrquiz practice` whose
           answered question shows its real output from the runner container
+  compose with --compose, compose.yaml's slack profile up with podman-compose
+          (deploy/check_compose.py says how)
 """
 
 from __future__ import annotations
@@ -258,7 +260,7 @@ def in_image(podman: list[str], host: list[str], image: str, code: str, *args: s
 @contextlib.contextmanager
 def container(podman: list[str], name: str, argv: list[str], keep: bool) -> Iterator[str]:
     """`podman run -d` whose log is shown when a check inside fails."""
-    run([*podman, "rm", "-f", "-t", "2", name])
+    run([*podman, "rm", "-f", "-v", "-t", "2", name])
     started = run([*podman, "run", "-d", "--name", name, *argv])
     if started.returncode != 0:
         raise CheckFailed(f"podman run {name}: {started.stderr.strip()}")
@@ -270,7 +272,7 @@ def container(podman: list[str], name: str, argv: list[str], keep: bool) -> Iter
         raise
     finally:
         if not keep:
-            run([*podman, "rm", "-f", "-t", "10", name])
+            run([*podman, "rm", "-f", "-v", "-t", "10", name])
 
 
 def get(url: str, token: str = "", timeout: float = 5.0) -> tuple[int, str]:
@@ -487,6 +489,11 @@ def main() -> int:
         help="PostgreSQL for the bot (default: a "
         "throwaway cluster of this host's PostgreSQL binaries)",
     )
+    parser.add_argument(
+        "--compose",
+        action="store_true",
+        help="then bring compose.yaml up with podman-compose (the slack profile) and check it",
+    )
     parser.add_argument("--keep", action="store_true", help="leave the containers running")
     args = parser.parse_args()
     if os.geteuid() != 0 or shutil.which("podman") is None:
@@ -551,6 +558,11 @@ def main() -> int:
             else:
                 with throwaway_postgres(workdir) as url:
                     check_bot(podman, host, images["bot"], url, runner_url, token, args.keep)
+        if args.compose:
+            sys.modules.setdefault("check_images", sys.modules[__name__])  # one CheckFailed
+            from check_compose import check_compose
+
+            check_compose(podman, host, images, base, args.stand_in_base, workdir, args.keep)
     except CheckFailed as failure:
         say(f"FAILED: {failure}")
         say(f"build logs kept in {workdir}")
