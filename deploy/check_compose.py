@@ -143,6 +143,7 @@ def compose_project(workdir: Path, images: dict[str, str], postgres: str | None)
                     f"{project / 'fake_slack.py'}:/srv/fake_slack.py:ro",
                 ],
                 "ports": ["127.0.0.1:18080:8080"],
+                "tmpfs": ["/data"],  # not an anonymous volume that `down -v` would leave
             },
         }
     }

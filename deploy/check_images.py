@@ -11,7 +11,9 @@ Each step prints one line; the first failure stops the run with the container's 
   runner  with podman's default capabilities and --require-isolation it refuses to start
           and names the missing layers; with compose.yaml's capabilities, seccomp and
           cgroup mounts every layer is active, the image's HEALTHCHECK passes and a real
-          snippet runs (unprivileged uid, PID 1 of its own namespace)
+          snippet runs (unprivileged uid, PID 1 of its own namespace); without one of
+          SYS_ADMIN, SYS_CHROOT, SETUID or the cgroup mounts exactly the layers the
+          README's table names are missing
   bot     Slack HTTP mode against the fake Slack, on SQLite and on PostgreSQL: /health,
           /metrics, the image's lrquiz-healthcheck, and a signed `/lrquiz practice` whose
           answered question shows its real output from the runner container
@@ -328,6 +330,35 @@ def runner_privileges(cgroup_v1: bool) -> list[str]:
     return args
 
 
+# README, "What the runner's sandbox needs": the layers each privilege enables.
+WITHOUT = {
+    "SYS_ADMIN": {"pidns", "netns", "mountns", "ipcns", "utsns", "fs_jail"},
+    "SYS_CHROOT": {"fs_jail"},
+    "SETUID": {"unprivileged_uid"},
+    "cgroup mounts": {"cgroup_memory", "cgroup_pids"},
+}
+
+
+def check_each_privilege(podman: list[str], host: list[str], image: str) -> None:
+    """compose.yaml's privileges less one at a time: /v1/health names exactly its layers."""
+    for dropped, expected in WITHOUT.items():
+        flags = [
+            f
+            for f in runner_privileges(cgroup_v1=dropped != "cgroup mounts")
+            if f != f"--cap-add={dropped}"
+        ]
+        port, token = free_port(), secrets.token_urlsafe(16)
+        argv = [*host, *flags, "-p", f"127.0.0.1:{port}:8765", "-e", f"LRQUIZ_RUNNER_TOKEN={token}"]
+        argv += [image, "lrquiz", "runner", "serve", "--host", "0.0.0.0"]
+        with container(podman, "lrquiz-check-privilege", argv, keep=False):
+            health = wait_for(f"http://127.0.0.1:{port}/v1/health", token)
+        missing = health.get("isolation_missing", {})
+        if set(missing) != expected:
+            raise CheckFailed(f"runner without {dropped}: missing {missing}, README: {expected}")
+        reasons = sorted(set(missing.values()))
+        say(f"runner without {dropped}: missing {sorted(missing)}: {'; '.join(reasons)}")
+
+
 def check_runner_refuses_without_privileges(podman: list[str], host: list[str], image: str):
     done = run([*podman, "run", "--rm", *host, "-e", "LRQUIZ_RUNNER_TOKEN=x", image], timeout=120)
     line = (done.stderr.strip().splitlines() or [""])[-1]
@@ -530,6 +561,8 @@ def main() -> int:
 
         check_runner_refuses_without_privileges(podman, host, images["runner"])
         cgroup_v1 = run(["stat", "-fc", "%T", "/sys/fs/cgroup"]).stdout.strip() == "tmpfs"
+        if cgroup_v1:
+            check_each_privilege(podman, host, images["runner"])
         token, runner_port = secrets.token_urlsafe(24), free_port()
         runner_url = f"http://127.0.0.1:{runner_port}"
         argv = [*host, *runner_privileges(cgroup_v1), "-p", f"127.0.0.1:{runner_port}:8765"]
