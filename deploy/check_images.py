@@ -317,11 +317,14 @@ def compose_service(name: str) -> dict[str, Any]:
     return yaml.safe_load((REPO / "compose.yaml").read_text(encoding="utf-8"))["services"][name]
 
 
+SECCOMP: list[str] = []  # --seccomp PROFILE.json: podman's default profile otherwise
+
+
 def runner_privileges(cgroup_v1: bool) -> list[str]:
     """compose.yaml's runner capabilities, security options and cgroup mounts as podman
     flags (on a cgroup v2 host without the cgroup mounts, as the README says)."""
     service = compose_service("runner")
-    args = [f"--cap-drop={c}" for c in service["cap_drop"]]
+    args = [*SECCOMP, *(f"--cap-drop={c}" for c in service["cap_drop"])]
     args += [f"--cap-add={c}" for c in service["cap_add"]]
     args += [f"--security-opt={option}" for option in service["security_opt"]]
     for volume in service["volumes"]:
@@ -525,12 +528,20 @@ def main() -> int:
         action="store_true",
         help="then bring compose.yaml up with podman-compose (the slack profile) and check it",
     )
+    parser.add_argument(
+        "--seccomp",
+        metavar="PROFILE.json",
+        help="run the runner under this seccomp profile, e.g. Docker's default, instead of "
+        "podman's",
+    )
     parser.add_argument("--keep", action="store_true", help="leave the containers running")
     args = parser.parse_args()
     if os.geteuid() != 0 or shutil.which("podman") is None:
         print("check-images: needs root and podman", file=sys.stderr)
         return 2
     sys.path.insert(0, str(REPO))
+    if args.seccomp:
+        SECCOMP[:] = ["--security-opt", f"seccomp={Path(args.seccomp).resolve()}"]
     podman = ["podman"]
     host = host_podman_args()
     if host:
