@@ -30,8 +30,8 @@ RUN chmod 0755 /usr/local/bin/lrquiz-healthcheck
 # --- the chat bot -------------------------------------------------------------------------
 FROM base AS bot
 COPY --from=source /src /tmp/lrquiz
-# asyncpg: PostgreSQL storage (LRQUIZ_DB=postgresql://...); SQLite needs nothing extra.
-RUN pip install "/tmp/lrquiz[slack,discord]" asyncpg && rm -rf /tmp/lrquiz
+# postgres: psycopg 3, the PostgreSQL engine (LRQUIZ_DB=postgresql://...); SQLite needs nothing.
+RUN pip install "/tmp/lrquiz[slack,discord,postgres]" && rm -rf /tmp/lrquiz
 RUN useradd --system --uid 10001 --home-dir /data --create-home lrquiz
 USER lrquiz
 WORKDIR /data
@@ -49,7 +49,10 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libseccomp2 \
     && rm -rf /var/lib/apt/lists/*
 # The CPU build from PyTorch's own index; the default index would bring the CUDA build.
-RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+# A build host that reaches packages only through its own mirror names that one instead
+# (deploy/check-images.sh passes the host's pip configuration).
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+RUN pip install torch==2.13.0 --index-url "${TORCH_INDEX_URL}"
 COPY --from=source /src /tmp/lrquiz
 RUN pip install "/tmp/lrquiz[runner]" && rm -rf /tmp/lrquiz
 ENV LRQUIZ_RUNNER_CACHE=/var/cache/lrquiz/runner-cache.db

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Container health probe: exit 0 when URL answers 200 with {"ok": true}, else 1.
 
 Used by the images' and compose.yaml's health checks (the slim images have no curl).

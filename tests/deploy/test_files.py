@@ -11,12 +11,15 @@ processes in tests/slack, tests/discord and tests/runner `test_metrics.py`.
 
 from __future__ import annotations
 
+import ast
+import http.server
 import json
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+import threading
 import tomllib
 from pathlib import Path
 from urllib.parse import urlparse
@@ -160,7 +163,71 @@ def test_dockerfile_installs_declared_extras_and_the_pinned_cpu_torch() -> None:
     [torch_run] = [args for args in runs if "torch==" in args]
     pin = re.search(r"torch==([\w.]+)", torch_run).group(1)
     assert f"torch=={pin}" in extras["runner"]
-    assert "--index-url https://download.pytorch.org/whl/cpu" in torch_run
+    assert '--index-url "${TORCH_INDEX_URL}"' in torch_run
+    [default] = [a for op, a in dockerfile_instructions() if a.startswith("TORCH_INDEX_URL=")]
+    assert default == "TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu"
+
+
+VALUED_PIP_OPTIONS = {"-i", "--index-url", "--extra-index-url", "-c", "--constraint"}
+
+
+def stage_pip_installs() -> dict[str, list[list[str]]]:
+    """The words after `pip install` of every RUN, by build stage."""
+    found: dict[str, list[list[str]]] = {}
+    stage = ""
+    for op, args in dockerfile_instructions():
+        if op == "FROM":
+            stage = args.rsplit(" AS ", 1)[1]
+        elif op == "RUN":
+            for command in args.split("&&"):
+                words = shlex.split(command)
+                if words[:2] == ["pip", "install"]:
+                    found.setdefault(stage, []).append(words[2:])
+    return found
+
+
+def third_party_imports(directory: Path) -> set[str]:
+    """Top-level modules `directory` imports that are neither stdlib nor lrquiz's own."""
+    modules = set()
+    for path in directory.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module.split(".")[0])
+    first_party = {"bot", "problems", "runner", "storage"}
+    return {m for m in modules if m not in sys.stdlib_module_names and m not in first_party}
+
+
+def distribution(requirement: str) -> str:
+    """`psycopg[binary]>=3.2` -> `psycopg`: the name as a module would spell it."""
+    return re.match(r"[\w.-]+", requirement).group(0).lower().replace("-", "_")
+
+
+def test_the_bot_image_installs_what_both_storage_engines_import() -> None:
+    """The bot image serves LRQUIZ_DB=postgresql://… (compose.yaml sets it): every package
+    storage/ imports must come from the dependencies or the extras the image installs. It
+    once installed asyncpg, which lrquiz never imports, and not psycopg, which it does."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    [bot_install] = stage_pip_installs()["bot"]
+    [extras] = [re.fullmatch(r"/tmp/lrquiz\[([\w,]+)\]", w)[1] for w in bot_install if "[" in w]
+    provided = {distribution(r) for r in project["dependencies"]}
+    for extra in extras.split(","):
+        provided |= {distribution(r) for r in project["optional-dependencies"][extra]}
+    missing = third_party_imports(REPO / "storage") - provided
+    assert not missing, f"the bot image lacks {sorted(missing)}: install the extra with it"
+
+
+def test_the_images_install_only_the_project_and_the_pinned_torch() -> None:
+    """Anything else pip installs is a dependency pyproject.toml does not declare."""
+    for stage, installs in stage_pip_installs().items():
+        for words in installs:
+            values = {i + 1 for i, w in enumerate(words) if w in VALUED_PIP_OPTIONS}
+            packages = [w for i, w in enumerate(words) if i not in values and w[0] != "-"]
+            for package in packages:
+                assert package.startswith("/tmp/lrquiz[") or (
+                    stage == "runner" and package.startswith("torch==")
+                ), f"Dockerfile stage {stage}: pip installs {package}, not declared by lrquiz"
 
 
 def test_dockerfile_commands_and_health_check_are_real() -> None:
@@ -189,6 +256,48 @@ def test_the_health_probe_fails_on_a_dead_port() -> None:
         timeout=30,
     )
     assert done.returncode == 1 and "127.0.0.1:9/health" in done.stderr
+
+
+def installed_executables() -> list[tuple[Path, str]]:
+    """(source, name) of each file the Dockerfile copies into /usr/local/bin."""
+    found = []
+    for op, args in dockerfile_instructions():
+        if op == "COPY" and not args.startswith("--from="):
+            *sources, destination = args.split()
+            if destination.startswith("/usr/local/bin/"):
+                found += [(REPO / s, destination.rsplit("/", 1)[1]) for s in sources]
+    return found
+
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = json.dumps({"ok": True}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_health_probe_runs_by_name_as_the_health_checks_run_it(tmp_path: Path) -> None:
+    """HEALTHCHECK and compose exec `lrquiz-healthcheck URL` directly (no shell, no python
+    in front): without a #! line that is "exec format error", so every check fails."""
+    [(source, name)] = installed_executables()
+    probe = tmp_path / name
+    shutil.copy(source, probe)
+    probe.chmod(0o755)  # the Dockerfile's chmod
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        live = f"http://127.0.0.1:{server.server_port}/health"
+        for url, code in ((live, 0), ("http://127.0.0.1:9/health", 1)):
+            done = subprocess.run([str(probe), url], capture_output=True, text=True, timeout=30)
+            assert done.returncode == code, (url, done.stderr)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # --- systemd ------------------------------------------------------------------------------
@@ -311,3 +420,32 @@ def test_dockerfile_base_image_and_apt_packages_fit() -> None:
             ["apt-cache", "show", package], capture_output=True, text=True, timeout=60
         )
         assert shown.returncode == 0 and f"Package: {package}" in shown.stdout, package
+
+
+# --- deploy/check_images.py (run by hand with podman, never in CI) -------------------------
+
+
+def test_the_image_check_script_starts_and_what_it_drives_exists() -> None:
+    """Only its --help runs here (it builds images); the fakes and helpers it borrows from
+    tests/slack must still exist under the names it uses."""
+    script = REPO / "deploy" / "check_images.py"
+    done = subprocess.run(
+        [str(script), "--help"], capture_output=True, text=True, timeout=60, cwd=REPO
+    )
+    assert done.returncode == 0 and "--stand-in-base" in done.stdout, done.stderr
+    from tests.slack import support
+    from tests.slack.fake_slack import FakeSlack
+
+    for name in ("RUNNING", "action_body", "all_text", "button", "command_body", "signed_headers"):
+        assert hasattr(support, name), name
+    assert callable(FakeSlack().response_url)
+    assert "Real output (PyTorch" in (REPO / "bot" / "real_output.py").read_text()
+
+
+def test_compose_keeps_dockers_seccomp_profile_on_the_runner() -> None:
+    """Granted SYS_ADMIN, Docker's default seccomp profile allows unshare, mount and setns:
+    under it (moby's default.json, loaded by podman) all 20 layers were active. Switching it
+    off only widens what the runner's own HTTP process may call."""
+    runner = services()["runner"]
+    assert "seccomp=unconfined" not in runner["security_opt"]
+    assert "SYS_ADMIN" in runner["cap_add"] and runner["cap_drop"] == ["ALL"]
