@@ -80,8 +80,8 @@ class PgDatabase:
         # Emptied with the session cache at the start of every transaction (no data_version).
         self.row_cache = RowCache(self.session_cache)
         self._group = GroupCommit(self._execute_batch, _refused)
-        self.retries = 0  # serialization retries so far (benchmarks report it)
-        self.retry_reasons: Counter[str] = Counter()  # and what PostgreSQL said each time
+        # Serialization retries so far, by what PostgreSQL said (benchmarks report them).
+        self.retry_reasons: Counter[str] = Counter()
 
     @classmethod
     async def open(cls, url: str, read_only: bool = False) -> PgDatabase:
@@ -108,6 +108,10 @@ class PgDatabase:
             await db.close()
             raise StorageError(f"{where}: cannot use database ({exc})") from None
         return db
+
+    @property
+    def retries(self) -> int:
+        return sum(self.retry_reasons.values())
 
     async def run(self, fn: Callable[[Any], T]) -> T:
         """Run `fn(conn)` on the database thread, outside any explicit transaction (each
@@ -149,7 +153,6 @@ class PgDatabase:
                 self._rollback()
                 if not (isinstance(exc, RetryTransaction) or self._conn.must_retry):
                     raise
-                self.retries += 1
                 self.retry_reasons[str(exc)] += 1
                 # Randomised, growing backoff so racing processes stop meeting head-on.
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
