@@ -93,9 +93,10 @@ def recent_runs(
 
 
 def start_run(conn: sqlite3.Connection, who: Who, source: str, code: str, now: float) -> int:
-    cursor = conn.execute(
+    """The new run's id (`RETURNING`, since a PostgreSQL cursor has no `lastrowid`)."""
+    row = conn.execute(
         "INSERT INTO snippet_runs(platform, workspace, user_id, source, code_sha256, "
-        "code_chars, started_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "code_chars, started_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             who.platform,
             who.workspace,
@@ -106,8 +107,8 @@ def start_run(conn: sqlite3.Connection, who: Who, source: str, code: str, now: f
             now,
             RUNNING,
         ),
-    )
-    return int(cursor.lastrowid or 0)
+    ).fetchone()
+    return int(row[0])
 
 
 def finish_run(
