@@ -38,8 +38,8 @@ async def open_database(where: str | Path, read_only: bool = False) -> AnyDataba
             from .errors import StorageError
 
             raise StorageError(
-                "a postgresql:// database needs lrquiz's optional 'postgres' part; from your "
-                'lrquiz checkout run: pip install -e ".[postgres]"'
+                "a postgresql:// database needs psycopg, lrquiz's optional 'postgres' part: "
+                'pip install -e ".[postgres]" in a checkout (the bot image has it)'
             ) from None
         return await PgDatabase.open(str(where).strip(), read_only=read_only)
     from .database import Database

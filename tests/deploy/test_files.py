@@ -449,3 +449,17 @@ def test_compose_keeps_dockers_seccomp_profile_on_the_runner() -> None:
     runner = services()["runner"]
     assert "seccomp=unconfined" not in runner["security_opt"]
     assert "SYS_ADMIN" in runner["cap_add"] and runner["cap_drop"] == ["ALL"]
+
+
+def test_the_readmes_docker_run_grants_what_compose_grants() -> None:
+    """Someone copying the README's `docker run` gets the runner compose runs: the same
+    capabilities and security options, Docker's seccomp profile left on."""
+    readme = (REPO / "README.md").read_text()
+    command = re.search(r"```bash\n(docker run [^`]*?lrquiz runner serve[^`]*?)```", readme)
+    assert command is not None, "README: the runner's docker run example"
+    words = shlex.split(command.group(1).replace("\\\n", " "))
+    granted = {words[i + 1] for i, word in enumerate(words) if word == "--cap-add"}
+    options = [words[i + 1] for i, word in enumerate(words) if word == "--security-opt"]
+    runner = services()["runner"]
+    assert granted == set(runner["cap_add"])
+    assert options == runner["security_opt"]
