@@ -253,6 +253,24 @@ def test_segfault_through_ctypes(healthy: RunnerProcess) -> None:
     assert result["exit_code"] == -signal.SIGSEGV
 
 
+@pytest.mark.skipif(os.getuid() != 0, reason="PID namespaces need root")
+def test_signals_a_job_sends_itself_are_ignored_and_abort_ends_in_sigsegv(
+    healthy: RunnerProcess,
+) -> None:
+    """The job is PID 1 of its namespace, so the kernel drops default-action signals sent
+    to it from inside (SIGKILL too); os.abort() survives its SIGABRT and glibc falls back
+    to an illegal instruction, which no process can ignore: the README says so."""
+    code = (
+        f"import os, signal\nx = {nonce()}\n"
+        "for sig in (signal.SIGTERM, signal.SIGABRT, signal.SIGKILL):\n"
+        "    os.kill(os.getpid(), sig)\n"
+        "print('survived', flush=True)\nos.abort()"
+    )
+    result = healthy.run(code)
+    assert (result["status"], result["exit_code"]) == ("error", -signal.SIGSEGV), result
+    assert result["stdout"] == "survived\n"
+
+
 def test_reading_stdin(healthy: RunnerProcess) -> None:
     result = healthy.run(f"x = {nonce()}\nprint(input())")
     assert (result["status"], result["exception"]) == ("error", "EOFError")
