@@ -33,6 +33,7 @@ from problems.model import Badge, Pack
 from storage.actions import find_action, forget_old_actions, record_done, record_pending
 from storage.dailies import daily_of_session
 from storage.database import Database
+from storage.isolation import row_locked
 from storage.leaderboard import LeaderboardRow, leaderboard
 from storage.learning import (
     learner_snapshot,
@@ -627,6 +628,7 @@ class GameService:
         """Load, transform and save in one transaction; a refusal is raised after commit."""
         now = self.clock.now()
 
+        @row_locked  # save_run writes the player's row first: no SSI needed (issue 16)
         def work(conn: sqlite3.Connection) -> Step[T]:
             before = self.load_run(conn, session_id)
             return self._step_in(conn, before, 0, lambda state, _, t: operation(state, t), now)

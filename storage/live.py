@@ -8,6 +8,7 @@ from bot.engine.errors import GameError
 from bot.engine.live import LiveAnswer, LiveState
 
 from .errors import AttemptRejected
+from .users import lock_players
 
 
 class UnknownLiveQuestion(GameError):
@@ -97,6 +98,9 @@ def save_live(conn: sqlite3.Connection, before: LiveState, after: LiveState, now
             (after.id, player_id, now),
         )
     if after.closed_at is not None and before.closed_at is None:
+        # The players' rows first: a run unit of one of them (at REPEATABLE READ, which SSI
+        # does not see) may be checking this week's scores for the same problem.
+        lock_players(conn, [a.player_id for a in after.answers])
         conn.execute(
             "UPDATE live_questions SET closed_at = ? WHERE id = ?", (after.closed_at, after.id)
         )

@@ -8,10 +8,11 @@ and a unit blocked in the database could never stall the loop. This mirrors aios
 one connection, one thread, units run there whole.
 
 Guarantees, the same as on SQLite:
-- Every transaction is SERIALIZABLE. The attempt-limit trigger and `ON CONFLICT DO NOTHING`
-  claims read what they decide on, so PostgreSQL aborts one of two racing transactions
-  (processes or machines) with a serialization failure; the whole batch then reruns, up to
-  MAX_RETRIES times with a random backoff.
+- Every transaction is SERIALIZABLE, except batches whose units are all `row_locked`
+  (storage.isolation: the run-answer path), which run at REPEATABLE READ and protect each
+  decision with a row lock or unique key. Either way PostgreSQL aborts one of two racing
+  transactions (processes or machines) with a serialization failure; the whole batch then
+  reruns, up to MAX_RETRIES times with a random backoff.
 - The leaderboard fold runs right after each COMMIT, not inside the transaction: one
   folder at a time across every process (an advisory lock, taken before its REPEATABLE
   READ snapshot, so each folder sees everything the previous one did). Inside the
@@ -48,6 +49,7 @@ import psycopg
 
 from .errors import StorageError, write_refused
 from .group_commit import GroupCommit
+from .isolation import all_row_locked
 from .leaderboard import refresh_totals
 from .migrations import LATEST_VERSION, check_schema, migrate
 from .pg_connection import PgConnection, RetryTransaction
@@ -161,10 +163,12 @@ class PgDatabase:
             f"({MAX_RETRIES} tries); try again"
         )
 
-    def _begin(self) -> PgConnection:
+    def _begin(self, units: list[Unit]) -> PgConnection:
+        """BEGIN at SERIALIZABLE, or REPEATABLE READ when every unit protects its own
+        decisions with row locks (storage.isolation)."""
         conn = self._conn
         self.session_cache.clear()
-        conn.execute("BEGIN")
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ" if all_row_locked(units) else "BEGIN")
         conn.must_retry = conn.failed = conn.queued_scores = False
         return conn
 
@@ -172,7 +176,7 @@ class PgDatabase:
         """All units in one transaction. A unit that raises before writing anything (a game
         rule said no) fails alone; one that wrote or hit a database error (which aborts a
         PostgreSQL transaction) sends every unit to a transaction of its own."""
-        conn = self._begin()
+        conn = self._begin(units)
         outcomes: list[tuple[bool, Any]] = []
         for unit in units:
             changes = conn.changes
@@ -190,7 +194,7 @@ class PgDatabase:
         return outcomes
 
     def _attempt_one(self, unit: Unit) -> Any:
-        conn = self._begin()
+        conn = self._begin([unit])
         result = unit(conn)
         if conn.must_retry:
             raise RetryTransaction("a unit swallowed a serialization failure")

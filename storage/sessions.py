@@ -11,6 +11,7 @@ from bot.engine.modes import rules_for
 from bot.engine.state import QuestionState, SessionState
 
 from .errors import AttemptRejected
+from .users import lock_player
 
 
 class SessionCache:
@@ -124,7 +125,13 @@ def save_session(
     now: float,
     cache: SessionCache | None = None,
 ) -> None:
-    """Persist the transition `before -> after`, made at `now`, in the caller's transaction."""
+    """Persist the transition `before -> after`, made at `now`, in the caller's transaction.
+
+    The first write is to the player's row (storage.users.lock_player), so at REPEATABLE READ two
+    transactions that decided anything about the same player from one snapshot cannot
+    both commit; see storage.isolation.
+    """
+    lock_player(conn, after.player_id)
     if before is None:
         conn.execute(
             "INSERT INTO sessions(id, user_id, mode, pack_id, problem_ids, started_at) "

@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import sys
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -378,3 +379,41 @@ async def test_saving_from_a_stale_state_is_rejected_and_rolled_back(
     assert query(db_path, "SELECT choice FROM attempts") == [("A",)]
     assert query(db_path, "SELECT outcome FROM questions") == [(None,)]
     assert scalar(db_path, "SELECT COUNT(*) FROM scores") == 0
+
+
+async def test_a_click_decided_from_a_stale_snapshot_reruns_instead_of_failing(
+    db_path: Path, engine: str, services: Services, clock: FakeClock
+) -> None:
+    """On PostgreSQL a run's answer runs at REPEATABLE READ (issue 16) with the player's
+    row written first: a second process's click that commits while this one is between
+    its load and its save makes this one rerun and count as attempt 2, never a
+    unique-key refusal of a legitimate click or a decision from the stale snapshot."""
+    if engine != "postgres":
+        pytest.skip("SQLite's BEGIN IMMEDIATE makes the second writer wait before it loads")
+    first, run = await _one_question(db_path, services, clock, "")
+    second = await services.open(db_path)
+    other_committed = threading.Event()
+    seen_isolation: list[str] = []
+    original = first.variants.load_in
+
+    def load_in_then_pause(conn: sqlite3.Connection, pack_id: str, ids: object) -> None:
+        seen_isolation.append(conn.execute("SHOW transaction_isolation").fetchone()[0])
+        original(conn, pack_id, ids)  # type: ignore[arg-type]
+        other_committed.wait(timeout=20)  # the snapshot is taken; let the other click win
+
+    first.variants.load_in = load_in_then_pause  # type: ignore[method-assign]
+    clock.advance(1)
+    slow = asyncio.create_task(first.answer(run.id, run.player_id, "A"))
+    while not seen_isolation:
+        await asyncio.sleep(0.01)
+    await second.answer(run.id, run.player_id, "C")  # wrong: attempt 1, from the other process
+    other_committed.set()
+    state, result = await asyncio.wait_for(slow, timeout=30)
+    assert seen_isolation[0] == "repeatable read"
+    assert first.db.retries >= 1
+    assert list(state.questions[0].attempts) == ["C", "A"] and result.closed
+    assert query(db_path, "SELECT attempt_no, choice FROM attempts ORDER BY attempt_no") == [
+        (1, "C"),
+        (2, "A"),
+    ]
+    _check_question_rows(db_path, run.id, 2)
