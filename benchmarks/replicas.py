@@ -67,6 +67,7 @@ async def replica(url: str, name: str, users: int, start_at: float) -> dict[str,
         "cpu": cpu,
         "server_cpu": server,
         "retries": retries,
+        "start_retries": retries_before,
     }
 
 
@@ -165,6 +166,11 @@ async def main() -> int:
                 f"  CPU per answer, {label}: replica {replica_ms:.2f} ms + PostgreSQL "
                 f"backend {server_ms:.2f} ms"
             )
+        starts = "/".join(str(r["start_retries"]) for r in together)
+        print(
+            f"  retries while starting the runs (untimed): 1 process {alone[0]['start_retries']}, "
+            f"{args.processes} processes {starts}"
+        )
         print(f"  ratio: {ratios[-1]:.2f}; load average {os.getloadavg()[0]:.2f}")
     print(
         f"ratio {args.processes} processes / 1, median of {len(ratios)}: "

@@ -166,9 +166,12 @@ class GameService:
         now = self.clock.now()
         chosen_seed = secrets.randbits(32) if seed is None else seed
         session_id = secrets.token_hex(6)
-        return await self.db.transact(
-            lambda conn: self.new_run_in(conn, session_id, player_id, mode, pack, now, chosen_seed)
-        )
+
+        @row_locked  # the player's own history, plus pool variants taken by a guarded UPDATE
+        def work(conn: sqlite3.Connection) -> SessionState:
+            return self.new_run_in(conn, session_id, player_id, mode, pack, now, chosen_seed)
+
+        return await self.db.transact(work)
 
     def new_run_in(
         self,

@@ -9,10 +9,10 @@ one connection, one thread, units run there whole.
 
 Guarantees, the same as on SQLite:
 - Every transaction is SERIALIZABLE, except batches whose units are all `row_locked`
-  (storage.isolation: the run-answer path), which run at REPEATABLE READ and protect each
-  decision with a row lock or unique key. Either way PostgreSQL aborts one of two racing
-  transactions (processes or machines) with a serialization failure; the whole batch then
-  reruns, up to MAX_RETRIES times with a random backoff.
+  (storage.isolation: starting and playing a run), which run at REPEATABLE READ and
+  protect each decision with a row lock or unique key. Either way PostgreSQL aborts one of
+  two racing transactions (processes or machines) with a serialization failure; the whole
+  batch then reruns, up to MAX_RETRIES times with a random backoff.
 - The leaderboard fold runs right after each COMMIT, not inside the transaction: one
   folder at a time across every process (an advisory lock, taken before its REPEATABLE
   READ snapshot, so each folder sees everything the previous one did). Inside the

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from bot.engine.ratings import predict
@@ -154,3 +157,46 @@ async def test_adaptive_runs_predict_a_variant_from_its_template_and_never_repea
     assert not ids & set(later.problem_ids)  # taken variants are nobody's candidates
     taken = query(db_file, "SELECT COUNT(*) FROM variants WHERE taken_by IS NOT NULL")
     assert taken == [(2,)]
+
+
+async def test_two_processes_starting_at_once_never_take_the_same_variant(
+    pg_url: str, services: Services, bank_pack: Pack, pool_variants: list[StoredVariant]
+) -> None:
+    """On PostgreSQL a start runs at REPEATABLE READ (issue 16): a start that picked a pool
+    variant from its snapshot while another process took it reruns and does without."""
+    first = await services.open(pg_url, [bank_pack])
+    second = await services.open(pg_url, [bank_pack])
+    variant = pool_variants[0].problem
+    await store(first, pool_variants[0])
+    query(
+        pg_url,
+        "INSERT INTO item_ratings(pack_id, problem_id, difficulty, answers, updated_at) "
+        "VALUES (?, ?, ?, 5, 0)",
+        (bank_pack.id, TEMPLATE_ID, ON_TARGET),
+    )
+    ann = await first.player_id(ref("ann"))
+    bob = await second.player_id(ref("bob"))
+    picked, other_took = threading.Event(), threading.Event()
+    isolation: list[str] = []
+    take = first.variants.take_in
+
+    def take_after_the_other(
+        conn: sqlite3.Connection, pack_id: str, session_id: str, ids: Iterable[str], now: float
+    ) -> None:
+        if not picked.is_set():
+            isolation.append(conn.execute("SHOW transaction_isolation").fetchone()[0])
+            picked.set()
+            other_took.wait(timeout=20)  # its snapshot still shows the variant untaken
+        take(conn, pack_id, session_id, ids, now)
+
+    first.variants.take_in = take_after_the_other  # type: ignore[method-assign]
+    slow = asyncio.create_task(first.start(ann, "test", seed=4))
+    while not picked.is_set():
+        await asyncio.sleep(0.01)
+    won = await second.start(bob, "test", seed=4)
+    other_took.set()
+    lost = await asyncio.wait_for(slow, timeout=30)
+    assert isolation == ["repeatable read"]
+    assert variant.id in won.problem_ids and variant.id not in lost.problem_ids
+    assert first.db.retries >= 1
+    assert query(pg_url, "SELECT taken_by FROM variants WHERE id = ?", (variant.id,)) == [(won.id,)]
