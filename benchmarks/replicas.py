@@ -28,6 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.procstat import cpu_seconds  # noqa: E402
 from bot.service import GameService  # noqa: E402
 from problems.loader import default_pack  # noqa: E402
 from storage.factory import open_database  # noqa: E402
@@ -49,7 +50,7 @@ async def replica(url: str, name: str, users: int, start_at: float) -> dict[str,
         work.append((player, state.id, wrong, problem.answer))
     await asyncio.sleep(max(0.0, start_at - time.time()))
     began, cpu_began = time.perf_counter(), time.process_time()
-    server_began = _server_cpu(backend)
+    server_began = cpu_seconds(backend)
     retries_before = getattr(db, "retries", 0)  # those of setting up the runs not counted
 
     async def play(player: int, session_id: str, wrong: str, right: str) -> None:
@@ -58,7 +59,7 @@ async def replica(url: str, name: str, users: int, start_at: float) -> dict[str,
 
     await asyncio.gather(*(play(*entry) for entry in work))
     elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began
-    server = _server_cpu(backend) - server_began
+    server = cpu_seconds(backend) - server_began
     retries = getattr(db, "retries", 0) - retries_before
     await db.close()
     return {
@@ -69,15 +70,6 @@ async def replica(url: str, name: str, users: int, start_at: float) -> dict[str,
         "retries": retries,
         "start_retries": retries_before,
     }
-
-
-def _server_cpu(pid: int) -> float:
-    """CPU seconds of this replica's PostgreSQL backend (NaN unless the server is local)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def run_processes(url: str, count: int, users: int, tag: str) -> list[dict[str, float]]:

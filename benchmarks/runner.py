@@ -36,6 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.procstat import TICK, stat  # noqa: E402
 from runner.client import RunnerClient  # noqa: E402
 
 WARM_P50_MS = 20.0
@@ -200,22 +201,13 @@ class Accounting:
         return self.server + self.zygote + self.cells
 
 
-def _stat(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return [int(x) for x in fh.read().rsplit(")", 1)[1].split()[1:15]]
-    except (OSError, ValueError):
-        return [0] * 14
-
-
 def runner_accounting(server: int, zygote: int) -> Accounting:
     """From /proc: cells are the zygote's children, counted once it has reaped them."""
-    tick = os.sysconf("SC_CLK_TCK")
-    front, zyg = _stat(server), _stat(zygote)
+    front, zyg = stat(server) or [0] * 14, stat(zygote) or [0] * 14
     return Accounting(
-        server=(front[10] + front[11]) / tick,
-        zygote=(zyg[10] + zyg[11]) / tick,
-        cells=(zyg[12] + zyg[13]) / tick,
+        server=(front[10] + front[11]) / TICK,
+        zygote=(zyg[10] + zyg[11]) / TICK,
+        cells=(zyg[12] + zyg[13]) / TICK,
         cell_faults=zyg[7],
         zygote_faults=zyg[6],
     )
