@@ -162,6 +162,22 @@ asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]),
 """
 
 
+async def _python(script: Path, *args: str) -> str:
+    """Run `script` in another OS process on this checkout; its stdout (it must succeed)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(script),
+        *args,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert proc.returncode == 0, err.decode()
+    return out.decode()
+
+
 @pytest.mark.parametrize("processes", [2, 4])
 async def test_several_processes_hammering_the_same_question(
     db_path: Path, tmp_path: Path, services: Services, clock: FakeClock, processes: int
@@ -174,22 +190,8 @@ async def test_several_processes_hammering_the_same_question(
     script.write_text(WORKER)
 
     async def worker(letters: str) -> dict[str, int]:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(script),
-            str(db_path),
-            run.id,
-            str(player),
-            str(T0 + 5),
-            letters,
-            cwd=REPO,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-        assert proc.returncode == 0, err.decode()
-        return json.loads(out.decode().strip().splitlines()[-1])
+        out = await _python(script, str(db_path), run.id, str(player), str(T0 + 5), letters)
+        return json.loads(out.strip().splitlines()[-1])
 
     # Only wrong letters, in different orders: two attempts are accepted, whoever wins.
     orders = ["ACD", "DCA", "CAD", "ADC"][:processes]
@@ -259,22 +261,9 @@ async def test_answers_from_several_processes_reach_the_board_exactly_once(
     await services.close(await services.open(db_path))  # migrated before the race
     script = tmp_path / "many.py"
     script.write_text(MANY_PLAYERS)
-    procs = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(script),
-            str(db_path),
-            name,
-            str(T0 + 5),
-            cwd=REPO,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-            stderr=asyncio.subprocess.PIPE,
-        )
-        for name in ("ann", "bob")
-    ]
-    for proc in procs:
-        _, err = await asyncio.wait_for(proc.communicate(), timeout=120)
-        assert proc.returncode == 0, err.decode()
+    await asyncio.gather(
+        *(_python(script, str(db_path), name, str(T0 + 5)) for name in ("ann", "bob"))
+    )
     assert len(query(db_path, _COUNTED)) == 30
     assert query(db_path, _KEPT) == query(db_path, _COUNTED)
     assert query(db_path, _PAIRS_KEPT) == query(db_path, _PAIRS_COUNTED)
