@@ -483,27 +483,18 @@ def check_bot(
 
 
 @contextlib.contextmanager
-def throwaway_postgres(workdir: Path) -> Iterator[str]:
+def throwaway_postgres() -> Iterator[str]:
     """A PostgreSQL cluster of this host's binaries on a free loopback port, for one run."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    if not found:
+    from tests.pg_cluster import Cluster, pg_bin_dir
+
+    bin_dir = pg_bin_dir()
+    if bin_dir is None:
         raise CheckFailed("no PostgreSQL here (apt-get install postgresql) and no --postgres URL")
-    bin_dir, data, port = found[-1].parent, workdir / "pg", free_port()
-    data.mkdir()
-    shutil.chown(data, "postgres")
-    password = secrets.token_urlsafe(16)
-    (workdir / "pgpass").write_text(password)
-    shutil.chown(workdir / "pgpass", "postgres")
-    as_postgres = ["runuser", "-u", "postgres", "--"]
-    initdb = [*as_postgres, str(bin_dir / "initdb"), "-D", str(data / "data"), "-U", "lrquiz"]
-    run([*initdb, "--auth=scram-sha-256", f"--pwfile={workdir / 'pgpass'}"], check=True)
-    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1"
-    pg_ctl = [*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data / "data")]
-    run([*pg_ctl, "-o", options, "-l", str(data / "log"), "-w", "start"], check=True)
+    cluster = Cluster(bin_dir, tcp=True).start()
     try:
-        yield f"postgresql://lrquiz:{password}@127.0.0.1:{port}/postgres"
+        yield cluster.url()
     finally:
-        run([*pg_ctl, "-m", "fast", "stop"])
+        cluster.stop()
 
 
 # --- main --------------------------------------------------------------------------------
@@ -600,7 +591,7 @@ def main() -> int:
             if args.postgres:
                 check_bot(podman, host, images["bot"], args.postgres, runner_url, token, args.keep)
             else:
-                with throwaway_postgres(workdir) as url:
+                with throwaway_postgres() as url:
                     check_bot(podman, host, images["bot"], url, runner_url, token, args.keep)
         if args.compose:
             sys.modules.setdefault("check_images", sys.modules[__name__])  # one CheckFailed

@@ -2,7 +2,9 @@
 
 Started from the distribution's binaries (Debian puts them in /usr/lib/postgresql/N/bin).
 PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` user.
-Nothing listens on TCP: `listen_addresses` is empty and clients connect over the socket.
+Nothing listens on TCP (`listen_addresses` is empty, clients connect over the socket),
+unless `tcp=True`: then also a free loopback port with a password, for containers
+(deploy/check_images.py).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import secrets
 import shutil
+import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -32,12 +36,14 @@ def pg_bin_dir() -> Path | None:
 class Cluster:
     """initdb + pg_ctl start in a fresh folder; `stop()` removes it all again."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, tcp: bool = False) -> None:
         self.bin_dir = bin_dir
+        self.tcp = tcp
+        self.password = secrets.token_urlsafe(16) if tcp else ""
         self.root = Path(tempfile.mkdtemp(prefix="lrquiz-pg-"))
         self.data = self.root / "data"
         self.socket_dir = self.root / "sock"
-        self.port = 5432
+        self.port = _free_port() if tcp else 5432
         self._user = "postgres" if os.geteuid() == 0 else None
 
     def _run(self, *args: str) -> None:
@@ -55,9 +61,17 @@ class Cluster:
             os.chmod(self.root, 0o755)
             for folder in (self.root, self.socket_dir):
                 os.chown(folder, entry.pw_uid, entry.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        auth = ["-A", "trust"]
+        if self.tcp:
+            password_file = self.root / "password"
+            password_file.write_text(self.password)
+            if self._user:
+                shutil.chown(password_file, self._user)
+            auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={password_file}"]
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", *auth, "-E", "UTF8")
+        listen = "127.0.0.1" if self.tcp else "''"
         options = (
-            f"-k {self.socket_dir} -p {self.port} -c listen_addresses='' "
+            f"-k {self.socket_dir} -p {self.port} -c listen_addresses={listen} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c max_connections=200"
         )
@@ -75,6 +89,8 @@ class Cluster:
         return self
 
     def url(self, database: str = "postgres") -> str:
+        if self.tcp:
+            return f"postgresql://postgres:{self.password}@127.0.0.1:{self.port}/{database}"
         return (
             f"postgresql://postgres@/{database}?host={quote(str(self.socket_dir))}&port={self.port}"
         )
@@ -85,3 +101,9 @@ class Cluster:
                 self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
