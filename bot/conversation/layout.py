@@ -249,6 +249,12 @@ def mode_rules(mode: str) -> str:
 
 SUGGESTION_RULES = mode_rules("suggested") + " · a new set every day"
 
+# What every platform says where a player goes next: after a run, on an empty board, and
+# under a weakest topic in stats.
+PLAY_AGAIN = "Play again with `/lrquiz challenge`, `test`, `practice` or `learn`."
+EMPTY_BOARD = "No answers yet. Start with `/lrquiz challenge`."
+SUGGEST_POINTER = "🎯 `/lrquiz suggest`: 3 problems picked for you today"
+
 
 # --- help ---------------------------------------------------------------------------------
 

@@ -284,10 +284,9 @@ def reveal(view: RevealView, real: RealOutput | None, pending: bool) -> discord.
 
 
 def summary(view: SummaryView) -> discord.Embed:
-    again = "Play again with `/lrquiz challenge`, `test`, `practice` or `learn`."
     return discord.Embed(
         title=f"🏁 {lo.summary_title(view)} · {view.pack_title}",
-        description=laid_out(lo.summary(view)) + "\n" + again,
+        description=laid_out(lo.summary(view)) + "\n" + lo.PLAY_AGAIN,
         colour=GOLD if view.badges else BLURPLE,
     )
 
@@ -370,7 +369,7 @@ def leaderboard(screen: s.LeaderboardScreen, viewer: str | None) -> discord.Embe
         mine = (ranked.who.platform, ranked.who.user_id) == (PLATFORM, viewer)
         lines.append(f"{medal} {_board_line(ranked, mine)}")
     if not lines:
-        lines.append("No answers yet. Start with `/lrquiz challenge`.")
+        lines.append(lo.EMPTY_BOARD)
     if screen.own is not None:
         lines.append(f"…\n`{screen.own.row.rank:>2}.` {_board_line(screen.own, True, ' (you)')}")
     return discord.Embed(
@@ -410,7 +409,7 @@ def stats(screen: s.StatsScreen) -> discord.Embed:
         ]
         if view.weakest is not None:
             lines.append(f"👉 weakest: **{view.weakest.topic}** — `/lrquiz review` drills it")
-            lines.append("🎯 `/lrquiz suggest`: 3 problems picked for you today")
+            lines.append(lo.SUGGEST_POINTER)
         embed.add_field(
             name="Mastery by topic", value=clip("\n".join(lines), FIELD_MAX), inline=False
         )

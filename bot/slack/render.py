@@ -341,7 +341,7 @@ def summary(view: SummaryView) -> Message:
     title = lo.summary_title(view)
     blocks = [divider(), *sections(f"🏁 *{title}* · {esc(view.pack_title)}")]
     blocks += laid_out(lo.summary(view))
-    blocks += sections("Play again with `/lrquiz challenge`, `test`, `practice` or `learn`.")
+    blocks += sections(lo.PLAY_AGAIN)
     return Message(f"{title}: {view.correct}/{view.total} correct", blocks)
 
 
@@ -408,7 +408,7 @@ def leaderboard(screen: sc.LeaderboardScreen) -> Message:
     period = screen.period
     lines = [f"🏆 *Leaderboard — {PERIOD_TITLES[period]}*"]
     listed = [_row(r.row, person(r.who)) for r in screen.rows]
-    lines += listed or ["No answers yet. Start with `/lrquiz challenge`."]
+    lines += listed or [lo.EMPTY_BOARD]
     if screen.own is not None:
         lines += ["", "*You:* " + _row(screen.own.row, person(screen.own.who))]
     elif not screen.viewer_listed:
@@ -455,7 +455,7 @@ def stats(screen: sc.StatsScreen) -> Message:
             lines.append(
                 f"👉 Weakest topic: *{esc(view.weakest.topic)}*; `/lrquiz review` drills it"
             )
-            lines.append("🎯 `/lrquiz suggest`: 3 problems picked for you today")
+            lines.append(lo.SUGGEST_POINTER)
     if view.cards:
         recall = (
             f", predicted recall {view.predicted_recall:.0%}"
