@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from .errors import StorageError, write_refused
+from .folds import fold_queues
 from .group_commit import GroupCommit
-from .leaderboard import refresh_totals
 from .migrations import DAMAGED, LATEST_VERSION, check_schema, migrate
 from .row_cache import RowCache
 from .sessions import SessionCache
@@ -174,12 +174,12 @@ class Database:
         return True, result
 
     def _commit(self, conn: sqlite3.Connection) -> None:
-        """Fold new scores into the leaderboard totals once per transaction, then commit.
+        """Fold new scores and item evidence (storage.folds) once per transaction, then commit.
 
         Folding here rather than when a board is read keeps reads free of writes (they work
-        on a read-only or full database) and costs one indexed look-up per batch.
+        on a read-only or full database) and costs two indexed look-ups per batch.
         """
-        refresh_totals(conn)
+        fold_queues(conn)
         conn.execute("COMMIT")
 
     def _rollback(self, conn: sqlite3.Connection) -> None:

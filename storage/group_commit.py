@@ -28,6 +28,7 @@ class GroupCommit:
         self._refused = refused
         self._pending: list[tuple[Unit, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self.batches = 0  # batches handed over so far (benchmarks report units per batch)
 
     async def submit(self, fn: Callable[[Any], T]) -> T:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
@@ -47,6 +48,7 @@ class GroupCommit:
             del self._pending[:MAX_BATCH]
             if not batch:
                 continue
+            self.batches += 1
             try:
                 outcomes = await self._run_batch([fn for fn, _ in batch])
             except Exception as exc:  # e.g. the write lock stayed busy past the timeout

@@ -21,11 +21,13 @@ from bot.engine.state import SessionState
 from problems.model import Pack, Problem
 from problems.variants import rated_as
 
-from .ratings import item_ratings, learner_ratings, record_rating
+from .ratings import fold_item_evidence, item_ratings, learner_ratings, record_rating
 from .reviews import due_problems, get_card, learner_cards, put_card
 from .row_cache import RowCache
 from .variants import resolve_problem
 
+# The rebuild folds the item queue this often, so reading an item never adds up many rows.
+REBUILD_FOLD_EVERY = 64
 # "Seen recently" for selection: the last 7 days, so a learner meets fresh problems first.
 RECENT_WINDOW_S = 7 * 24 * 3600.0
 
@@ -121,7 +123,7 @@ def rebuild_learning(
     packs_by_id = {pack.id: pack for pack in packs}
     if cache is not None:
         cache.clear()
-    for table in ("learner_ratings", "item_ratings", "review_cards"):
+    for table in ("learner_ratings", "item_ratings", "item_evidence", "review_cards"):
         conn.execute(f"DELETE FROM {table}")
     answers = skipped = 0
     learners: set[int] = set()
@@ -142,6 +144,9 @@ def rebuild_learning(
         apply_evidence(conn, user_id, pack_id, problem, evidence, cache)
         answers += 1
         learners.add(user_id)
+        if answers % REBUILD_FOLD_EVERY == 0:
+            fold_item_evidence(conn)
+    fold_item_evidence(conn)
     return Rebuilt(answers, len(learners), skipped)
 
 

@@ -448,6 +448,27 @@ MIGRATIONS: tuple[Migration, ...] = (
         DELETE FROM lrquiz_meta WHERE key = 'leaderboard_folded_score_id';
         """,
     ),
+    Migration(
+        9,
+        "a queue of answers not yet folded into the item difficulties",
+        """
+        -- What each answer does to its problem's difficulty waits here until a fold moves
+        -- `item_ratings` by it, in id order (storage/ratings.py). Readers add the waiting
+        -- rows to the stored one, so the queue changes when a row is written, not what
+        -- anyone reads. On PostgreSQL every answer to a problem writing its one row made
+        -- any two replicas answering the same problem conflict. `seed` is the difficulty
+        -- the problem starts from (its label's) if it has no row yet.
+        CREATE TABLE item_evidence (
+            id INTEGER PRIMARY KEY,
+            pack_id TEXT NOT NULL,
+            problem_id TEXT NOT NULL,
+            seed REAL NOT NULL,
+            surprise REAL NOT NULL,
+            at REAL NOT NULL
+        );
+        CREATE INDEX item_evidence_by_item ON item_evidence(pack_id, problem_id, id);
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -474,6 +495,7 @@ OWNED_TABLES = (
     "snippet_drafts",
     "snippet_settings",
     "unfolded_scores",
+    "item_evidence",
 )
 
 

@@ -63,7 +63,7 @@ class PgConnection:
         self.must_retry = False
         self.failed = False  # a statement failed: the transaction is aborted
         self.changes = 0  # rows written so far, like sqlite3's total_changes
-        self.queued_scores = False  # this transaction added scores for the leaderboard fold
+        self.queued = False  # this transaction queued rows for the fold (storage.folds)
 
     @classmethod
     def connect(cls, url: str, read_only: bool = False) -> PgConnection:
@@ -98,7 +98,7 @@ class PgConnection:
         self._run(cursor.execute, translated.sql, _ordered(translated, params))
         if translated.writes:
             self.changes += max(cursor.rowcount, 0)
-            self.queued_scores = self.queued_scores or adds_scores(sql)
+            self.queued = self.queued or queues_for_fold(sql)
         return cursor
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> psycopg.Cursor[Any]:
@@ -108,7 +108,7 @@ class PgConnection:
         if batch:
             self._run(cursor.executemany, translated.sql, batch)
             self.changes += len(batch)
-            self.queued_scores = self.queued_scores or adds_scores(sql)
+            self.queued = self.queued or queues_for_fold(sql)
         return cursor
 
     def explain(self, sql: str, params: Params = ()) -> dict[str, Any]:
@@ -152,12 +152,15 @@ class PgConnection:
 
 
 @functools.lru_cache(maxsize=1024)
-def adds_scores(sql: str) -> bool:
-    """Does this statement insert score rows (which a trigger queues for the fold)?"""
-    return _SCORES_INSERT.match(sql) is not None
+def queues_for_fold(sql: str) -> bool:
+    """Does this statement insert score rows (which a trigger queues for the fold) or item
+    evidence (itself a queue)?"""
+    return _QUEUEING_INSERT.match(sql) is not None
 
 
-_SCORES_INSERT = re.compile(r"\s*INSERT\s+(?:OR\s+\w+\s+)?INTO\s+scores\b", re.IGNORECASE)
+_QUEUEING_INSERT = re.compile(
+    r"\s*INSERT\s+(?:OR\s+\w+\s+)?INTO\s+(?:scores|item_evidence)\b", re.IGNORECASE
+)
 
 
 def _ordered(translated: Translated, params: Params) -> list[Any]:

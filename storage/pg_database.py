@@ -13,12 +13,13 @@ Guarantees, the same as on SQLite:
   protect each decision with a row lock or unique key. Either way PostgreSQL aborts one of
   two racing transactions (processes or machines) with a serialization failure; the whole
   batch then reruns, up to MAX_RETRIES times with a random backoff.
-- The leaderboard fold runs right after each COMMIT, not inside the transaction: one
-  folder at a time across every process (an advisory lock, taken before its REPEATABLE
-  READ snapshot, so each folder sees everything the previous one did). Inside the
-  transaction the fold would make every two concurrent answers conflict on the shared
-  totals and players-per-points rows. The scores it folds wait in `unfolded_scores`, so a
-  fold that fails or a process that dies in between leaves them for the next fold.
+- The fold (storage.folds: leaderboard totals and item difficulties) runs right after
+  each COMMIT, not inside the transaction: one folder at a time across every process (an
+  advisory lock, taken before its REPEATABLE READ snapshot, so each folder sees everything
+  the previous one did). Inside the transaction the fold would make every two concurrent
+  answers conflict on the shared totals, players-per-points and item rows. What it folds
+  waits in `unfolded_scores` and `item_evidence`, so a fold that fails or a process that
+  dies in between leaves it for the next fold.
   Units are re-runnable (the SQLite engine already reruns them alone), and a caller gets
   its result only after COMMIT succeeded: committed before shown.
 - Group commit, the same shape as on SQLite: units that queue up while the thread is busy
@@ -48,9 +49,9 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from .errors import StorageError, write_refused
+from .folds import fold_queues
 from .group_commit import GroupCommit
 from .isolation import all_row_locked
-from .leaderboard import refresh_totals
 from .migrations import LATEST_VERSION, check_schema, migrate
 from .pg_connection import PgConnection, RetryTransaction
 from .row_cache import RowCache
@@ -115,6 +116,11 @@ class PgDatabase:
     def retries(self) -> int:
         return sum(self.retry_reasons.values())
 
+    @property
+    def batches(self) -> int:
+        """Group-commit batches so far, each one transaction unless it had to be split."""
+        return self._group.batches
+
     async def run(self, fn: Callable[[Any], T]) -> T:
         """Run `fn(conn)` on the database thread, outside any explicit transaction (each
         statement commits alone); rerun if PostgreSQL refuses a read as a conflict."""
@@ -169,7 +175,7 @@ class PgDatabase:
         conn = self._conn
         self.session_cache.clear()
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ" if all_row_locked(units) else "BEGIN")
-        conn.must_retry = conn.failed = conn.queued_scores = False
+        conn.must_retry = conn.failed = conn.queued = False
         return conn
 
     def _attempt(self, units: list[Unit]) -> list[tuple[bool, Any]]:
@@ -203,17 +209,17 @@ class PgDatabase:
 
     def _commit(self, conn: PgConnection) -> None:
         conn.execute("COMMIT")
-        if conn.queued_scores:
+        if conn.queued:
             self.fold()
 
     def fold(self) -> None:
-        """Fold the queued scores into the leaderboard totals; on the database thread.
-        A failure is logged, not raised: what was committed stays committed, and the
-        queue keeps the scores for the next fold."""
+        """Fold the queued scores and item evidence (storage.folds); on the database
+        thread. A failure is logged, not raised: what was committed stays committed, and
+        the queues keep their rows for the next fold."""
         try:
             self._with_retries(self._fold_once)
         except Exception:
-            log.exception("%s: folding the leaderboard totals failed", self.path)
+            log.exception("%s: folding the leaderboard and item queues failed", self.path)
 
     def _fold_once(self) -> None:
         """One folder at a time, across every process: the lock is taken before the
@@ -223,7 +229,7 @@ class PgDatabase:
         conn.raw.execute("SELECT pg_advisory_lock($1)", (FOLD_LOCK,))
         try:
             conn.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-            refresh_totals(conn)
+            fold_queues(conn)
             conn.raw.execute("COMMIT")
         finally:
             if conn.in_transaction:

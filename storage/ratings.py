@@ -1,11 +1,28 @@
-"""Learner and item ratings in SQLite: read for selection and stats, moved per answer."""
+"""Learner and item ratings in SQLite: read for selection and stats, moved per answer.
+
+A learner's rows are written in the answer's transaction. An item's are not: an answer
+queues its surprise in `item_evidence`, and `fold_item_evidence` applies the queue when
+the transaction commits (SQLite just before COMMIT, PostgreSQL right after, with the
+leaderboard fold). Every read adds the waiting entries to the stored row, in id order, as
+the fold will, so an answer always predicts from every answer committed (or made earlier
+in its own transaction) before it, and a serial history gives exactly the difficulties
+that writing the row each time gave. On PostgreSQL, replicas answering the same problem at
+once no longer update one row: each predicts from what its snapshot holds.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
 
-from bot.engine.ratings import LearnerRatings, Rating, Update, seed_difficulty, update
+from bot.engine.ratings import (
+    LearnerRatings,
+    Rating,
+    Update,
+    move_item,
+    seed_difficulty,
+    update,
+)
 from problems.model import Problem
 
 from .row_cache import RowCache
@@ -24,6 +41,16 @@ _UPSERT_ITEM = (
     "difficulty = excluded.difficulty, answers = excluded.answers, "
     "updated_at = excluded.updated_at"
 )
+_QUEUE_ITEM = (
+    "INSERT INTO item_evidence(pack_id, problem_id, seed, surprise, at) VALUES (?, ?, ?, ?, ?)"
+)
+# An item's stored row (id 0, first) and its waiting entries in the order they fold.
+_ITEM_WITH_QUEUE = """
+SELECT 0, difficulty, answers FROM item_ratings WHERE pack_id = :pack AND problem_id = :problem
+UNION ALL
+SELECT id, seed, surprise FROM item_evidence WHERE pack_id = :pack AND problem_id = :problem
+ORDER BY 1
+"""
 
 
 def learner_ratings(conn: sqlite3.Connection, user_id: int) -> LearnerRatings:
@@ -41,13 +68,20 @@ def learner_ratings(conn: sqlite3.Connection, user_id: int) -> LearnerRatings:
 
 def item_ratings(conn: sqlite3.Connection, pack_id: str) -> dict[str, Rating]:
     """Difficulty of every answered problem of a pack; unanswered ones use their label."""
-    return {
+    ratings = {
         problem_id: Rating(difficulty, answers)
         for problem_id, difficulty, answers in conn.execute(
             "SELECT problem_id, difficulty, answers FROM item_ratings WHERE pack_id = ?",
             (pack_id,),
         )
     }
+    queued = conn.execute(
+        "SELECT problem_id, seed, surprise FROM item_evidence WHERE pack_id = ? ORDER BY id",
+        (pack_id,),
+    )
+    for problem_id, seed, surprise in queued:
+        ratings[problem_id] = move_item(ratings.get(problem_id, Rating(seed, 0)), surprise)
+    return ratings
 
 
 def item_rating(
@@ -55,15 +89,56 @@ def item_rating(
 ) -> Rating:
     """An item's difficulty (its label's seed while nobody has answered it)."""
     stored = _cached(
-        cache, ("item", pack_id, problem.id), lambda: _item_row(conn, pack_id, problem)
+        cache, ("item", pack_id, problem.id), lambda: _item_row(conn, pack_id, problem.id)
     )
     return stored or seed_difficulty(problem)
 
 
-def _item_row(conn: sqlite3.Connection, pack_id: str, problem: Problem) -> Rating | None:
+def _item_row(conn: sqlite3.Connection, pack_id: str, problem_id: str) -> Rating | None:
+    """The stored row with the queued answers applied; None for an unanswered item."""
+    rating: Rating | None = None
+    for entry_id, value, rest in conn.execute(
+        _ITEM_WITH_QUEUE, {"pack": pack_id, "problem": problem_id}
+    ):
+        if entry_id == 0:
+            rating = Rating(value, int(rest))
+        else:
+            rating = move_item(rating or Rating(value, 0), rest)
+    return rating
+
+
+def fold_item_evidence(conn: sqlite3.Connection) -> int:
+    """Apply the queued answers to `item_ratings` and empty the queue of them; inside a
+    write transaction (one folder at a time on PostgreSQL). Returns how many it folded.
+
+    What readers see does not change: they already added these entries."""
+    entries = conn.execute(
+        "SELECT id, pack_id, problem_id, seed, surprise, at FROM item_evidence ORDER BY id"
+    ).fetchall()
+    if not entries:
+        return 0
+    moved: dict[tuple[str, str], tuple[Rating, float]] = {}
+    for _, pack_id, problem_id, seed, surprise, at in entries:
+        key = (pack_id, problem_id)
+        if key in moved:
+            rating = moved[key][0]
+        else:
+            rating = _stored_item(conn, pack_id, problem_id) or Rating(seed, 0)
+        moved[key] = (move_item(rating, surprise), at)
+    conn.executemany(
+        _UPSERT_ITEM,
+        [(p, q, r.value, r.answers, at) for (p, q), (r, at) in moved.items()],
+    )
+    span = {"low": entries[0][0], "high": entries[-1][0]}
+    # Only the entries read above: on PostgreSQL one committed since is not in this snapshot.
+    conn.execute("DELETE FROM item_evidence WHERE id BETWEEN :low AND :high", span)
+    return len(entries)
+
+
+def _stored_item(conn: sqlite3.Connection, pack_id: str, problem_id: str) -> Rating | None:
     row = conn.execute(
         "SELECT difficulty, answers FROM item_ratings WHERE pack_id = ? AND problem_id = ?",
-        (pack_id, problem.id),
+        (pack_id, problem_id),
     ).fetchone()
     return Rating(*row) if row else None
 
@@ -77,7 +152,8 @@ def record_rating(
     at: float,
     cache: RowCache | None = None,
 ) -> Update:
-    """Move the learner's overall and topic skill and the item's difficulty by one answer."""
+    """Move the learner's overall and topic skill by one answer, and queue its move of the
+    item's difficulty (readers see it at once, see the module docstring)."""
     topic = problem.topic_name
     rows = _learner_rows(conn, user_id, cache)
     learner = LearnerRatings(rows.get(OVERALL, Rating()), rows)
@@ -89,7 +165,8 @@ def record_rating(
             *(user_id, topic, change.topic.value, change.topic.answers, at),
         ),
     )
-    conn.execute(_UPSERT_ITEM, (pack_id, problem.id, change.item.value, change.item.answers, at))
+    seed = seed_difficulty(problem).value
+    conn.execute(_QUEUE_ITEM, (pack_id, problem.id, seed, score - change.predicted, at))
     # Written: now the cached copies may follow (a failure above leaves them as they were).
     rows[OVERALL], rows[topic] = change.overall, change.topic
     if cache is not None:

@@ -43,6 +43,9 @@ SMALL_TABLES = {
         "scores wait here only until the next fold: at the end of their own write "
         "transaction on SQLite, right after it on PostgreSQL"
     ),
+    "item_evidence": (
+        "answers' difficulty moves wait here only until the next fold, like unfolded_scores"
+    ),
     "schedules": (
         "a few per workspace, and the scheduler's tick reads every schedule of its platform "
         "anyway (nearly the whole table), so an index would not save a row"

@@ -125,13 +125,19 @@ def update(
     overall, topic = learner.overall, learner.topic(problem.topic_name)
     k_learner = config.k(config.learner_alpha, config.learner_beta, overall.answers)
     k_topic = config.k(config.topic_alpha, config.topic_beta, topic.answers)
-    k_item = config.k(config.item_alpha, config.item_beta, item.answers)
     return Update(
         predicted=predicted,
         overall=Rating(overall.value + k_learner * surprise, overall.answers + 1),
         topic=Rating(topic.value + k_topic * surprise, topic.answers + 1),
-        item=Rating(item.value - k_item * surprise, item.answers + 1),
+        item=move_item(item, surprise, config),
     )
+
+
+def move_item(item: Rating, surprise: float, config: EloConfig = DEFAULT_CONFIG) -> Rating:
+    """The item's difficulty after one answer that surprised by `surprise` (score minus
+    prediction). Storage applies it later, from a queue, so it is a function of its own."""
+    k_item = config.k(config.item_alpha, config.item_beta, item.answers)
+    return Rating(item.value - k_item * surprise, item.answers + 1)
 
 
 def apply(learner: LearnerRatings, change: Update, problem: Problem) -> LearnerRatings:

@@ -17,7 +17,9 @@ import pytest
 from bot.engine import game
 from bot.engine.clock import FakeClock
 from bot.engine.errors import AlreadyTried, QuestionClosed
+from bot.engine.ratings import Rating, move_item, seed_difficulty
 from storage.errors import AttemptRejected
+from storage.ratings import item_rating
 from storage.sessions import save_session
 
 from .support import T0, Services, query, ref, scalar
@@ -406,3 +408,76 @@ async def test_a_click_decided_from_a_stale_snapshot_reruns_instead_of_failing(
         (2, "A"),
     ]
     _check_question_rows(db_path, run.id, 2)
+
+
+async def test_two_processes_answering_the_same_problem_do_not_rerun_each_other(
+    db_path: Path, engine: str, services: Services, clock: FakeClock
+) -> None:
+    """Two players on two replicas close the same problem at once. Each answer queues its
+    move of the problem's difficulty instead of rewriting the one row both share, so
+    neither transaction is refused and rerun (issue 16), and after the fold the problem
+    rests on both answers, with nothing left in the queue."""
+    if engine != "postgres":
+        pytest.skip("SQLite's BEGIN IMMEDIATE makes the second writer wait before it loads")
+    first, ada_run = await _one_question(db_path, services, clock, "")
+    second = await services.open(db_path)
+    bob = await second.player_id(ref("bob"))
+    bob_run = await second.start(bob, "challenge", seed=1)
+    problem_id = ada_run.problem_ids[0]
+    assert bob_run.problem_ids[0] == problem_id  # the same problem for both
+    right = first.pack(ada_run.pack_id).problem(problem_id).answer
+    other_committed = threading.Event()
+    paused: list[bool] = []
+    original = first.variants.load_in
+
+    def load_in_then_pause(conn: sqlite3.Connection, pack_id: str, ids: object) -> None:
+        original(conn, pack_id, ids)  # type: ignore[arg-type]
+        paused.append(True)
+        other_committed.wait(timeout=20)  # the snapshot is taken; let bob's answer commit
+
+    first.variants.load_in = load_in_then_pause  # type: ignore[method-assign]
+    clock.advance(1)
+    slow = asyncio.create_task(first.answer(ada_run.id, ada_run.player_id, right))
+    while not paused:
+        await asyncio.sleep(0.01)
+    await second.answer(bob_run.id, bob, right)
+    other_committed.set()
+    _, result = await asyncio.wait_for(slow, timeout=30)
+    assert result.closed
+    assert first.db.retries == 0 and second.db.retries == 0
+    pack_id = ada_run.pack_id
+    rated = "SELECT answers FROM item_ratings WHERE pack_id = ? AND problem_id = ?"
+    assert query(db_path, rated, (pack_id, problem_id)) == [(2,)]
+    assert scalar(db_path, "SELECT COUNT(*) FROM item_evidence") == 0
+
+
+async def test_item_evidence_left_unfolded_by_a_dead_process_counts_and_is_folded(
+    db_path: Path, services: Services
+) -> None:
+    """An answer's move of a difficulty committed but never folded (its process died in
+    between) already counts for every reader, and the next lrquiz to write folds it into
+    the stored row without changing what readers see."""
+    service = await services.open(db_path)
+    pack = service.pack("test-pack")
+    problem = pack.problems[0]
+    seed = seed_difficulty(problem)
+    query(
+        db_path,
+        "INSERT INTO item_evidence(pack_id, problem_id, seed, surprise, at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (pack.id, problem.id, seed.value, 0.75, T0),
+    )
+    expected = move_item(seed, 0.75)
+    assert expected.value < seed.value  # a right answer nobody expected: easier
+
+    async def read() -> Rating:
+        return await service.db.run(lambda conn: item_rating(conn, pack.id, problem))
+
+    assert await read() == expected
+    await services.close(service)
+    service = await services.open(db_path)
+    await service.player_id(ref("someone-new"))  # any write (PostgreSQL: opening) folds
+    assert scalar(db_path, "SELECT COUNT(*) FROM item_evidence") == 0
+    stored = "SELECT difficulty, answers FROM item_ratings WHERE problem_id = ?"
+    assert query(db_path, stored, (problem.id,)) == [(expected.value, 1)]
+    assert await read() == expected

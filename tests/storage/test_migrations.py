@@ -92,8 +92,8 @@ async def test_a_first_release_database_gains_every_later_table_and_keeps_its_pl
     with monkeypatch.context() as patch:
         patch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:1])
         patch.setattr(migrations, "LATEST_VERSION", MIGRATIONS[0].version)
-        # The first release folded no leaderboard queue (it had none).
-        patch.setattr(database, "refresh_totals", lambda conn: 0)
+        # The first release folded no queues (it had none).
+        patch.setattr(database, "fold_queues", lambda conn: None)
         await make_current(path)
     await (await Database.open(path)).close()
     assert schema_version(path) == str(LATEST_VERSION)
