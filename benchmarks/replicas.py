@@ -7,8 +7,9 @@ first question twice (wrong, then right) through `GameService.answer`, all playe
 once, like one replica behind a load balancer. First one process alone (the baseline),
 then `--processes` of them at the same moment, `--rounds` times interleaved; the figure is
 their combined answers/s over the single process's (the median over the rounds), with the
-serialization retries PostgreSQL forced and the CPU per answer of the replicas and of their
-PostgreSQL backends (when the server is local), which say whether the cores ran out. The issue's
+serialization retries PostgreSQL forced, the CPU per answer of the replicas and of their
+PostgreSQL backends (when the server is local), which say whether the cores ran out, and
+the answers per transaction (group commit), which say whether batching differed. The issue's
 goal is >= 1.6x for two replicas; on a machine whose cores also run the PostgreSQL server
 the ratio says more about the cores than about the database. Every answer is checked:
 none lost, none duplicated, one score per question.
@@ -50,8 +51,10 @@ async def replica(url: str, name: str, users: int, start_at: float) -> dict[str,
         work.append((player, state.id, wrong, problem.answer))
     await asyncio.sleep(max(0.0, start_at - time.time()))
     began, cpu_began = time.perf_counter(), time.process_time()
+    late = time.time() - start_at  # > 0: setting up overran the common start
     server_began = cpu_seconds(backend)
     retries_before = getattr(db, "retries", 0)  # those of setting up the runs not counted
+    batches_before = db.batches
 
     async def play(player: int, session_id: str, wrong: str, right: str) -> None:
         for letter in (wrong, right):
@@ -61,6 +64,7 @@ async def replica(url: str, name: str, users: int, start_at: float) -> dict[str,
     elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began
     server = cpu_seconds(backend) - server_began
     retries = getattr(db, "retries", 0) - retries_before
+    batches = db.batches - batches_before
     await db.close()
     return {
         "answers": 2 * users,
@@ -68,6 +72,8 @@ async def replica(url: str, name: str, users: int, start_at: float) -> dict[str,
         "cpu": cpu,
         "server_cpu": server,
         "retries": retries,
+        "batches": batches,
+        "late": late,
         "start_retries": retries_before,
     }
 
@@ -154,16 +160,21 @@ async def main() -> int:
             answers = sum(r["answers"] for r in reports)
             replica_ms = 1000 * sum(r["cpu"] for r in reports) / answers
             server_ms = 1000 * sum(r["server_cpu"] for r in reports) / answers
+            per_batch = answers / max(1, sum(r["batches"] for r in reports))
             print(
                 f"  CPU per answer, {label}: replica {replica_ms:.2f} ms + PostgreSQL "
-                f"backend {server_ms:.2f} ms"
+                f"backend {server_ms:.2f} ms; {per_batch:.1f} answers per transaction"
             )
         starts = "/".join(str(r["start_retries"]) for r in together)
         print(
             f"  retries while starting the runs (untimed): 1 process {alone[0]['start_retries']}, "
             f"{args.processes} processes {starts}"
         )
-        print(f"  ratio: {ratios[-1]:.2f}; load average {os.getloadavg()[0]:.2f}")
+        late_ms = 1000 * max(r["late"] for r in (*alone, *together))
+        print(
+            f"  ratio: {ratios[-1]:.2f}; load average {os.getloadavg()[0]:.2f}; "
+            f"latest start {late_ms:.0f} ms after the common start"
+        )
     print(
         f"ratio {args.processes} processes / 1, median of {len(ratios)}: "
         f"{statistics.median(ratios):.2f} (goal >= 1.6 for 2) on {os.cpu_count()} cores"
