@@ -16,13 +16,27 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.engine.modes import rules_for
+from bot.engine.stats import Accuracy
 from bot.engine.suggest import Suggestion
 from bot.engine.views import RevealView, SummaryView
-from bot.labels import KIND_LABELS, OUTCOME_LABELS, SUGGESTION_REASONS, clock_text
+from bot.labels import KIND_LABELS, OUTCOME_LABELS, PERIOD_TITLES, SUGGESTION_REASONS, clock_text
 from bot.real_output import RealOutput
-from problems.model import Problem
+from problems.model import Badge, Problem
 
-from .screens import NOT_RUN, RUNNER_CAPPED, RUNNING, Bold, Code, Rich, SnippetResultScreen, rich
+from .screens import (
+    NOT_RUN,
+    RUNNER_CAPPED,
+    RUNNING,
+    BadgesScreen,
+    Bold,
+    Code,
+    LeaderboardScreen,
+    RankedRow,
+    Rich,
+    SnippetResultScreen,
+    StatsScreen,
+    rich,
+)
 
 
 @dataclass(frozen=True)
@@ -249,11 +263,125 @@ def mode_rules(mode: str) -> str:
 
 SUGGESTION_RULES = mode_rules("suggested") + " · a new set every day"
 
-# What every platform says where a player goes next: after a run, on an empty board, and
-# under a weakest topic in stats.
+# What every platform says where a player goes next: after a run, on an empty board or
+# record, and under a weakest topic in stats.
 PLAY_AGAIN = "Play again with `/lrquiz challenge`, `test`, `practice` or `learn`."
 EMPTY_BOARD = "No answers yet. Start with `/lrquiz challenge`."
 SUGGEST_POINTER = "🎯 `/lrquiz suggest`: 3 problems picked for you today"
+
+
+# --- records: the leaderboard, stats and badges ------------------------------------------
+
+MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+BADGES_TITLE = "🎖️ Your badges"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def accuracy(acc: Accuracy) -> str:
+    """e.g. "3/4 correct (75%)", or "—" before any answer."""
+    return f"{acc.correct}/{acc.answered} correct ({acc.ratio:.0%})" if acc.answered else "—"
+
+
+def streak(days: int) -> Field:
+    """The daily streak, e.g. "Daily streak: 🔥 3 days in a row"; at 0, how to start one."""
+    if not days:
+        return Field("Daily streak", rich("none yet — finish today's daily challenge to start one"))
+    run = _plural(days, "day") + (" in a row" if days > 1 else "")
+    return Field("Daily streak", rich(f"🔥 {run}"))
+
+
+def board_title(period: str) -> str:
+    return f"🏆 Leaderboard — {PERIOD_TITLES[period]}"
+
+
+def board_row(ranked: RankedRow) -> Line:
+    """e.g. "🥇 Ann — 30 pts · 3/4 correct (75%)": medals for the top three, else the rank."""
+    row = ranked.row
+    rank = MEDALS.get(row.rank, f"{row.rank}.")
+    played = accuracy(Accuracy(row.answered, row.correct))
+    return Line(rich(f"{rank} ", ranked.who, " — ", Bold(f"{row.points} pts"), f" · {played}"))
+
+
+def leaderboard(screen: LeaderboardScreen) -> Layout:
+    """The top rows; below them, after "…", the viewer's own row, or that they have no points
+    yet. Every line names people rather than saying "you": on Discord the board is public."""
+    if not screen.rows:
+        return ((Line(rich(EMPTY_BOARD)),),)
+    pieces: list[Piece] = [board_row(ranked) for ranked in screen.rows]
+    if screen.own is not None:
+        pieces += [Line(rich("…")), board_row(screen.own)]
+    elif not screen.viewer_listed and screen.viewer is not None:
+        pieces.append(Line(rich(screen.viewer, " has no points in this period yet.")))
+    return (tuple(pieces),)
+
+
+def badge_entry(badge: Badge, times: int = 1) -> Rich:
+    """e.g. "🔥 On a Roll ×2 — Daily challenges 3 days in a row.": a count only past one."""
+    count = f" ×{times}" if times > 1 else ""
+    return rich(f"{badge.emoji} ", Bold(badge.name), f"{count} — {badge.description}")
+
+
+def _listed(caption: str, entries: tuple[Rich, ...]) -> Piece:
+    return Items(entries, caption=caption) if entries else Field(caption, rich("none yet"))
+
+
+def stats_title(screen: StatsScreen) -> Rich:
+    return rich("📊 Stats for ", screen.who)
+
+
+def stats(screen: StatsScreen) -> Layout:
+    """Points and accuracy (by kind and difficulty once there are answers), the daily
+    streak, mastery by topic, review cards (a predicted recall of 0 % is shown) and badges."""
+    view = screen.view
+    head: list[Piece] = []
+    by: list[Section] = []
+    if view.overall.answered:
+        head += [
+            Field("Points", rich(str(view.points))),
+            Field("Accuracy", rich(accuracy(view.overall))),
+        ]
+        kinds = tuple(rich(f"{KIND_LABELS[k]}: {accuracy(a)}") for k, a in view.by_kind.items())
+        levels = tuple(
+            rich(f"{d.capitalize()}: {accuracy(a)}") for d, a in view.by_difficulty.items()
+        )
+        by = [(Items(kinds, caption="By kind"),), (Items(levels, caption="By difficulty"),)]
+    else:
+        head.append(Line(rich(EMPTY_BOARD)))
+    if screen.streak is not None:
+        head.append(streak(screen.streak))
+    learned: list[Piece] = []
+    if view.mastery:
+        topics = tuple(
+            rich(f"{m.topic}: {m.success:.0%}, {_plural(m.answers, 'answer')}")
+            for m in view.mastery
+        )
+        learned.append(Items(topics, caption="Mastery by topic (predicted share right)"))
+        if view.weakest is not None:
+            drill = ("👉 Weakest topic: ", Bold(view.weakest.topic), " — ", Code("/lrquiz review"))
+            learned += [Line(rich(*drill, " drills it")), Line(rich(SUGGEST_POINTER))]
+    if view.cards:
+        recall = view.predicted_recall
+        due = f"{view.reviews_due} of {_plural(view.cards, 'card')}"
+        due += f" · predicted recall {recall:.0%}" if recall is not None else ""
+        learned.append(Field("🔁 Reviews due", rich(due)))
+    earned = tuple(badge_entry(b, n) for b, n in view.badges)
+    sections = (tuple(head), *by, tuple(learned), (_listed("Badges", earned),))
+    return tuple(section for section in sections if section)
+
+
+def badges(screen: BadgesScreen) -> Layout:
+    """The daily streak, the badges earned (how often, past once) and those still to earn."""
+    have = {badge.id for badge, _ in screen.earned}
+    earned = tuple(badge_entry(b, n) for b, n in screen.earned)
+    todo = tuple(badge_entry(b) for b in screen.available if b.id not in have)
+    sections: list[Section] = [(streak(screen.streak),)] if screen.streak is not None else []
+    sections.append((_listed("Earned", earned),))
+    if todo:
+        sections.append((Items(todo, caption="Still to earn"),))
+    return tuple(sections)
 
 
 # --- help ---------------------------------------------------------------------------------

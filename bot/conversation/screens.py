@@ -188,6 +188,7 @@ class LeaderboardScreen:
     rows: tuple[RankedRow, ...]
     own: RankedRow | None = None  # the viewer's row when it is not among `rows`
     viewer_listed: bool = False
+    viewer: Person | None = None  # who asked: named when they have no points in the period
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ class InteractionReplier:
                 await response.defer(ephemeral=not self.public, thinking=True)
 
     async def show(self, screen: Screen, *, replace: bool = False) -> None:
-        message = render(screen, viewer=str(self.interaction.user.id))
+        message = render(screen)
         # Only a public answer itself is public; a note about it is for the actor alone.
         private = not self.public or isinstance(screen, Notice | Refusal)
         async with self._lock:

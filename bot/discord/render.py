@@ -8,7 +8,7 @@ timestamps that every client shows in its reader's own time zone.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,14 +17,9 @@ import discord
 from bot.conversation import actions as a
 from bot.conversation import layout as lo
 from bot.conversation import screens as s
-from bot.engine.stats import Accuracy
 from bot.engine.views import QuestionView, RevealView, SummaryView
-from bot.labels import (
-    KIND_LABELS,
-    PERIOD_TITLES,
-)
 from bot.real_output import RealOutput
-from problems.model import Badge, Pack, Problem
+from problems.model import Pack, Problem
 from storage.dailies import Daily
 
 from . import ids
@@ -37,7 +32,8 @@ ORANGE = discord.Colour.orange()
 GREY = discord.Colour.light_grey()
 GOLD = discord.Colour.gold()
 
-# Discord's limits: description 4096, field value 1024, all embeds of a message 6000.
+# Discord's limits: title 256, description 4096, field value 1024, all embeds of a message 6000.
+TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
 FIELD_MAX = 1024
 MESSAGE_EMBEDS_MAX = 6000
@@ -89,10 +85,8 @@ class Message:
         return {k: v for k, v in self.edit_kwargs().items() if v is not None}
 
 
-def render(screen: s.Screen, viewer: str | None = None) -> Message:
-    """Any screen as a Discord message; `viewer` (a user id) is highlighted on boards."""
-    if isinstance(screen, s.LeaderboardScreen):
-        return Message(embeds=[leaderboard(screen, viewer)])
+def render(screen: s.Screen) -> Message:
+    """Any screen as a Discord message."""
     if isinstance(screen, s.HelpScreen):
         return Message(text(screen.note) if screen.note else None, [help_embed()])
     return RENDERERS[type(screen)](screen)
@@ -355,90 +349,26 @@ def live_closed(screen: s.LiveClosedScreen) -> Message:
 # --- boards and records ----------------------------------------------------------------
 
 
-def _board_line(ranked: s.RankedRow, bold: bool, suffix: str = "") -> str:
-    row = ranked.row
-    name = f"**{row.name}**" if bold else row.name
-    return f"{name} — {row.points} pts · {row.correct}/{row.answered} ({row.accuracy:.0%}){suffix}"
-
-
-def leaderboard(screen: s.LeaderboardScreen, viewer: str | None) -> discord.Embed:
-    lines = []
-    for ranked in screen.rows:
-        rank = ranked.row.rank
-        medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(rank, f"`{rank:>2}.`")
-        mine = (ranked.who.platform, ranked.who.user_id) == (PLATFORM, viewer)
-        lines.append(f"{medal} {_board_line(ranked, mine)}")
-    if not lines:
-        lines.append(lo.EMPTY_BOARD)
-    if screen.own is not None:
-        lines.append(f"…\n`{screen.own.row.rank:>2}.` {_board_line(screen.own, True, ' (you)')}")
+def records(title: str, layout: lo.Layout, colour: discord.Colour) -> discord.Embed:
+    """The leaderboard, stats or badges: the conversation's layout as one description."""
     return discord.Embed(
-        title=f"🏆 Leaderboard — {PERIOD_TITLES[screen.period]}",
-        description="\n".join(lines),
-        colour=GOLD,
+        title=clip(title, TITLE_MAX),
+        description=clip(laid_out(layout), DESCRIPTION_MAX),
+        colour=colour,
     )
 
 
-def _accuracy(acc: Accuracy) -> str:
-    return f"{acc.correct}/{acc.answered} ({acc.ratio:.0%})" if acc.answered else "—"
-
-
-def streak_text(days: int) -> str:
-    return f"🔥 {plural(days, 'day')}" if days else "No current streak"
+def leaderboard(screen: s.LeaderboardScreen) -> discord.Embed:
+    return records(lo.board_title(screen.period), lo.leaderboard(screen), GOLD)
 
 
 def stats(screen: s.StatsScreen) -> discord.Embed:
-    view = screen.view
-    description = f"**{view.points}** points · {_accuracy(view.overall)} correct overall"
-    if screen.streak is not None:
-        description += f"\n**Daily streak:** {streak_text(screen.streak)}"
-    embed = discord.Embed(title=f"📊 {view.name}", description=description, colour=BLURPLE)
-    embed.add_field(
-        name="By kind",
-        value="\n".join(f"{KIND_LABELS[k]}: {_accuracy(acc)}" for k, acc in view.by_kind.items()),
-    )
-    embed.add_field(
-        name="By difficulty",
-        value="\n".join(
-            f"{d.capitalize()}: {_accuracy(acc)}" for d, acc in view.by_difficulty.items()
-        ),
-    )
-    if view.mastery:
-        lines = [
-            f"{m.topic}: {m.success:.0%} ({plural(m.answers, 'answer')})" for m in view.mastery
-        ]
-        if view.weakest is not None:
-            lines.append(f"👉 weakest: **{view.weakest.topic}** — `/lrquiz review` drills it")
-            lines.append(lo.SUGGEST_POINTER)
-        embed.add_field(
-            name="Mastery by topic", value=clip("\n".join(lines), FIELD_MAX), inline=False
-        )
-    if view.cards:
-        recall = f" · predicted recall {view.predicted_recall:.0%}" if view.predicted_recall else ""
-        embed.add_field(name="🔁 Reviews due", value=f"{view.reviews_due} of {view.cards}{recall}")
-    embed.add_field(name="Badges", value=badge_lines(view.badges) or "None yet.", inline=False)
-    return embed
-
-
-def badge_lines(earned: Iterable[tuple[Badge, int]]) -> str:
-    return "\n".join(
-        f"{b.emoji} **{b.name}**" + (f" ×{n}" if n > 1 else "") + f" — {b.description}"
-        for b, n in earned
-    )
+    # An embed title shows a mention as raw `<@id>`, so the title names the player plainly.
+    return records(lo.stats_title(screen).plain(), lo.stats(screen), BLURPLE)
 
 
 def badges(screen: s.BadgesScreen) -> discord.Embed:
-    have = {b.id for b, _ in screen.earned}
-    embed = discord.Embed(title="🎖️ Badges", colour=GOLD)
-    if screen.streak is not None:
-        embed.description = f"**Daily streak:** {streak_text(screen.streak)}"
-    embed.add_field(name="Earned", value=badge_lines(screen.earned) or "None yet.", inline=False)
-    todo = [
-        f"{b.emoji} **{b.name}** — {b.description}" for b in screen.available if b.id not in have
-    ]
-    if todo:
-        embed.add_field(name="Still to earn", value=clip("\n".join(todo), FIELD_MAX), inline=False)
-    return embed
+    return records(lo.BADGES_TITLE, lo.badges(screen), GOLD)
 
 
 def badge_announcement(screen: s.BadgeAnnouncement) -> Message:
@@ -627,6 +557,7 @@ RENDERERS: dict[type, Callable[[Any], Message]] = {
     s.Notice: lambda notice: Message(text(notice.text)),
     s.Refusal: lambda refusal: Message(REFUSALS[refusal.reason]),
     s.RunScreen: run,
+    s.LeaderboardScreen: lambda screen: Message(embeds=[leaderboard(screen)]),
     s.StatsScreen: lambda screen: Message(embeds=[stats(screen)]),
     s.BadgesScreen: lambda screen: Message(embeds=[badges(screen)]),
     s.SchedulesScreen: lambda screen: Message(embeds=[schedules(screen)]),

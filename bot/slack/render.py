@@ -18,17 +18,14 @@ from typing import Any
 
 from bot.conversation import layout as lo
 from bot.conversation import screens as sc
-from bot.engine.stats import Accuracy
 from bot.engine.views import QuestionView, RevealView, SummaryView
 from bot.labels import (
     KIND_LABELS,
-    PERIOD_TITLES,
     clock_text,
 )
 from bot.real_output import RealOutput
 from problems.model import Pack, Problem
 from storage.dailies import Daily
-from storage.leaderboard import LeaderboardRow
 
 from . import ids
 
@@ -396,94 +393,22 @@ def live_closed(screen: sc.LiveClosedScreen) -> Message:
 # --- leaderboard, stats, badges, help ---------------------------------------------------
 
 
-def _row(row: LeaderboardRow, who: str) -> str:
-    return (
-        f"{row.rank:>2}. {who} — *{row.points}* pts · "
-        f"{row.correct}/{row.answered} correct ({row.accuracy:.0%})"
-    )
+def records(title: sc.Rich, layout: lo.Layout) -> Message:
+    """The leaderboard, stats or badges: a bold title, then the conversation's layout."""
+    heading = rich_text(title)
+    return Message(heading, [*sections(f"*{heading}*"), *laid_out(layout)])
 
 
 def leaderboard(screen: sc.LeaderboardScreen) -> Message:
-    """The top rows; `own` is the viewer's row when they rank below them."""
-    period = screen.period
-    lines = [f"🏆 *Leaderboard — {PERIOD_TITLES[period]}*"]
-    listed = [_row(r.row, person(r.who)) for r in screen.rows]
-    lines += listed or [lo.EMPTY_BOARD]
-    if screen.own is not None:
-        lines += ["", "*You:* " + _row(screen.own.row, person(screen.own.who))]
-    elif not screen.viewer_listed:
-        lines += ["", "*You:* no points in this period yet."]
-    return Message(f"Leaderboard — {PERIOD_TITLES[period]}", sections("\n".join(lines)))
-
-
-def _accuracy(label: str, acc: Accuracy) -> str | None:
-    if not acc.answered:
-        return None
-    return f"{label}: {acc.correct}/{acc.answered} ({acc.ratio:.0%})"
-
-
-def streak_text(days: int) -> str:
-    if not days:
-        return "Daily streak: none yet — play today's daily challenge to start one."
-    noun = "day" if days == 1 else "days"
-    return f"🔥 Daily streak: *{days}* {noun} in a row"
+    return records(sc.rich(lo.board_title(screen.period)), lo.leaderboard(screen))
 
 
 def stats(screen: sc.StatsScreen) -> Message:
-    view, who, streak = screen.view, person(screen.who), screen.streak
-    lines = [f"📊 *Stats for {who}*"]
-    if streak is not None:
-        lines.append(streak_text(streak))
-    if not view.overall.answered:
-        lines.append("No answers yet.")
-    else:
-        lines.append(
-            f"Points: *{view.points}* · accuracy {view.overall.correct}/{view.overall.answered}"
-            f" ({view.overall.ratio:.0%})"
-        )
-        kinds = [_accuracy(KIND_LABELS[k], a) for k, a in view.by_kind.items()]
-        levels = [_accuracy(d.capitalize(), a) for d, a in view.by_difficulty.items()]
-        lines += ["", "*By kind*", *[k for k in kinds if k]]
-        lines += ["", "*By difficulty*", *[d for d in levels if d]]
-    if view.mastery:
-        lines += ["", "*Mastery by topic* (predicted share right)"]
-        lines += [
-            f"{esc(m.topic)}: {m.success:.0%}, {m.answers} answer{'s' if m.answers != 1 else ''}"
-            for m in view.mastery
-        ]
-        if view.weakest is not None:
-            lines.append(
-                f"👉 Weakest topic: *{esc(view.weakest.topic)}*; `/lrquiz review` drills it"
-            )
-            lines.append(lo.SUGGEST_POINTER)
-    if view.cards:
-        recall = (
-            f", predicted recall {view.predicted_recall:.0%}"
-            if view.predicted_recall is not None
-            else ""
-        )
-        lines.append(f"🔁 Reviews due: *{view.reviews_due}* of {view.cards} cards{recall}")
-    if view.badges:
-        lines += ["", "*Badges*"]
-        lines += [f"{b.emoji} {esc(b.name)} ×{n}" for b, n in view.badges]
-    return Message(f"Stats for {who}", sections("\n".join(lines)))
+    return records(lo.stats_title(screen), lo.stats(screen))
 
 
 def badges(screen: sc.BadgesScreen) -> Message:
-    earned, available, streak = screen.earned, screen.available, screen.streak
-    lines = ["🎖️ *Your badges*"]
-    if streak is not None:
-        lines.append(streak_text(streak))
-    if earned:
-        lines += [f"{b.emoji} *{esc(b.name)}* ×{n} — {esc(b.description)}" for b, n in earned]
-    else:
-        lines.append("None yet.")
-    have = {b.id for b, _ in earned}
-    missing = [b for b in available if b.id not in have]
-    if missing:
-        lines += ["", "*Still to earn*"]
-        lines += [f"🔒 {esc(b.name)} — {esc(b.description)}" for b in missing]
-    return Message("Your badges", sections("\n".join(lines)))
+    return records(sc.rich(lo.BADGES_TITLE), lo.badges(screen))
 
 
 HELP = "*lrquiz* — timed PyTorch quizzes on learning-rate differentials"

@@ -206,7 +206,7 @@ async def test_the_leaderboard_shows_every_period_and_your_own_rank_outside_the_
         lines = embed["description"].splitlines()
         assert len(lines) == 12, lines  # the top 10, an ellipsis, and you
         assert lines[-2] == "…"
-        assert lines[-1] == "`12.` **Ann** — 0 pts · 0/1 (0%) (you)"
+        assert lines[-1] == f"12. <@{ANN.id}> — **0 pts** · 0/1 correct (0%)"
     assert titles == {
         "day": "🏆 Leaderboard — today",
         "week": "🏆 Leaderboard — this week",

@@ -46,33 +46,37 @@ async def test_leaderboard_is_public_ranks_this_server_and_takes_a_period(h: Har
     embed = _embed(h, sent)
     assert not h.callback(sent).data.get("flags", 0) & EPHEMERAL
     assert embed["title"] == "🏆 Leaderboard — this week"
-    assert "🥇 Ann —" in embed["description"]
     board = await h.service.leaderboard("discord", str(GUILD_ID))
     assert [row.name for row in board.rows] == ["Ann"]
+    assert embed["description"].splitlines() == [
+        f"🥇 <@{ANN.id}> — **{board.rows[0].points} pts** · 1/1 correct (100%)",  # not pinged
+        f"<@{BOB.id}> has no points in this period yet.",
+    ]
 
 
 async def test_stats_for_yourself_and_for_another_member(h: Harness) -> None:
     await _play_one_right(h, ANN)
+    [ann] = (await h.service.leaderboard("discord", str(GUILD_ID))).rows
     mine = _embed(h, await h.slash(ANN, "stats"))
-    assert mine["title"] == "📊 Ann"
-    assert "1/1 (100%) correct overall" in mine["description"]
-    fields = {f["name"]: f["value"] for f in mine["fields"]}
-    assert set(fields) == {
-        "By kind",
-        "By difficulty",
-        "Mastery by topic",
-        "🔁 Reviews due",
-        "Badges",
-    }
-    assert "1/1 (100%)" in fields["By kind"] and "1/1 (100%)" in fields["By difficulty"]
-    assert "weakest:" in fields["Mastery by topic"] and "of 1" in fields["🔁 Reviews due"]
-    assert "`/lrquiz suggest`" in fields["Mastery by topic"]
+    assert mine["title"] == "📊 Stats for Ann"
+    sections = mine["description"].split("\n\n")
+    assert [s.splitlines()[0] for s in sections] == [
+        f"**Points:** {ann.points}",
+        "**By kind**",
+        "**By difficulty**",
+        "**Mastery by topic (predicted share right)**",
+        "**Badges:** none yet",
+    ]
+    assert "**Accuracy:** 1/1 correct (100%)" in sections[0]
+    assert ": 1/1 correct (100%)" in sections[1] and ": 1/1 correct (100%)" in sections[2]
+    assert "👉 Weakest topic: **" in sections[3] and "`/lrquiz suggest`" in sections[3]
+    assert "**🔁 Reviews due:** 0 of 1 card · predicted recall 100%" in sections[3]  # just seen
 
     user = ANN.member()["user"]
     resolved = {"users": {user["id"]: user}, "members": {user["id"]: ANN.member()}}
     option = [{"type": 6, "name": "member", "value": user["id"]}]
     theirs = _embed(h, await h.slash(BOB, "stats", options=option, resolved=resolved))
-    assert theirs["title"] == "📊 Ann"
+    assert theirs["title"] == "📊 Stats for Ann"
 
     bob = BOB.member()["user"]
     resolved = {"users": {bob["id"]: bob}, "members": {bob["id"]: BOB.member()}}
@@ -90,9 +94,11 @@ async def test_dashboard_is_a_private_signed_link_for_this_server(h: Harness) ->
 
 async def test_badges_shows_earned_and_still_to_earn(h: Harness) -> None:
     embed = _embed(h, await h.slash(ANN, "badges"))
-    fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert fields["Earned"] == "None yet."
-    assert "Learning Rate Differential Master" in fields["Still to earn"]
+    assert embed["title"] == "🎖️ Your badges"
+    streak, earned, todo = embed["description"].split("\n\n")
+    assert streak.startswith("**Daily streak:** none yet") and earned == "**Earned:** none yet"
+    assert todo.startswith("**Still to earn**\n")
+    assert "• 🎖️ **Learning Rate Differential Master** — " in todo
 
 
 async def test_a_handler_bug_becomes_a_friendly_message_and_a_logged_traceback(

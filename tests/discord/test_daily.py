@@ -77,7 +77,7 @@ async def test_the_card_start_runs_once_per_member_and_the_leaderboard_button(
     embed = h.callback(board).data["embeds"][0]
     assert h.callback(board).data["flags"] & EPHEMERAL
     assert embed["title"] == "🏆 Leaderboard — today"
-    assert "🥇 Ann —" in embed["description"]
+    assert f"🥇 <@{ANN.id}> — " in embed["description"]
     assert card.text == text  # the card itself only changes when the day ends
 
 
@@ -268,17 +268,18 @@ async def test_three_days_in_a_row_make_a_streak_in_stats_and_badges(h: Harness)
     assert "Badge earned: **On a Roll**" in run.text
 
     stats = h.callback(await h.slash(ANN, "stats")).data["embeds"][0]
-    assert "**Daily streak:** 🔥 3 days" in stats["description"]
-    assert "On a Roll" in {f["name"]: f["value"] for f in stats["fields"]}["Badges"]
+    assert "**Daily streak:** 🔥 3 days in a row" in stats["description"]
+    _, badge_list = stats["description"].split("**Badges**\n")
+    assert "🔥 **On a Roll** — " in badge_list
     badges = h.callback(await h.slash(ANN, "badges")).data["embeds"][0]
-    assert "🔥 3 days" in badges["description"]
-    fields = {f["name"]: f["value"] for f in badges["fields"]}
-    assert "On a Roll" in fields["Earned"]
-    assert "Week Streak" in fields["Still to earn"] and "Perfect Test" in fields["Still to earn"]
+    streak, earned, todo = badges["description"].split("\n\n")
+    assert streak == "**Daily streak:** 🔥 3 days in a row"
+    assert "On a Roll" in earned and "On a Roll" not in todo
+    assert "Week Streak" in todo and "Perfect Test" in todo
 
     h.clock.advance(2 * 86_400)  # two days without a run: the streak is over
     stats = h.callback(await h.slash(ANN, "stats")).data["embeds"][0]
-    assert "**Daily streak:** No current streak" in stats["description"]
+    assert "**Daily streak:** none yet — finish today's daily challenge" in stats["description"]
 
 
 async def test_the_streak_counts_days_in_the_first_schedules_time_zone(h: Harness) -> None:
@@ -291,4 +292,4 @@ async def test_the_streak_counts_days_in_the_first_schedules_time_zone(h: Harnes
         card = [m for m in h.messages_in() if "Daily challenge" in m.text][-1]
         await h.play(ANN, await start(h, ANN, card))
     stats = h.callback(await h.slash(ANN, "stats")).data["embeds"][0]
-    assert "🔥 2 days" in stats["description"]
+    assert "🔥 2 days in a row" in stats["description"]

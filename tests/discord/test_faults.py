@@ -169,11 +169,12 @@ async def test_reads_work_when_the_database_refuses_writes(h: Harness, fault: st
     await h.service.db.run(lambda c: c.execute(pragma))
 
     board = h.callback(await h.slash(BOB, "leaderboard")).data["embeds"][0]
-    assert "🥇 Ann —" in board["description"]
+    assert f"🥇 <@{ANN.id}> — " in board["description"]
     mine = h.callback(await h.slash(ANN, "stats")).data["embeds"][0]
-    assert mine["title"] == "📊 Ann" and "1/1 (100%)" in mine["description"]
+    assert mine["title"] == "📊 Stats for Ann"
+    assert "**Accuracy:** 1/1 correct (100%)" in mine["description"]
     newcomer = h.callback(await h.slash(BOB, "badges")).data["embeds"][0]
-    assert newcomer["title"] == "🎖️ Badges"
+    assert newcomer["title"] == "🎖️ Your badges"
     assert (
         "/lrquiz challenge"
         in h.callback(await h.slash(BOB, "help")).data["embeds"][0]["description"]

@@ -74,7 +74,7 @@ async def test_leaderboard_periods_and_own_row(slack: Harness) -> None:
         board = all_text(await slack.command(f"leaderboard {period}"))
         assert f"Leaderboard — {title}" in board
         assert "<@U1>" in board and "<@U2>" in board
-        assert "pts" in board and "1/1 correct (100%)" in board
+        assert "pts* · 1/1 correct (100%)" in board
 
     bad = all_text(await slack.command("leaderboard fortnight"))
     assert "Unknown period 'fortnight'" in bad
@@ -83,6 +83,7 @@ async def test_leaderboard_periods_and_own_row(slack: Harness) -> None:
 async def test_stats_self_other_and_unknown(slack: Harness) -> None:
     mine = all_text(await slack.command("stats"))
     assert "Stats for <@U1>" in mine and "No answers yet" in mine
+    assert "By kind" not in mine  # nothing to break down yet
 
     question = await slack.command("challenge", user="U2", name="bob")
     letter = await slack.right_letter(question)
@@ -90,7 +91,7 @@ async def test_stats_self_other_and_unknown(slack: Harness) -> None:
 
     theirs = all_text(await slack.command("stats <@U2|bob>"))
     assert "Stats for <@U2>" in theirs
-    assert "accuracy 1/1 (100%)" in theirs
+    assert "*Accuracy:* 1/1 correct (100%)" in theirs
     assert "By kind" in theirs and "By difficulty" in theirs
 
     nobody = all_text(await slack.command("stats <@U9|zed>"))
@@ -104,8 +105,8 @@ async def test_stats_self_other_and_unknown(slack: Harness) -> None:
 
 async def test_badges_before_any(slack: Harness) -> None:
     text = all_text(await slack.command("badges"))
-    assert "Your badges" in text and "None yet." in text
-    assert "🔒 Learning Rate Differential Master" in text
+    assert "Your badges" in text and "*Earned:* none yet" in text
+    assert "*Still to earn*\n• 🎖️ *Learning Rate Differential Master* — " in text
 
 
 async def test_own_rank_below_the_top_ten_in_every_period(slack: Harness) -> None:
@@ -134,15 +135,15 @@ async def test_own_rank_below_the_top_ten_in_every_period(slack: Harness) -> Non
     ):
         board = all_text(await slack.command(f"leaderboard {period}"))
         assert f"Leaderboard — {title}" in board
-        assert board.count(" pts · ") == 11  # ten rows and the caller's own line
-        assert "*You:* 12. <@U1> — *0* pts · 0/1 correct (0%)" in board
+        assert board.count(" pts* · ") == 11  # ten rows and the caller's own line
+        assert board.endswith("\n…\n12. <@U1> — *0 pts* · 0/1 correct (0%)")
         boards[period] = board
     # Equal points and accuracy: a deterministic order, the same every time.
     assert all_text(await slack.command("leaderboard")) == boards["all"]
-    assert " 1. <@U100>" in boards["all"] and "10. <@U109>" in boards["all"]
+    assert "🥇 <@U100>" in boards["all"] and "\n10. <@U109>" in boards["all"]
     # Someone with no points in the period gets a line saying so.
     stranger = all_text(await slack.command("leaderboard week", user="U9", name="zed"))
-    assert "*You:* no points in this period yet." in stranger
+    assert stranger.endswith("\n<@U9> has no points in this period yet.")
 
 
 async def test_stats_show_mastery_and_reviews_after_answers(slack: Harness) -> None:
@@ -150,8 +151,8 @@ async def test_stats_show_mastery_and_reviews_after_answers(slack: Harness) -> N
     letter = await slack.right_letter(question)
     await slack.press(question, f"lrquiz_answer_{letter}")
     text = all_text(await slack.command("stats"))
-    assert "*Mastery by topic* (predicted share right)" in text
-    assert "Weakest topic:" in text and "Reviews due:" in text
+    assert "*Mastery by topic (predicted share right)*" in text
+    assert "Weakest topic:" in text and "*🔁 Reviews due:* 0 of 1 card" in text
     assert "`/lrquiz suggest`: 3 problems picked for you today" in text
 
 

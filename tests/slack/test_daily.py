@@ -93,14 +93,14 @@ async def test_leaderboard_button_shows_today_and_the_callers_own_line(slack: Ha
     empty = await slack.press(card, BOARD, user="U3", name="cy")
     assert empty["response_type"] == "ephemeral" and empty["replace_original"] is False
     assert "Leaderboard — today" in all_text(empty)
-    assert "*You:* no points in this period yet." in all_text(empty)
+    assert "No answers yet" in all_text(empty) and "no points" not in all_text(empty)
 
     await slack.play(await start(slack, card), user="U2", name="bob")
     board = all_text(await slack.press(card, BOARD, user="U3", name="cy"))
-    assert " 1. <@U2> — *" in board and "5/5 correct (100%)" in board
-    assert "*You:* no points" in board
+    assert "🥇 <@U2> — *" in board and "5/5 correct (100%)" in board
+    assert "<@U3> has no points in this period yet." in board
     mine = all_text(await slack.press(card, BOARD, user="U2", name="bob"))
-    assert "*You:*" not in mine  # listed already
+    assert "no points" not in mine  # listed already
 
 
 async def test_the_card_becomes_the_days_summary_when_the_day_ends(
@@ -255,16 +255,17 @@ async def test_streaks_in_stats_and_badges_use_the_schedules_time_zone(slack: Ha
     assert "🔥 Badge earned: *On a Roll*" in all_text(end)
 
     stats = all_text(await slack.command("stats", user="U2", name="bob"))
-    assert "🔥 Daily streak: *3* days in a row" in stats
-    assert "On a Roll ×1" in stats
+    assert "*Daily streak:* 🔥 3 days in a row" in stats
+    assert "• 🔥 *On a Roll* — " in stats  # earned once: no count
     theirs = all_text(await slack.command("stats <@U2|bob>", user="U3", name="cy"))
-    assert "🔥 Daily streak: *3* days in a row" in theirs
+    assert "*Daily streak:* 🔥 3 days in a row" in theirs
     badges = all_text(await slack.command("badges", user="U2", name="bob"))
-    assert "*On a Roll* ×1" in badges and "🔒 Week Streak" in badges
+    earned, _, todo = badges.partition("*Still to earn*")
+    assert "*On a Roll* — " in earned and "*Week Streak* — " in todo
 
     slack.clock.advance(2 * 86_400)
     later = all_text(await slack.command("stats", user="U2", name="bob"))
-    assert "Daily streak: none yet" in later
+    assert "*Daily streak:* none yet — finish today's daily challenge to start one" in later
 
 
 async def test_non_admins_cannot_post_cards_or_change_settings(slack: Harness) -> None:

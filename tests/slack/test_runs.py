@@ -132,13 +132,13 @@ async def test_perfect_challenge_earns_the_badge(slack: Harness) -> None:
     assert "lrquiz_next" not in action_ids(reveal)
 
     badges = all_text(await slack.command("badges"))
-    assert "🎖️ *Learning Rate Differential Master* ×1" in badges
     earned, _, missing = badges.partition("Still to earn")
-    assert "✨ *Flawless* ×1" in earned  # built-in: first try, no hints
+    assert "🎖️ *Learning Rate Differential Master* — " in earned  # once: no "×1"
+    assert "✨ *Flawless* — " in earned  # built-in: first try, no hints
     assert "Learning Rate Differential Master" not in missing
-    assert "🔒 On a Roll — Daily challenges 3 days in a row." in missing  # streak built-ins
+    assert "🔥 *On a Roll* — Daily challenges 3 days in a row." in missing  # streak built-ins
     stats = all_text(await slack.command("stats"))
-    assert "accuracy 5/5 (100%)" in stats and "×1" in stats
+    assert "*Accuracy:* 5/5 correct (100%)" in stats and "• ✨ *Flawless* — " in stats
 
 
 async def test_someone_elses_run_is_refused_privately(slack: Harness) -> None:
