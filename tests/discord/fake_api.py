@@ -72,6 +72,9 @@ class Message:
     def custom_ids(self) -> list[str]:
         return [c["custom_id"] for row in self.components for c in row.get("components", [])]
 
+    def labels(self) -> list[str]:
+        return [c.get("label", "") for row in self.components for c in row.get("components", [])]
+
     def button(self, label: str) -> dict[str, Any]:
         for row in self.components:
             for component in row.get("components", []):

@@ -116,16 +116,21 @@ async def result(slack: Harness, count: int = 1) -> dict[str, Any]:
 
 
 async def code_reveal(slack: Harness) -> tuple[dict[str, Any], str]:
-    question = await slack.command("practice")
-    for _ in range(5):
-        session = await slack.session_of(question)
-        assert session.current is not None
-        problem = slack.service.pack(session.pack_id).problem(session.current.problem_id)
-        reveal = await slack.press(question, f"lrquiz_answer_{problem.answer}")
-        if problem.code:
-            return reveal, problem.code
-        question = await slack.press(reveal, "lrquiz_next")
-    raise AssertionError("practice has a question with code")
+    """A practice run's reveal of a question with code, and its code (half the shipped pack
+    has code, so a run of 5 without any, about 1 in 25, starts another)."""
+    for _ in range(20):
+        question = await slack.command("practice")
+        for _ in range(5):
+            session = await slack.session_of(question)
+            assert session.current is not None
+            problem = slack.service.pack(session.pack_id).problem(session.current.problem_id)
+            reveal = await slack.press(question, f"lrquiz_answer_{problem.answer}")
+            if problem.code:
+                return reveal, problem.code
+            if session.current.index == len(session.problem_ids) - 1:
+                break  # the run ended without code
+            question = await slack.press(reveal, "lrquiz_next")
+    raise AssertionError("20 practice runs without a question with code")
 
 
 async def test_edit_and_run_opens_a_modal_prefilled_with_the_snippet(slack: Harness) -> None:
