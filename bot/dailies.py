@@ -161,9 +161,7 @@ class DailyChallenges:
             lambda conn: self._start_in(conn, daily_id, player_id, now)
         )
 
-    async def start_for(
-        self, delivery: Delivery, daily_id: str, describe: Describe
-    ) -> Step[None]:
+    async def start_for(self, delivery: Delivery, daily_id: str, describe: Describe) -> Step[None]:
         """A card's Start click: the run to show and its reply handle, committed with the
         delivery id (a redelivered click shows the same run and starts nothing)."""
         service = self.service

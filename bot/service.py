@@ -641,9 +641,7 @@ class GameService:
             raise step.error
         return step.after, step.result  # type: ignore[return-value]
 
-    def expire_in(
-        self, conn: sqlite3.Connection, before: SessionState, now: float
-    ) -> SessionState:
+    def expire_in(self, conn: sqlite3.Connection, before: SessionState, now: float) -> SessionState:
         """Close a run's question whose deadline passed, and save it (inside `conn`'s work)."""
         after = game.expire(before, self.pack(before.pack_id), now)
         if after != before:

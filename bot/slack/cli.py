@@ -52,8 +52,6 @@ def register(commands: Any, run_platforms: Any) -> None:
     slack.set_defaults(func=_run)
 
 
-
-
 def _run(args: argparse.Namespace) -> int:
     # Without the extra this raises ModuleNotFoundError, which `lrquiz` explains in one line
     # with the install command for this checkout (bot.cli.missing_extra).

@@ -463,8 +463,7 @@ async def test_item_evidence_left_unfolded_by_a_dead_process_counts_and_is_folde
     seed = seed_difficulty(problem)
     query(
         db_path,
-        "INSERT INTO item_evidence(pack_id, problem_id, seed, surprise, at) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO item_evidence(pack_id, problem_id, seed, surprise, at) VALUES (?, ?, ?, ?, ?)",
         (pack.id, problem.id, seed.value, 0.75, T0),
     )
     expected = move_item(seed, 0.75)
