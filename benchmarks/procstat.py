@@ -21,3 +21,14 @@ def cpu_seconds(pid: int) -> float:
     """The process's own user + system CPU seconds (NaN when it cannot be read)."""
     fields = stat(pid)
     return float("nan") if fields is None else (fields[10] + fields[11]) / TICK
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of this machine has spent not idle (user, nice, system, irq,
+    softirq, steal) since boot, from /proc/stat: it also counts kernel threads, e.g. the
+    workers that tear down a finished job's network namespace, which no process's own
+    counters show."""
+    with open("/proc/stat") as fh:
+        fields = [int(x) for x in fh.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / TICK

@@ -10,7 +10,10 @@ two parameter groups, one training step; each request distinct, so a cache miss)
 - the same snippets as a fresh ``python -c`` each, and as a fresh interpreter in new
   PID/net/mount/IPC/UTS namespaces via ``unshare(1)`` (the snekbox/nsjail approach; root
   only), both in this run, so speed-ups are ratios on this machine at this moment;
-- throughput with 1, 2, 4 and 8 concurrent clients;
+- throughput with 1, 2, 4 and 8 concurrent clients, and the ceiling on 1 -> 2 scaling that
+  the CPU per job sets: machine-wide busy time per job (kernel threads and this client
+  included) over the time one client takes per job is how many cores one client already
+  keeps busy;
 - the runner's memory: PSS of the front end alone, and of it with zygote and cells.
 
 Targets: warm p50 <= 20 ms, >= 100x faster than a cold interpreter, 2 clients >= 1.7x
@@ -36,7 +39,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.procstat import TICK, stat  # noqa: E402
+from benchmarks.procstat import TICK, cpu_seconds, machine_busy_seconds, stat  # noqa: E402
 from runner.client import RunnerClient  # noqa: E402
 
 WARM_P50_MS = 20.0
@@ -255,9 +258,14 @@ async def main(args: argparse.Namespace) -> int:
             cached = await timed_runs(client, codes, expect_cached=True)
         zygote = health["zygote"]["pid"]
         before = runner_accounting(proc.pid, zygote)
+        machine_before, client_before = machine_busy_seconds(), cpu_seconds(os.getpid())
+        cpu_started = time.perf_counter()
         async with RunnerClient(url) as client:
             cpu_codes = [snippet(base - 100 - i) for i in range(args.cpu)]
             await timed_runs(client, cpu_codes, expect_cached=False)
+        interval_ms = (time.perf_counter() - cpu_started) / args.cpu * 1000
+        machine_ms = (machine_busy_seconds() - machine_before) / args.cpu * 1000
+        client_ms = (cpu_seconds(os.getpid()) - client_before) / args.cpu * 1000
         spent = runner_accounting(proc.pid, zygote) - before
         cpu_per_job = spent.total / args.cpu * 1000
         rates = {}
@@ -320,6 +328,15 @@ async def main(args: argparse.Namespace) -> int:
         f"faults, cell {spent.cells / args.cpu * 1000:.1f} ms with "
         f"{spent.cell_faults / args.cpu:.0f}; load average "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    # One client at a time already keeps more than one core busy: the next cell is forked and
+    # sandboxed on the other core while a job runs. Two clients cannot use more than two.
+    cores_busy = machine_ms / interval_ms
+    print(
+        f"machine CPU per job, 1 client: {machine_ms:.1f} ms (runner, this client "
+        f"{client_ms:.1f} ms, kernel threads) every {interval_ms:.1f} ms: {cores_busy:.2f} "
+        f"cores busy, so {os.cpu_count()} cores allow at most "
+        f"{(os.cpu_count() or 1) / cores_busy:.2f}x from 1 client to more"
     )
     print(f"PSS  front end {front_pss / 1024:6.1f} MB   runner total {total_pss / 1024:6.1f} MB")
     print(f"isolation active ({len(active)}): {', '.join(active)}")
