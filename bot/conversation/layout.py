@@ -273,10 +273,9 @@ SUGGEST_POINTER = "🎯 `/lrquiz suggest`: 3 problems picked for you today"
 # --- records: the leaderboard, stats and badges ------------------------------------------
 
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
-BADGES_TITLE = "🎖️ Your badges"
 
 
-def _plural(n: int, noun: str) -> str:
+def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
@@ -289,12 +288,8 @@ def streak(days: int) -> Field:
     """The daily streak, e.g. "Daily streak: 🔥 3 days in a row"; at 0, how to start one."""
     if not days:
         return Field("Daily streak", rich("none yet — finish today's daily challenge to start one"))
-    run = _plural(days, "day") + (" in a row" if days > 1 else "")
+    run = plural(days, "day") + (" in a row" if days > 1 else "")
     return Field("Daily streak", rich(f"🔥 {run}"))
-
-
-def board_title(period: str) -> str:
-    return f"🏆 Leaderboard — {PERIOD_TITLES[period]}"
 
 
 def board_row(ranked: RankedRow) -> Line:
@@ -313,7 +308,7 @@ def leaderboard(screen: LeaderboardScreen) -> Layout:
     pieces: list[Piece] = [board_row(ranked) for ranked in screen.rows]
     if screen.own is not None:
         pieces += [Line(rich("…")), board_row(screen.own)]
-    elif not screen.viewer_listed and screen.viewer is not None:
+    elif screen.viewer is not None and not screen.viewer_listed:
         pieces.append(Line(rich(screen.viewer, " has no points in this period yet.")))
     return (tuple(pieces),)
 
@@ -326,10 +321,6 @@ def badge_entry(badge: Badge, times: int = 1) -> Rich:
 
 def _listed(caption: str, entries: tuple[Rich, ...]) -> Piece:
     return Items(entries, caption=caption) if entries else Field(caption, rich("none yet"))
-
-
-def stats_title(screen: StatsScreen) -> Rich:
-    return rich("📊 Stats for ", screen.who)
 
 
 def stats(screen: StatsScreen) -> Layout:
@@ -355,8 +346,7 @@ def stats(screen: StatsScreen) -> Layout:
     learned: list[Piece] = []
     if view.mastery:
         topics = tuple(
-            rich(f"{m.topic}: {m.success:.0%}, {_plural(m.answers, 'answer')}")
-            for m in view.mastery
+            rich(f"{m.topic}: {m.success:.0%}, {plural(m.answers, 'answer')}") for m in view.mastery
         )
         learned.append(Items(topics, caption="Mastery by topic (predicted share right)"))
         if view.weakest is not None:
@@ -364,7 +354,7 @@ def stats(screen: StatsScreen) -> Layout:
             learned += [Line(rich(*drill, " drills it")), Line(rich(SUGGEST_POINTER))]
     if view.cards:
         recall = view.predicted_recall
-        due = f"{view.reviews_due} of {_plural(view.cards, 'card')}"
+        due = f"{view.reviews_due} of {plural(view.cards, 'card')}"
         due += f" · predicted recall {recall:.0%}" if recall is not None else ""
         learned.append(Field("🔁 Reviews due", rich(due)))
     earned = tuple(badge_entry(b, n) for b, n in view.badges)
@@ -382,6 +372,18 @@ def badges(screen: BadgesScreen) -> Layout:
     if todo:
         sections.append((Items(todo, caption="Still to earn"),))
     return tuple(sections)
+
+
+Record = LeaderboardScreen | StatsScreen | BadgesScreen
+
+
+def record(screen: Record) -> tuple[Rich, Layout]:
+    """The title and body of the leaderboard, stats or badges, for every platform."""
+    if isinstance(screen, LeaderboardScreen):
+        return rich(f"🏆 Leaderboard — {PERIOD_TITLES[screen.period]}"), leaderboard(screen)
+    if isinstance(screen, StatsScreen):
+        return rich("📊 Stats for ", screen.who), stats(screen)
+    return rich("🎖️ Your badges"), badges(screen)
 
 
 # --- help ---------------------------------------------------------------------------------

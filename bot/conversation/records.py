@@ -70,7 +70,7 @@ class Records:
         rows = tuple([await ranked(row) for row in board.rows])
         listed = any(r.user_id == me for r in board.rows)
         own = await ranked(board.own) if board.own is not None and not listed else None
-        return LeaderboardScreen(board.period, rows, own, listed, actor_person(actor))
+        return LeaderboardScreen(board.period, rows, own, actor_person(actor))
 
     async def stats(self, envelope: Envelope, replier: Replier, action: ShowStats) -> None:
         actor, service = envelope.actor, self.ctx.service

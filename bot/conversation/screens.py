@@ -187,8 +187,15 @@ class LeaderboardScreen:
     period: str
     rows: tuple[RankedRow, ...]
     own: RankedRow | None = None  # the viewer's row when it is not among `rows`
-    viewer_listed: bool = False
     viewer: Person | None = None  # who asked: named when they have no points in the period
+
+    @property
+    def viewer_listed(self) -> bool:
+        """Is the viewer one of the top rows?"""
+        me = self.viewer
+        return me is not None and any(
+            (r.who.platform, r.who.user_id) == (me.platform, me.user_id) for r in self.rows
+        )
 
 
 @dataclass(frozen=True)

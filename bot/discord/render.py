@@ -158,10 +158,6 @@ def output_block(value: str, room: int, keep_end: bool = False) -> str:
     return f"```text\n{defuse(s.trimmed(value, room, keep_end))}\n```"
 
 
-def plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
 def _button(label: str, action: a.Action, style: discord.ButtonStyle, **extra: Any) -> Button:
     return discord.ui.Button(label=label, custom_id=ids.custom_id(action), style=style, **extra)
 
@@ -335,7 +331,7 @@ def live_closed(screen: s.LiveClosedScreen) -> Message:
     if screen.first is not None:
         right = f"{person(screen.first)} was first · {results.correct}/{results.total} right"
     elif results.total:
-        right = f"Nobody got it right ({plural(results.total, 'answer')})."
+        right = f"Nobody got it right ({lo.plural(results.total, 'answer')})."
     else:
         right = "Nobody answered."
     embed.add_field(name="🥇 First right", value=right)
@@ -349,26 +345,19 @@ def live_closed(screen: s.LiveClosedScreen) -> Message:
 # --- boards and records ----------------------------------------------------------------
 
 
-def records(title: str, layout: lo.Layout, colour: discord.Colour) -> discord.Embed:
+RECORD_COLOURS = {s.LeaderboardScreen: GOLD, s.StatsScreen: BLURPLE, s.BadgesScreen: GOLD}
+
+
+def records(screen: lo.Record) -> Message:
     """The leaderboard, stats or badges: the conversation's layout as one description."""
-    return discord.Embed(
-        title=clip(title, TITLE_MAX),
+    title, layout = lo.record(screen)
+    embed = discord.Embed(
+        # An embed title shows a mention as raw `<@id>`, so the title names people plainly.
+        title=clip(title.plain(), TITLE_MAX),
         description=clip(laid_out(layout), DESCRIPTION_MAX),
-        colour=colour,
+        colour=RECORD_COLOURS[type(screen)],
     )
-
-
-def leaderboard(screen: s.LeaderboardScreen) -> discord.Embed:
-    return records(lo.board_title(screen.period), lo.leaderboard(screen), GOLD)
-
-
-def stats(screen: s.StatsScreen) -> discord.Embed:
-    # An embed title shows a mention as raw `<@id>`, so the title names the player plainly.
-    return records(lo.stats_title(screen).plain(), lo.stats(screen), BLURPLE)
-
-
-def badges(screen: s.BadgesScreen) -> discord.Embed:
-    return records(lo.BADGES_TITLE, lo.badges(screen), GOLD)
+    return Message(embeds=[embed])
 
 
 def badge_announcement(screen: s.BadgeAnnouncement) -> Message:
@@ -394,7 +383,7 @@ def daily_card(screen: s.DailyCardScreen) -> Message:
     embed = discord.Embed(
         title=f"📅 Daily challenge · {daily.local_date}",
         description=(
-            f"Today's {plural(len(daily.problem_ids), 'problem')} from **{pack.title}**. "
+            f"Today's {lo.plural(len(daily.problem_ids), 'problem')} from **{pack.title}**. "
             "Press **Start** for your own timed run; only you see it."
         ),
         colour=BLURPLE,
@@ -557,9 +546,9 @@ RENDERERS: dict[type, Callable[[Any], Message]] = {
     s.Notice: lambda notice: Message(text(notice.text)),
     s.Refusal: lambda refusal: Message(REFUSALS[refusal.reason]),
     s.RunScreen: run,
-    s.LeaderboardScreen: lambda screen: Message(embeds=[leaderboard(screen)]),
-    s.StatsScreen: lambda screen: Message(embeds=[stats(screen)]),
-    s.BadgesScreen: lambda screen: Message(embeds=[badges(screen)]),
+    s.LeaderboardScreen: records,
+    s.StatsScreen: records,
+    s.BadgesScreen: records,
     s.SchedulesScreen: lambda screen: Message(embeds=[schedules(screen)]),
     s.LiveQuestionScreen: live_question,
     s.LiveClosedScreen: live_closed,

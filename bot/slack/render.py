@@ -393,22 +393,11 @@ def live_closed(screen: sc.LiveClosedScreen) -> Message:
 # --- leaderboard, stats, badges, help ---------------------------------------------------
 
 
-def records(title: sc.Rich, layout: lo.Layout) -> Message:
+def records(screen: lo.Record) -> Message:
     """The leaderboard, stats or badges: a bold title, then the conversation's layout."""
+    title, layout = lo.record(screen)
     heading = rich_text(title)
     return Message(heading, [*sections(f"*{heading}*"), *laid_out(layout)])
-
-
-def leaderboard(screen: sc.LeaderboardScreen) -> Message:
-    return records(sc.rich(lo.board_title(screen.period)), lo.leaderboard(screen))
-
-
-def stats(screen: sc.StatsScreen) -> Message:
-    return records(lo.stats_title(screen), lo.stats(screen))
-
-
-def badges(screen: sc.BadgesScreen) -> Message:
-    return records(sc.rich(lo.BADGES_TITLE), lo.badges(screen))
 
 
 HELP = "*lrquiz* — timed PyTorch quizzes on learning-rate differentials"
@@ -665,9 +654,9 @@ def render(screen: sc.Screen, now: float | None = None) -> Message:
     if isinstance(screen, sc.SnippetRefused):
         return snippet_refused(screen, now)
     drawers: dict[type, Any] = {
-        sc.LeaderboardScreen: leaderboard,
-        sc.StatsScreen: stats,
-        sc.BadgesScreen: badges,
+        sc.LeaderboardScreen: records,
+        sc.StatsScreen: records,
+        sc.BadgesScreen: records,
         sc.HelpScreen: help_message,
         sc.SchedulesScreen: schedule_list,
         sc.LiveClosedScreen: live_closed,

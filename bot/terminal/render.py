@@ -270,10 +270,6 @@ def run(screen: RunScreen, now: float, with_status: bool = True) -> Group:
 # --- records -------------------------------------------------------------------------
 
 
-def plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
 def percent(ratio: float) -> str:
     return f"{ratio:.0%}"
 
@@ -318,7 +314,7 @@ def learning(view: StatsView) -> list[Text]:
     if view.mastery:
         lines.append(Text("Mastery by topic (predicted share right):"))
         lines += [
-            Text(f"  {m.topic}: {percent(m.success)}, {plural(m.answers, 'answer')}")
+            Text(f"  {m.topic}: {percent(m.success)}, {lo.plural(m.answers, 'answer')}")
             for m in view.mastery
         ]
     if view.weakest is not None:

@@ -259,9 +259,9 @@ class Harness:
         while True:
             problem = await self.current_problem(message)
             wrong = iter(wrong_letters(problem))
-            while _has(message, problem.answer):  # the question is still open
+            while problem.answer in message.labels():  # the question is still open
                 await self.click(user, message, problem.answer if right else next(wrong))
-            if not _has(message, "Next ▶"):
+            if "Next ▶" not in message.labels():
                 return
             await self.click(user, message, "Next ▶")
 
@@ -276,10 +276,6 @@ class Harness:
         question = session.current
         assert question is not None
         return self.service.pack(session.pack_id).problem(question.problem_id)
-
-
-def _has(message: Message, label: str) -> bool:
-    return any(b.get("label") == label for row in message.components for b in row["components"])
 
 
 def channel_option(name: str, channel_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
