@@ -13,7 +13,8 @@ once no longer update one row: each predicts from what its snapshot holds.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
+from typing import TypeVar
 
 from bot.engine.ratings import (
     LearnerRatings,
@@ -27,6 +28,7 @@ from problems.model import Problem
 
 from .row_cache import RowCache
 
+K = TypeVar("K", bound=Hashable)
 OVERALL = ""  # the `topic` of a learner's overall skill
 
 # Both of a learner's rows (overall, topic) in one statement: the answer path runs this.
@@ -44,13 +46,6 @@ _UPSERT_ITEM = (
 _QUEUE_ITEM = (
     "INSERT INTO item_evidence(pack_id, problem_id, seed, surprise, at) VALUES (?, ?, ?, ?, ?)"
 )
-# An item's stored row (id 0, first) and its waiting entries in the order they fold.
-_ITEM_WITH_QUEUE = """
-SELECT 0, difficulty, answers FROM item_ratings WHERE pack_id = :pack AND problem_id = :problem
-UNION ALL
-SELECT id, seed, surprise FROM item_evidence WHERE pack_id = :pack AND problem_id = :problem
-ORDER BY 1
-"""
 
 
 def learner_ratings(conn: sqlite3.Connection, user_id: int) -> LearnerRatings:
@@ -68,7 +63,7 @@ def learner_ratings(conn: sqlite3.Connection, user_id: int) -> LearnerRatings:
 
 def item_ratings(conn: sqlite3.Connection, pack_id: str) -> dict[str, Rating]:
     """Difficulty of every answered problem of a pack; unanswered ones use their label."""
-    ratings = {
+    stored = {
         problem_id: Rating(difficulty, answers)
         for problem_id, difficulty, answers in conn.execute(
             "SELECT problem_id, difficulty, answers FROM item_ratings WHERE pack_id = ?",
@@ -79,9 +74,7 @@ def item_ratings(conn: sqlite3.Connection, pack_id: str) -> dict[str, Rating]:
         "SELECT problem_id, seed, surprise FROM item_evidence WHERE pack_id = ? ORDER BY id",
         (pack_id,),
     )
-    for problem_id, seed, surprise in queued:
-        ratings[problem_id] = move_item(ratings.get(problem_id, Rating(seed, 0)), surprise)
-    return ratings
+    return _moved(stored, queued)
 
 
 def item_rating(
@@ -96,15 +89,21 @@ def item_rating(
 
 def _item_row(conn: sqlite3.Connection, pack_id: str, problem_id: str) -> Rating | None:
     """The stored row with the queued answers applied; None for an unanswered item."""
-    rating: Rating | None = None
-    for entry_id, value, rest in conn.execute(
-        _ITEM_WITH_QUEUE, {"pack": pack_id, "problem": problem_id}
-    ):
-        if entry_id == 0:
-            rating = Rating(value, int(rest))
-        else:
-            rating = move_item(rating or Rating(value, 0), rest)
-    return rating
+    stored = _stored_item(conn, pack_id, problem_id)
+    queued = conn.execute(
+        "SELECT problem_id, seed, surprise FROM item_evidence "
+        "WHERE pack_id = ? AND problem_id = ? ORDER BY id",
+        (pack_id, problem_id),
+    )
+    return _moved({problem_id: stored} if stored else {}, queued).get(problem_id)
+
+
+def _moved(stored: dict[K, Rating], queued: Iterable[tuple[K, float, float]]) -> dict[K, Rating]:
+    """`stored` with each queued (key, seed, surprise) applied in order, as the fold applies
+    them; a key with no stored row starts from its seed."""
+    for key, seed, surprise in queued:
+        stored[key] = move_item(stored.get(key, Rating(seed, 0)), surprise)
+    return stored
 
 
 def fold_item_evidence(conn: sqlite3.Connection) -> int:
@@ -117,17 +116,11 @@ def fold_item_evidence(conn: sqlite3.Connection) -> int:
     ).fetchall()
     if not entries:
         return 0
-    moved: dict[tuple[str, str], tuple[Rating, float]] = {}
-    for _, pack_id, problem_id, seed, surprise, at in entries:
-        key = (pack_id, problem_id)
-        if key in moved:
-            rating = moved[key][0]
-        else:
-            rating = _stored_item(conn, pack_id, problem_id) or Rating(seed, 0)
-        moved[key] = (move_item(rating, surprise), at)
+    last_at = {(pack_id, problem_id): at for _, pack_id, problem_id, _, _, at in entries}
+    stored = {key: row for key in last_at if (row := _stored_item(conn, *key)) is not None}
+    moved = _moved(stored, (((p, q), seed, surprise) for _, p, q, seed, surprise, _ in entries))
     conn.executemany(
-        _UPSERT_ITEM,
-        [(p, q, r.value, r.answers, at) for (p, q), (r, at) in moved.items()],
+        _UPSERT_ITEM, [(p, q, r.value, r.answers, last_at[p, q]) for (p, q), r in moved.items()]
     )
     span = {"low": entries[0][0], "high": entries[-1][0]}
     # Only the entries read above: on PostgreSQL one committed since is not in this snapshot.

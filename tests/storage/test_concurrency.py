@@ -18,6 +18,7 @@ from bot.engine import game
 from bot.engine.clock import FakeClock
 from bot.engine.errors import AlreadyTried, QuestionClosed
 from bot.engine.ratings import Rating, move_item, seed_difficulty
+from bot.service import GameService
 from storage.errors import AttemptRejected
 from storage.ratings import item_rating
 from storage.sessions import save_session
@@ -372,6 +373,30 @@ async def test_saving_from_a_stale_state_is_rejected_and_rolled_back(
     assert scalar(db_path, "SELECT COUNT(*) FROM scores") == 0
 
 
+class PausedAfterLoad:
+    """Holds `service`'s next run unit just after it loaded the run (its snapshot taken)
+    until `release()`, so that another process commits in between (PostgreSQL only)."""
+
+    def __init__(self, service: GameService) -> None:
+        self.isolation: list[str] = []  # the held unit's isolation level, once held
+        self._released = threading.Event()
+        original = service.variants.load_in
+
+        def load_in_then_pause(conn: sqlite3.Connection, pack_id: str, ids: object) -> None:
+            original(conn, pack_id, ids)  # type: ignore[arg-type]
+            self.isolation.append(conn.execute("SHOW transaction_isolation").fetchone()[0])
+            self._released.wait(timeout=20)
+
+        service.variants.load_in = load_in_then_pause  # type: ignore[method-assign]
+
+    async def held(self) -> None:
+        while not self.isolation:
+            await asyncio.sleep(0.01)
+
+    def release(self) -> None:
+        self._released.set()
+
+
 async def test_a_click_decided_from_a_stale_snapshot_reruns_instead_of_failing(
     db_path: Path, engine: str, services: Services, clock: FakeClock
 ) -> None:
@@ -383,24 +408,14 @@ async def test_a_click_decided_from_a_stale_snapshot_reruns_instead_of_failing(
         pytest.skip("SQLite's BEGIN IMMEDIATE makes the second writer wait before it loads")
     first, run = await _one_question(db_path, services, clock, "")
     second = await services.open(db_path)
-    other_committed = threading.Event()
-    seen_isolation: list[str] = []
-    original = first.variants.load_in
-
-    def load_in_then_pause(conn: sqlite3.Connection, pack_id: str, ids: object) -> None:
-        seen_isolation.append(conn.execute("SHOW transaction_isolation").fetchone()[0])
-        original(conn, pack_id, ids)  # type: ignore[arg-type]
-        other_committed.wait(timeout=20)  # the snapshot is taken; let the other click win
-
-    first.variants.load_in = load_in_then_pause  # type: ignore[method-assign]
+    paused = PausedAfterLoad(first)
     clock.advance(1)
     slow = asyncio.create_task(first.answer(run.id, run.player_id, "A"))
-    while not seen_isolation:
-        await asyncio.sleep(0.01)
+    await paused.held()
     await second.answer(run.id, run.player_id, "C")  # wrong: attempt 1, from the other process
-    other_committed.set()
+    paused.release()
     state, result = await asyncio.wait_for(slow, timeout=30)
-    assert seen_isolation[0] == "repeatable read"
+    assert paused.isolation[0] == "repeatable read"
     assert first.db.retries >= 1
     assert list(state.questions[0].attempts) == ["C", "A"] and result.closed
     assert query(db_path, "SELECT attempt_no, choice FROM attempts ORDER BY attempt_no") == [
@@ -426,22 +441,12 @@ async def test_two_processes_answering_the_same_problem_do_not_rerun_each_other(
     problem_id = ada_run.problem_ids[0]
     assert bob_run.problem_ids[0] == problem_id  # the same problem for both
     right = first.pack(ada_run.pack_id).problem(problem_id).answer
-    other_committed = threading.Event()
-    paused: list[bool] = []
-    original = first.variants.load_in
-
-    def load_in_then_pause(conn: sqlite3.Connection, pack_id: str, ids: object) -> None:
-        original(conn, pack_id, ids)  # type: ignore[arg-type]
-        paused.append(True)
-        other_committed.wait(timeout=20)  # the snapshot is taken; let bob's answer commit
-
-    first.variants.load_in = load_in_then_pause  # type: ignore[method-assign]
+    paused = PausedAfterLoad(first)
     clock.advance(1)
     slow = asyncio.create_task(first.answer(ada_run.id, ada_run.player_id, right))
-    while not paused:
-        await asyncio.sleep(0.01)
+    await paused.held()
     await second.answer(bob_run.id, bob, right)
-    other_committed.set()
+    paused.release()
     _, result = await asyncio.wait_for(slow, timeout=30)
     assert result.closed
     assert first.db.retries == 0 and second.db.retries == 0
